@@ -1,0 +1,183 @@
+using System.Collections;
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using k8s.Models;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+
+namespace MoeOperator.Api.Schema;
+
+/// <summary>
+/// Turns the C# API types into structural OpenAPI v3 schemas. Types, required fields, ranges, patterns and
+/// lengths come from the property types and DataAnnotations; descriptions from the XML docs; defaults from
+/// the property initialisers; cross-field rules from <see cref="ValidationRules"/>.
+/// </summary>
+internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule> rules)
+{
+    /// <summary>Kubernetes' quantity syntax (resource.Quantity), as the built-in schemas spell it.</summary>
+    public const string QuantityPattern =
+        @"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
+
+    private readonly NullabilityInfoContext _nullability = new();
+
+    /// <summary>The schema of an object type. Defaults are written only for spec types: status has none.</summary>
+    public V1JSONSchemaProps ForObject(Type type, bool withDefaults)
+    {
+        var schema = new V1JSONSchemaProps { Type = "object", Description = docs.ForType(type), Properties = new Dictionary<string, V1JSONSchemaProps>() };
+        var instance = withDefaults ? Activator.CreateInstance(type) : null;
+        var required = new List<string>();
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var name = ApiJson.FieldName(property);
+            var isRequired = property.GetCustomAttribute<RequiredAttribute>() is not null;
+            var propertySchema = ForValue(property.PropertyType, withDefaults);
+            propertySchema.Description = docs.ForProperty(property)
+                ?? throw new InvalidOperationException($"{type.Name}.{property.Name} has no XML doc summary; it becomes the CRD description");
+            ApplyAnnotations(property, propertySchema);
+            if (isRequired)
+            {
+                required.Add(name);
+            }
+            else if (instance is not null && IsNonNullable(property))
+            {
+                propertySchema.DefaultProperty = DefaultOf(property.GetValue(instance));
+            }
+
+            schema.Properties[name] = propertySchema;
+        }
+
+        schema.Required = required.Count > 0 ? required : null;
+        var typeRules = rules.Where(r => r.Target == type)
+            .Select(r => new V1ValidationRule { Rule = r.Rule, Message = r.Message, FieldPath = r.FieldPath })
+            .ToList();
+        schema.XKubernetesValidations = typeRules.Count > 0 ? typeRules : null;
+        return schema;
+    }
+
+    private V1JSONSchemaProps ForValue(Type type, bool withDefaults)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string))
+        {
+            return new V1JSONSchemaProps { Type = "string" };
+        }
+
+        if (type == typeof(bool))
+        {
+            return new V1JSONSchemaProps { Type = "boolean" };
+        }
+
+        if (type == typeof(int) || type == typeof(long))
+        {
+            return new V1JSONSchemaProps { Type = "integer", Format = type == typeof(int) ? "int32" : "int64" };
+        }
+
+        if (type == typeof(double))
+        {
+            return new V1JSONSchemaProps { Type = "number", Format = "double" };
+        }
+
+        if (type == typeof(DateTimeOffset))
+        {
+            return new V1JSONSchemaProps { Type = "string", Format = "date-time" };
+        }
+
+        if (type.IsEnum)
+        {
+            return new V1JSONSchemaProps { Type = "string", EnumProperty = [.. Enum.GetNames(type)] };
+        }
+
+        if (type == typeof(ResourceQuantity))
+        {
+            return new V1JSONSchemaProps
+            {
+                AnyOf = [new V1JSONSchemaProps { Type = "integer" }, new V1JSONSchemaProps { Type = "string" }],
+                Pattern = QuantityPattern,
+                XKubernetesIntOrString = true,
+            };
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            return new V1JSONSchemaProps { Type = "object", AdditionalProperties = ForValue(type.GetGenericArguments()[1], withDefaults) };
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            var element = type.GetGenericArguments()[0];
+            var array = new V1JSONSchemaProps { Type = "array", Items = ForValue(element, withDefaults) };
+            if (element == typeof(Condition))
+            {
+                // Conditions merge by type, as metav1.Condition lists do.
+                array.XKubernetesListType = "map";
+                array.XKubernetesListMapKeys = ["type"];
+            }
+
+            return array;
+        }
+
+        if (type.IsClass && type.Namespace == typeof(ApiGroup).Namespace)
+        {
+            return ForObject(type, withDefaults);
+        }
+
+        throw new NotSupportedException($"No schema mapping for {type.FullName}; add one to {nameof(SchemaGenerator)}");
+    }
+
+    private static void ApplyAnnotations(PropertyInfo property, V1JSONSchemaProps schema)
+    {
+        var isArray = schema.Type == "array";
+        if (property.GetCustomAttribute<RangeAttribute>() is { } range)
+        {
+            schema.Minimum = Convert.ToDouble(range.Minimum, System.Globalization.CultureInfo.InvariantCulture);
+            var maximum = Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture);
+            schema.Maximum = maximum >= long.MaxValue ? null : maximum;
+        }
+
+        if (property.GetCustomAttribute<RegularExpressionAttribute>() is { } pattern)
+        {
+            (isArray ? (V1JSONSchemaProps)schema.Items : schema).Pattern = pattern.Pattern;
+        }
+
+        if (property.GetCustomAttribute<MinLengthAttribute>() is { } minLength)
+        {
+            if (isArray)
+            {
+                schema.MinItems = minLength.Length;
+            }
+            else
+            {
+                schema.MinLength = minLength.Length;
+            }
+        }
+
+        if (property.GetCustomAttribute<MaxLengthAttribute>() is { } maxLength)
+        {
+            if (isArray)
+            {
+                schema.MaxItems = maxLength.Length;
+            }
+            else
+            {
+                schema.MaxLength = maxLength.Length;
+            }
+        }
+    }
+
+    private bool IsNonNullable(PropertyInfo property) =>
+        property.PropertyType.IsValueType
+            ? Nullable.GetUnderlyingType(property.PropertyType) is null
+            : _nullability.Create(property).ReadState == NullabilityState.NotNull;
+
+    // An object default of {} lets the API server apply the nested defaults when the user leaves the object out.
+    private static object? DefaultOf(object? value) => value switch
+    {
+        null => null,
+        string s => s.Length == 0 ? null : s,
+        bool or int or long or double => value,
+        Enum e => e.ToString(),
+        ResourceQuantity q => q.ToString(),
+        IEnumerable => null,
+        _ => new Dictionary<string, object>(),
+    };
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MoeOperator.Api.Schema;
+
+/// <summary>Reads multi-document YAML into JSON objects, typing plain scalars by the YAML 1.2 core schema as kubectl does.</summary>
+public static partial class YamlDocuments
+{
+    /// <summary>Every non-empty document in the text, each as a JSON object.</summary>
+    public static IReadOnlyList<JsonObject> Parse(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return [.. stream.Documents
+            .Select(d => ToNode(d.RootNode))
+            .OfType<JsonObject>()];
+    }
+
+    private static JsonNode? ToNode(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(p =>
+            KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", ToNode(p.Value)))),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(ToNode)]),
+        YamlScalarNode scalar => ToScalar(scalar),
+        _ => throw new YamlException($"unsupported YAML node {node.NodeType} at {node.Start}"),
+    };
+
+    private static JsonValue? ToScalar(YamlScalarNode scalar)
+    {
+        var text = scalar.Value ?? "";
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
+        {
+            return JsonValue.Create(text);
+        }
+
+        return text switch
+        {
+            "" or "~" or "null" or "Null" or "NULL" => null,
+            "true" or "True" or "TRUE" => JsonValue.Create(true),
+            "false" or "False" or "FALSE" => JsonValue.Create(false),
+            _ when Integer().IsMatch(text) && long.TryParse(text, CultureInfo.InvariantCulture, out var whole) => JsonValue.Create(whole),
+            _ when Float().IsMatch(text) => JsonValue.Create(double.Parse(text, CultureInfo.InvariantCulture)),
+            _ => JsonValue.Create(text),
+        };
+    }
+
+    [GeneratedRegex("^[-+]?[0-9]+$")]
+    private static partial Regex Integer();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex Float();
+}

@@ -1,0 +1,14 @@
+namespace MoeOperator.Api.V1Alpha1;
+
+/// <summary>A complete checkpoint.</summary>
+public sealed record CheckpointRecord
+{
+    /// <summary>Step the checkpoint was taken after.</summary>
+    public long? Step { get; set; }
+
+    /// <summary>Directory of the checkpoint.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>When it was completed.</summary>
+    public DateTimeOffset? Time { get; set; }
+}

@@ -1,0 +1,17 @@
+namespace MoeOperator.Api.V1Alpha1;
+
+/// <summary>The published expert placement and how balanced it is.</summary>
+public sealed record ExpertMapStatus
+{
+    /// <summary>Version of the map the workers switch to at a step boundary.</summary>
+    public long? Version { get; set; }
+
+    /// <summary>Max/mean GPU load measured before the last rebalance.</summary>
+    public double? ImbalanceBefore { get; set; }
+
+    /// <summary>Max/mean GPU load expected (then measured) after the last rebalance.</summary>
+    public double? ImbalanceAfter { get; set; }
+
+    /// <summary>When the last rebalance was published.</summary>
+    public DateTimeOffset? LastRebalanceTime { get; set; }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MoeOperator.Api.V1Alpha1;
+
+/// <summary>How the group's pods are admitted and scheduled.</summary>
+public sealed record SchedulingSpec
+{
+    /// <summary>All-or-nothing admission: no pod is created until every rank fits.</summary>
+    public bool Gang { get; set; } = true;
+
+    /// <summary>How long to wait for the whole group to fit before reporting it as unschedulable (a duration such as 5m).</summary>
+    [RegularExpression(Patterns.Duration)]
+    public string GangTimeout { get; set; } = "5m";
+
+    /// <summary>Scheduler for the pods; set it to use an external gang scheduler (the operator then adds PodGroup labels).</summary>
+    [MaxLength(253)]
+    public string? SchedulerName { get; set; }
+
+    /// <summary>PriorityClass of the pods.</summary>
+    [MaxLength(253)]
+    public string? PriorityClassName { get; set; }
+}

@@ -1,0 +1,35 @@
+namespace MoeOperator.Api.V1Alpha1;
+
+/// <summary>The observed state of a 3FS cluster.</summary>
+public sealed record ThreeFSClusterStatus
+{
+    /// <summary>Summary of the cluster's state.</summary>
+    public ThreeFSClusterPhase? Phase { get; set; }
+
+    /// <summary>The metadata.generation this status describes.</summary>
+    public long? ObservedGeneration { get; set; }
+
+    /// <summary>Conditions per component (FoundationDB, Mgmtd, Meta, Storage, Clients) and Ready.</summary>
+    public List<Condition>? Conditions { get; set; }
+
+    /// <summary>Desired and ready daemons per component.</summary>
+    public ThreeFSNodeCounts? Nodes { get; set; }
+
+    /// <summary>Storage targets by state.</summary>
+    public TargetStateCounts? Targets { get; set; }
+
+    /// <summary>Chains by state.</summary>
+    public ChainStateCounts? Chains { get; set; }
+
+    /// <summary>Version of the chain table uploaded to mgmtd.</summary>
+    public int? ChainTableVersion { get; set; }
+
+    /// <summary>Raw capacity and usage.</summary>
+    public CapacityStatus? Capacity { get; set; }
+
+    /// <summary>Secret holding the admin token.</summary>
+    public string? TokenSecretName { get; set; }
+
+    /// <summary>Bootstrap steps completed, in order; a completed step is never run again.</summary>
+    public List<string>? CompletedBootstrapSteps { get; set; }
+}

@@ -1,0 +1,44 @@
+namespace MoeOperator.Api.V1Alpha1;
+
+/// <summary>The observed state of a training run.</summary>
+public sealed record TrainingJobStatus
+{
+    /// <summary>Summary of the job's state.</summary>
+    public TrainingJobPhase? Phase { get; set; }
+
+    /// <summary>The metadata.generation this status describes.</summary>
+    public long? ObservedGeneration { get; set; }
+
+    /// <summary>Conditions: Scheduled, Running, Suspended, Succeeded, Failed.</summary>
+    public List<Condition>? Conditions { get; set; }
+
+    /// <summary>Last completed optimiser step.</summary>
+    public long? Step { get; set; }
+
+    /// <summary>Steps the job will run.</summary>
+    public long? TotalSteps { get; set; }
+
+    /// <summary>Training loss at the last reported step.</summary>
+    public double? Loss { get; set; }
+
+    /// <summary>Training throughput over all ranks.</summary>
+    public double? TokensPerSecond { get; set; }
+
+    /// <summary>The newest complete checkpoint.</summary>
+    public CheckpointRecord? LastCheckpoint { get; set; }
+
+    /// <summary>Whole-job restarts so far.</summary>
+    public int? Restarts { get; set; }
+
+    /// <summary>The failure behind the last restart.</summary>
+    public FailureRecord? LastFailure { get; set; }
+
+    /// <summary>Expected pipeline bubble as a fraction of step time, from the schedule and the parallelism.</summary>
+    public double? ExpectedBubbleRatio { get; set; }
+
+    /// <summary>When the ranks first started.</summary>
+    public DateTimeOffset? StartTime { get; set; }
+
+    /// <summary>When the job succeeded or failed for good.</summary>
+    public DateTimeOffset? CompletionTime { get; set; }
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using k8s.Models;
+
+namespace MoeOperator.Api.Validation;
+
+/// <summary>
+/// Checks a value against a structural OpenAPI v3 schema as the API server does for custom resources: types,
+/// required fields, enums, ranges, lengths, patterns, and fields the schema does not declare.
+/// </summary>
+public static class StructuralValidator
+{
+    /// <summary>Appends every problem under <paramref name="path"/> to <paramref name="errors"/>.</summary>
+    public static void Validate(JsonNode? node, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (node is null)
+        {
+            if (schema.Nullable != true)
+            {
+                errors.Add(new(path, FieldErrorType.TypeInvalid, "null", $"{path} in body must be of type {schema.Type ?? "object"}: \"null\""));
+            }
+
+            return;
+        }
+
+        if (schema.XKubernetesIntOrString == true)
+        {
+            ValidateIntOrString(node, schema, path, errors);
+            return;
+        }
+
+        if (!HasType(node, schema.Type))
+        {
+            errors.Add(new(path, FieldErrorType.TypeInvalid, Show(node), $"{path} in body must be of type {schema.Type}: \"{JsonTypeName(node)}\""));
+            return;
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                ValidateObject(obj, schema, path, errors);
+                break;
+            case JsonArray array:
+                ValidateArray(array, schema, path, errors);
+                break;
+            default:
+                ValidateScalar(node.AsValue(), schema, path, errors);
+                break;
+        }
+    }
+
+    /// <summary>How the API server prints a bad value: strings quoted, numbers and booleans bare, containers by type.</summary>
+    public static string Show(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "\"object\"",
+        JsonArray => "\"array\"",
+        _ when node.GetValueKind() == JsonValueKind.String => JsonSerializer.Serialize(node.GetValue<string>()),
+        _ => node.ToJsonString(),
+    };
+
+    private static void ValidateObject(JsonObject obj, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        foreach (var name in schema.Required ?? [])
+        {
+            if (!obj.ContainsKey(name))
+            {
+                errors.Add(new(Join(path, name), FieldErrorType.Required, null, ""));
+            }
+        }
+
+        if (schema.Properties is { Count: > 0 } properties)
+        {
+            foreach (var (name, value) in obj)
+            {
+                if (properties.TryGetValue(name, out var propertySchema))
+                {
+                    Validate(value, propertySchema, Join(path, name), errors);
+                }
+                else if (schema.XKubernetesPreserveUnknownFields != true)
+                {
+                    errors.Add(new(Join(path, name), FieldErrorType.Unknown, null, "field not declared in schema"));
+                }
+            }
+        }
+        else if (schema.AdditionalProperties is V1JSONSchemaProps valueSchema)
+        {
+            foreach (var (key, value) in obj)
+            {
+                Validate(value, valueSchema, $"{path}[{key}]", errors);
+            }
+        }
+    }
+
+    private static void ValidateArray(JsonArray array, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        if (schema.MaxItems is { } maxItems && array.Count > maxItems)
+        {
+            errors.Add(new(path, FieldErrorType.TooMany, array.Count.ToString(CultureInfo.InvariantCulture), $"must have at most {maxItems} items"));
+        }
+
+        if (schema.MinItems is { } minItems && array.Count < minItems)
+        {
+            errors.Add(new(path, FieldErrorType.Invalid, array.Count.ToString(CultureInfo.InvariantCulture), $"{path} in body should have at least {minItems} items"));
+        }
+
+        if (schema.Items is V1JSONSchemaProps itemSchema)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                Validate(array[i], itemSchema, $"{path}[{i}]", errors);
+            }
+        }
+    }
+
+    private static void ValidateScalar(JsonValue value, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        if (schema.EnumProperty is { Count: > 0 } allowed)
+        {
+            var text = value.ToJsonString();
+            if (!allowed.Any(a => JsonSerializer.Serialize(a) == text))
+            {
+                var supported = string.Join(", ", allowed.Select(a => JsonSerializer.Serialize(a)));
+                errors.Add(new(path, FieldErrorType.NotSupported, Show(value), $"supported values: {supported}"));
+            }
+        }
+
+        if (value.GetValueKind() == JsonValueKind.Number)
+        {
+            var number = AsDouble(value);
+            if (schema.Minimum is { } minimum && number < minimum)
+            {
+                errors.Add(new(path, FieldErrorType.Invalid, Show(value), $"{path} in body should be greater than or equal to {Format(minimum)}"));
+            }
+
+            if (schema.Maximum is { } maximum && number > maximum)
+            {
+                errors.Add(new(path, FieldErrorType.Invalid, Show(value), $"{path} in body should be less than or equal to {Format(maximum)}"));
+            }
+        }
+
+        if (value.GetValueKind() == JsonValueKind.String)
+        {
+            ValidateString(value.GetValue<string>(), schema, path, errors);
+        }
+    }
+
+    private static void ValidateString(string text, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        var shown = JsonSerializer.Serialize(text);
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (schema.MaxLength is { } maxLength && length > maxLength)
+        {
+            errors.Add(new(path, FieldErrorType.TooLong, shown, $"may not be more than {maxLength} bytes"));
+        }
+
+        if (schema.MinLength is { } minLength && length < minLength)
+        {
+            errors.Add(new(path, FieldErrorType.Invalid, shown, $"{path} in body should be at least {minLength} chars long"));
+        }
+
+        if (schema.Pattern is { } pattern && !Regex.IsMatch(text, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
+        {
+            errors.Add(new(path, FieldErrorType.Invalid, shown, $"{path} in body should match '{pattern}'"));
+        }
+
+        if (schema.Format == "date-time" && !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, out _))
+        {
+            errors.Add(new(path, FieldErrorType.Invalid, shown, $"{path} in body must be of type date-time: {shown}"));
+        }
+    }
+
+    private static void ValidateIntOrString(JsonNode node, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    {
+        var kind = node.GetValueKind();
+        if (kind is not (JsonValueKind.String or JsonValueKind.Number))
+        {
+            errors.Add(new(path, FieldErrorType.TypeInvalid, Show(node), $"{path} in body must be of type integer or string: \"{JsonTypeName(node)}\""));
+        }
+        else if (kind == JsonValueKind.String)
+        {
+            ValidateString(node.GetValue<string>(), schema, path, errors);
+        }
+    }
+
+    private static bool HasType(JsonNode node, string? type) => type switch
+    {
+        null => true,
+        "object" => node is JsonObject,
+        "array" => node is JsonArray,
+        "string" => node.GetValueKind() == JsonValueKind.String,
+        "boolean" => node.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
+        "number" => node.GetValueKind() == JsonValueKind.Number,
+        "integer" => node.GetValueKind() == JsonValueKind.Number && IsWhole(node.AsValue()),
+        _ => false,
+    };
+
+    private static bool IsWhole(JsonValue value) => Math.Abs(AsDouble(value) % 1) < double.Epsilon;
+
+    // JSON text is the one representation every JsonValue has, whether parsed or built from a CLR number.
+    internal static double AsDouble(JsonValue value) => double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
+
+    private static string JsonTypeName(JsonNode node) => node switch
+    {
+        JsonObject => "object",
+        JsonArray => "array",
+        _ => node.GetValueKind() switch
+        {
+            JsonValueKind.String => "string",
+            JsonValueKind.Number => IsWhole(node.AsValue()) ? "integer" : "number",
+            JsonValueKind.True or JsonValueKind.False => "boolean",
+            _ => "null",
+        },
+    };
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+using MoeOperator.Api.Validation;
+
+namespace MoeOperator.Api.Tests.Validation;
+
+public sealed class StructuralValidatorTests
+{
+    private static readonly V1JSONSchemaProps _schema = new()
+    {
+        Type = "object",
+        Required = ["name"],
+        Properties = new Dictionary<string, V1JSONSchemaProps>
+        {
+            ["name"] = new() { Type = "string", MaxLength = 5 },
+            ["count"] = new() { Type = "integer", Minimum = 1, Maximum = 3 },
+            ["size"] = new() { AnyOf = [new() { Type = "integer" }, new() { Type = "string" }], XKubernetesIntOrString = true, Pattern = "^[0-9]+(Gi)?$" },
+            ["labels"] = new() { Type = "object", AdditionalProperties = new V1JSONSchemaProps { Type = "string" } },
+            ["items"] = new() { Type = "array", MaxItems = 2, Items = new V1JSONSchemaProps { Type = "string", EnumProperty = ["a", "b"] } },
+        },
+    };
+
+    private static List<string> Errors(string json)
+    {
+        var errors = new List<FieldError>();
+        StructuralValidator.Validate(JsonNode.Parse(json), _schema, "spec", errors);
+        return [.. errors.Select(e => e.ToString())];
+    }
+
+    [Fact]
+    public void Validate_ValidObject_HasNoErrors()
+    {
+        Errors("""{"name":"ab","count":2,"size":"4Gi","labels":{"k":"v"},"items":["a"]}""").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Validate_IntOrString_AcceptsBothAndChecksThePatternOfStrings()
+    {
+        Errors("""{"name":"a","size":4}""").ShouldBeEmpty();
+        Errors("""{"name":"a","size":"4 gigs"}""").ShouldBe(["spec.size: Invalid value: \"4 gigs\": spec.size in body should match '^[0-9]+(Gi)?$'"]);
+        Errors("""{"name":"a","size":true}""").ShouldHaveSingleItem().ShouldContain("must be of type integer or string");
+    }
+
+    [Fact]
+    public void Validate_FormatsErrorsLikeTheApiServer()
+    {
+        Errors("""{"count":5}""").ShouldBe(
+        [
+            "spec.name: Required value",
+            "spec.count: Invalid value: 5: spec.count in body should be less than or equal to 3",
+        ]);
+        Errors("""{"name":"toolong"}""").ShouldBe(["spec.name: Too long: may not be more than 5 bytes"]);
+        Errors("""{"name":"a","items":["a","c","b"]}""").ShouldBe(
+        [
+            "spec.items: Too many: 3: must have at most 2 items",
+            "spec.items[1]: Unsupported value: \"c\": supported values: \"a\", \"b\"",
+        ]);
+    }
+
+    [Fact]
+    public void Validate_MapValues_ArePathedByKey()
+    {
+        Errors("""{"name":"a","labels":{"team":7}}""").ShouldBe(["spec.labels[team]: Invalid value: 7: spec.labels[team] in body must be of type string: \"integer\""]);
+    }
+
+    [Fact]
+    public void Validate_FractionForInteger_IsATypeError()
+    {
+        Errors("""{"name":"a","count":1.5}""").ShouldHaveSingleItem().ShouldContain("must be of type integer: \"number\"");
+    }
+
+    [Fact]
+    public void Validate_UnknownField_IsReported()
+    {
+        Errors("""{"name":"a","colour":"red"}""").ShouldBe(["spec.colour: Unknown field: field not declared in schema"]);
+    }
+
+    [Fact]
+    public void Validate_Null_IsRejectedUnlessNullable()
+    {
+        Errors("""{"name":null}""").ShouldHaveSingleItem().ShouldContain("spec.name in body must be of type string");
+    }
+}
