@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using MoeOperator.Api.Schema;
+using MoeOperator.DevCluster.Protobuf;
+using MoeOperator.DevCluster.Semantics;
+
+namespace MoeOperator.DevCluster.Http;
+
+/// <summary>Reading request bodies (JSON or YAML) and writing JSON responses.</summary>
+internal static class HttpJson
+{
+    public static async Task WriteAsync(HttpContext context, int code, JsonNode body, IReadOnlyList<string>? warnings = null)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        foreach (var warning in warnings ?? [])
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "'", StringComparison.Ordinal)}\"");
+        }
+
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    public static Task WriteErrorAsync(HttpContext context, ApiException error) => WriteAsync(context, error.Code, error.ToStatus());
+
+    /// <summary>The request body as JSON; apply patches and kubectl may send YAML, typed clients protobuf.</summary>
+    public static async Task<JsonNode> ReadAsync(HttpContext context) =>
+        await ReadOptionalAsync(context) ?? throw ApiException.BadRequest("the request body is empty");
+
+    /// <summary>The request body as JSON, or null when there is none (DELETE without options).</summary>
+    public static async Task<JsonNode?> ReadOptionalAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0)
+        {
+            return null;
+        }
+
+        if (context.Request.ContentType?.Contains("protobuf", StringComparison.Ordinal) == true || ProtobufBodies.IsEnvelope(bytes))
+        {
+            try
+            {
+                return ProtobufBodies.Decode(bytes);
+            }
+            catch (Exception e) when (e is NotSupportedException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({e.Message}) - accepted media types include: application/json, application/yaml");
+            }
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException) when (context.Request.ContentType?.Contains("yaml", StringComparison.Ordinal) == true)
+        {
+            return YamlDocuments.Parse(text) is [var first, ..] ? first : throw ApiException.BadRequest("the YAML body holds no object");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
+        }
+    }
+}

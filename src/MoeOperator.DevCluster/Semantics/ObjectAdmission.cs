@@ -1,0 +1,175 @@
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Validation;
+using MoeOperator.DevCluster.Catalog;
+
+namespace MoeOperator.DevCluster.Semantics;
+
+/// <summary>
+/// The rules the API server applies to every write, as pure functions of the old object, the new one and the
+/// resource type: server-owned metadata, status subresource isolation, generation, finalizers, and the schema,
+/// defaults and CEL rules of custom resources.
+/// </summary>
+internal static class ObjectAdmission
+{
+    /// <summary>Fields of metadata only the server sets.</summary>
+    private static readonly string[] _serverOwned = ["uid", "creationTimestamp", "generation", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"];
+
+    public static JsonObject Metadata(JsonObject obj) => (obj["metadata"] ??= new JsonObject()).AsObject();
+
+    /// <summary>Fills in what a create gets from the server.</summary>
+    public static void PrepareCreate(ResourceType type, JsonObject obj, string uid, string now)
+    {
+        var metadata = Metadata(obj);
+        foreach (var field in _serverOwned)
+        {
+            metadata.Remove(field);
+        }
+
+        metadata["uid"] = uid;
+        metadata["creationTimestamp"] = now;
+        metadata["generation"] = 1;
+        obj["apiVersion"] = type.ApiVersion;
+        obj["kind"] = type.Kind;
+        if (type.HasStatus && type.IsCustom)
+        {
+            // The status of a custom resource with a status subresource is written only through /status.
+            obj.Remove("status");
+        }
+    }
+
+    /// <summary>
+    /// Builds the object an update stores: server-owned metadata kept from <paramref name="old"/>; through the main
+    /// resource the status is kept, through /status only the status changes; generation counts spec changes.
+    /// </summary>
+    public static JsonObject PrepareUpdate(ResourceType type, JsonObject old, JsonObject incoming, bool statusSubresource)
+    {
+        JsonObject result;
+        if (statusSubresource)
+        {
+            result = old.DeepClone().AsObject();
+            result["status"] = incoming["status"]?.DeepClone();
+            if (result["status"] is null)
+            {
+                result.Remove("status");
+            }
+
+            return result;
+        }
+
+        result = incoming.DeepClone().AsObject();
+        var metadata = Metadata(result);
+        var oldMetadata = Metadata(old);
+        foreach (var field in _serverOwned)
+        {
+            if (oldMetadata[field] is { } value)
+            {
+                metadata[field] = value.DeepClone();
+            }
+            else
+            {
+                metadata.Remove(field);
+            }
+        }
+
+        metadata["name"] = oldMetadata["name"]?.DeepClone();
+        if (oldMetadata["namespace"] is { } ns)
+        {
+            metadata["namespace"] = ns.DeepClone();
+        }
+
+        result["apiVersion"] = type.ApiVersion;
+        result["kind"] = type.Kind;
+        if (type.HasStatus)
+        {
+            if (old["status"] is { } status)
+            {
+                result["status"] = status.DeepClone();
+            }
+            else
+            {
+                result.Remove("status");
+            }
+        }
+
+        if (!JsonNode.DeepEquals(WithoutMetadataAndStatus(old), WithoutMetadataAndStatus(result)))
+        {
+            metadata["generation"] = ((long?)oldMetadata["generation"] ?? 1) + 1;
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether two stored states differ in anything a client could see, besides resourceVersion.</summary>
+    public static bool SameContent(JsonObject a, JsonObject b)
+    {
+        var left = a.DeepClone().AsObject();
+        var right = b.DeepClone().AsObject();
+        Metadata(left).Remove("resourceVersion");
+        Metadata(right).Remove("resourceVersion");
+        Metadata(left).Remove("managedFields");
+        Metadata(right).Remove("managedFields");
+        return JsonNode.DeepEquals(left, right);
+    }
+
+    /// <summary>The finalizers added by an update, which a deleting object may not get.</summary>
+    public static IReadOnlyList<string> AddedFinalizers(JsonObject old, JsonObject updated)
+    {
+        var before = Finalizers(old);
+        return [.. Finalizers(updated).Where(f => !before.Contains(f))];
+    }
+
+    public static List<string> Finalizers(JsonObject obj) =>
+        obj["metadata"]?["finalizers"]?.AsArray().Select(f => (string?)f).OfType<string>().ToList() ?? [];
+
+    public static bool IsDeleting(JsonObject obj) => obj["metadata"]?["deletionTimestamp"] is not null;
+
+    /// <summary>
+    /// Prunes, defaults and validates a custom resource against its version's schema, as the server does on every
+    /// write. Returns warnings for pruned fields; throws 400 for them under Strict field validation and 422 for
+    /// schema or CEL failures.
+    /// </summary>
+    public static List<string> ValidateCustom(ResourceType type, JsonObject obj, string fieldValidation, bool statusOnly)
+    {
+        var schema = type.Schema!;
+        var body = obj.DeepClone().AsObject();
+        body.Remove("metadata");
+        var pruned = SchemaPruner.Prune(body, schema);
+        if (pruned.Count > 0 && fieldValidation == "Strict")
+        {
+            throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", pruned.Select(p => $"unknown field \"{p}\""))}");
+        }
+
+        SchemaDefaulter.Apply(body, schema);
+        var errors = new List<FieldError>();
+        StructuralValidator.Validate(body, schema, "", errors);
+        if (errors.Count == 0)
+        {
+            CelRuleValidator.Validate(statusOnly ? new JsonObject { ["status"] = body["status"]?.DeepClone() } : body, schema, "", errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid(type, (string?)obj["metadata"]?["name"] ?? "", errors);
+        }
+
+        foreach (var (key, value) in body)
+        {
+            obj[key] = value?.DeepClone();
+        }
+
+        foreach (var key in obj.Select(p => p.Key).Where(k => k != "metadata" && !body.ContainsKey(k)).ToList())
+        {
+            obj.Remove(key);
+        }
+
+        return fieldValidation == "Ignore" ? [] : [.. pruned.Select(p => $"unknown field \"{p}\"")];
+    }
+
+    private static JsonObject WithoutMetadataAndStatus(JsonObject obj)
+    {
+        var copy = obj.DeepClone().AsObject();
+        copy.Remove("metadata");
+        copy.Remove("status");
+        return copy;
+    }
+}
