@@ -1,0 +1,123 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace MoeOperator.DevCluster.Tests.Integration;
+
+public sealed class PatchTests(DevServer dev) : IClassFixture<DevServer>
+{
+    private static JsonObject Deployment() => JsonNode.Parse("""
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+         "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+           "spec":{"containers":[
+             {"name":"app","image":"app:1","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"ports":[{"containerPort":80}]},
+             {"name":"sidecar","image":"side:1"}]}}}}
+        """)!.AsObject();
+
+    private async Task<string> DeploymentAsync()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        await dev.OkAsync(HttpMethod.Post, $"/apis/apps/v1/namespaces/{ns}/deployments", Deployment());
+        return ns;
+    }
+
+    [Fact]
+    public async Task StrategicMergePatch_MergesContainersAndEnvByName()
+    {
+        var ns = await DeploymentAsync();
+
+        var patched = await dev.OkAsync(HttpMethod.Patch, $"/apis/apps/v1/namespaces/{ns}/deployments/web", JsonNode.Parse("""
+            {"spec":{"template":{"spec":{"containers":[{"name":"app","image":"app:2","env":[{"name":"B","value":"20"},{"name":"C","value":"3"}]}]}}}}
+            """), "application/strategic-merge-patch+json");
+
+        var containers = patched["spec"]!["template"]!["spec"]!["containers"]!.AsArray();
+        containers.Select(c => $"{c!["name"]}={c["image"]}").ShouldBe(["app=app:2", "sidecar=side:1"]);
+        containers[0]!["env"]!.AsArray().Select(e => $"{e!["name"]}={e["value"]}").ShouldBe(["A=1", "B=20", "C=3"]);
+        containers[0]!["ports"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task StrategicMergePatch_DeleteDirective_RemovesOneContainer()
+    {
+        var ns = await DeploymentAsync();
+
+        var patched = await dev.OkAsync(HttpMethod.Patch, $"/apis/apps/v1/namespaces/{ns}/deployments/web", JsonNode.Parse("""
+            {"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}
+            """), "application/strategic-merge-patch+json");
+
+        patched["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Select(c => (string?)c!["name"]).ShouldBe(["app"]);
+    }
+
+    [Fact]
+    public async Task MergePatch_ReplacesListsWhole()
+    {
+        var ns = await DeploymentAsync();
+
+        var patched = await dev.OkAsync(HttpMethod.Patch, $"/apis/apps/v1/namespaces/{ns}/deployments/web", JsonNode.Parse("""
+            {"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"only","image":"x"}]}}}}
+            """), "application/merge-patch+json");
+
+        ((int)patched["spec"]!["replicas"]!).ShouldBe(3);
+        patched["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Select(c => (string?)c!["name"]).ShouldBe(["only"]);
+    }
+
+    [Fact]
+    public async Task JsonPatch_AppliesOperationsInOrder_AndAFailedTestRejectsAll()
+    {
+        var ns = await DeploymentAsync();
+        var path = $"/apis/apps/v1/namespaces/{ns}/deployments/web";
+
+        var patched = await dev.OkAsync(HttpMethod.Patch, path, JsonNode.Parse("""
+            [{"op":"replace","path":"/spec/replicas","value":5},{"op":"add","path":"/metadata/labels","value":{"tier":"front"}},
+             {"op":"remove","path":"/spec/template/spec/containers/1"}]
+            """), "application/json-patch+json");
+        var (failed, _) = await dev.SendAsync(HttpMethod.Patch, path, JsonNode.Parse("""
+            [{"op":"replace","path":"/spec/replicas","value":9},{"op":"test","path":"/spec/replicas","value":1}]
+            """), "application/json-patch+json");
+
+        ((int)patched["spec"]!["replicas"]!).ShouldBe(5);
+        ((string?)patched["metadata"]!["labels"]!["tier"]).ShouldBe("front");
+        patched["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Count.ShouldBe(1);
+        failed.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        ((int)(await dev.OkAsync(HttpMethod.Get, path))["spec"]!["replicas"]!).ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task ApplyPatch_CreatesThenUpdates()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps/applied?fieldManager=test";
+
+        var created = await dev.OkAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"a":"1"}}"""), "application/apply-patch+yaml");
+        var updated = await dev.OkAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"b":"2"}}"""), "application/apply-patch+yaml");
+
+        ((string?)created["data"]!["a"]).ShouldBe("1");
+        ((string?)updated["data"]!["b"]).ShouldBe("2");
+        updated["metadata"]!["managedFields"]!.AsArray().Select(m => (string?)m!["manager"]).ShouldContain("test");
+    }
+
+    [Fact]
+    public async Task StrategicMergePatch_OnACustomResource_Is415()
+    {
+        await dev.InstallCrdsAsync();
+        var ns = await dev.NewNamespaceAsync();
+        await dev.OkAsync(HttpMethod.Post, $"/apis/moe.dev/v1alpha1/namespaces/{ns}/epgroups", Objects.EPGroup("g"));
+
+        var (status, _) = await dev.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{ns}/epgroups/g", JsonNode.Parse("""{"spec":{"ranks":8}}"""), "application/strategic-merge-patch+json");
+
+        status.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task ScaleSubresource_ReadsAndSetsReplicas()
+    {
+        var ns = await DeploymentAsync();
+        var path = $"/apis/apps/v1/namespaces/{ns}/deployments/web/scale";
+
+        var scale = await dev.OkAsync(HttpMethod.Get, path);
+        await dev.OkAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"spec":{"replicas":4}}"""), "application/merge-patch+json");
+
+        ((string?)scale["kind"]).ShouldBe("Scale");
+        ((int)scale["spec"]!["replicas"]!).ShouldBe(1);
+        ((int)(await dev.OkAsync(HttpMethod.Get, $"/apis/apps/v1/namespaces/{ns}/deployments/web"))["spec"]!["replicas"]!).ShouldBe(4);
+    }
+}
