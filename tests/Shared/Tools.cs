@@ -39,7 +39,7 @@ internal static class Tools
         : throw new FileNotFoundException($"{path} is missing: run tests/run.sh, which installs the tools the tests use", path);
 
     /// <summary>Runs a program to completion within <paramref name="timeout"/>, killing it (and its children) past that.</summary>
-    public static ProcessResult Run(string program, IEnumerable<string> arguments, string? stdin = null, TimeSpan? timeout = null)
+    public static ProcessResult Run(string program, IEnumerable<string> arguments, string? stdin = null, TimeSpan? timeout = null, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -51,6 +51,11 @@ internal static class Tools
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
@@ -73,7 +78,7 @@ internal static class Tools
 }
 
 /// <summary>What a finished program returned and printed.</summary>
-internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 {
     public string Output => Stdout + Stderr;
 }

@@ -14,9 +14,11 @@ public static partial class YamlDocuments
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
+        // Re-parsed from JSON text, so numbers read back as any numeric type, as parsed JSON does.
         return [.. stream.Documents
             .Select(d => ToNode(d.RootNode))
-            .OfType<JsonObject>()];
+            .OfType<JsonObject>()
+            .Select(o => JsonNode.Parse(o.ToJsonString())!.AsObject())];
     }
 
     private static JsonNode? ToNode(YamlNode node) => node switch
