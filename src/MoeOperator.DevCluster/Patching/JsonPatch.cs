@@ -26,8 +26,7 @@ public static class JsonPatch
                     Remove(root, path);
                     break;
                 case "replace":
-                    Remove(root, path);
-                    Add(ref root, path, operation["value"]?.DeepClone());
+                    Replace(ref root, path, operation["value"]?.DeepClone());
                     break;
                 case "move":
                     {
@@ -96,6 +95,31 @@ public static class JsonPatch
                 break;
             case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out var i) && i >= 0 && i <= a.Count:
                 a.Insert(i, value);
+                break;
+            default:
+                throw new ApiException(422, "Invalid", $"the json patch path {pointer} does not exist");
+        }
+    }
+
+    // Replaces in place, so an object keeps its key order and an array its length.
+    private static void Replace(ref JsonNode root, string pointer, JsonNode? value)
+    {
+        var tokens = Tokens(pointer);
+        if (tokens.Length == 0)
+        {
+            root = value ?? throw ApiException.BadRequest("cannot replace the whole document with null");
+            return;
+        }
+
+        var parent = Get(root, string.Concat(tokens[..^1].Select(t => "/" + Escape(t))));
+        var last = tokens[^1];
+        switch (parent)
+        {
+            case JsonObject o when o.ContainsKey(last):
+                o[last] = value;
+                break;
+            case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < a.Count:
+                a[i] = value;
                 break;
             default:
                 throw new ApiException(422, "Invalid", $"the json patch path {pointer} does not exist");

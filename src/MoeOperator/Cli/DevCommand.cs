@@ -9,31 +9,36 @@ namespace MoeOperator.Cli;
 /// <summary><c>moe dev up</c> and <c>moe dev down</c>: the embedded Kubernetes API server for development.</summary>
 internal static class DevCommand
 {
-    /// <summary>Per-user state of the dev cluster: the kubeconfig and the pid of a running server.</summary>
-    public static string StateDirectory { get; } =
+    /// <summary>Per-user state of the dev cluster (the kubeconfig and the pid of a running server): ~/.moe/dev.</summary>
+    public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".moe", "dev");
 
     public const int DefaultPort = 16443;
 
     public static Command Create()
     {
-        var kubeconfig = new Option<string>("--kubeconfig")
+        var state = new Option<string>("--state-dir")
         {
-            Description = "Where to write the kubeconfig",
-            DefaultValueFactory = _ => Path.Combine(StateDirectory, "kubeconfig"),
+            Description = "Directory for the dev cluster's kubeconfig and pid file",
+            DefaultValueFactory = _ => DefaultStateDirectory,
         };
-        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1", DefaultValueFactory = _ => DefaultPort };
-        var up = new Command("up", "Start the dev API server in the foreground; Ctrl-C stops it") { kubeconfig, port };
-        up.SetAction((result, token) => UpAsync(result.GetValue(kubeconfig)!, result.GetValue(port), token));
-        var down = new Command("down", "Stop a dev API server started by `moe dev up` in another terminal");
-        down.SetAction(_ => Down());
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state-dir>/kubeconfig)" };
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => DefaultPort };
+        var up = new Command("up", "Start the dev API server in the foreground; Ctrl-C stops it") { state, kubeconfig, port };
+        up.SetAction((result, token) =>
+        {
+            var directory = result.GetValue(state)!;
+            return UpAsync(directory, result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig"), result.GetValue(port), token);
+        });
+        var down = new Command("down", "Stop a dev API server started by `moe dev up` in another terminal") { state };
+        down.SetAction(result => Down(result.GetValue(state)!));
         return new Command("dev", "The embedded single-machine Kubernetes for development and tests") { up, down };
     }
 
-    private static async Task<int> UpAsync(string kubeconfig, int port, CancellationToken cancellationToken)
+    private static async Task<int> UpAsync(string stateDirectory, string kubeconfig, int port, CancellationToken cancellationToken)
     {
-        var pidFile = Path.Combine(StateDirectory, "apiserver.pid");
-        Directory.CreateDirectory(StateDirectory);
+        var pidFile = Path.Combine(stateDirectory, "apiserver.pid");
+        Directory.CreateDirectory(stateDirectory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var onTerm = StopOn(PosixSignal.SIGTERM, stop);
         using var onInt = StopOn(PosixSignal.SIGINT, stop);
@@ -73,9 +78,9 @@ internal static class DevCommand
             stop.Cancel();
         });
 
-    private static int Down()
+    private static int Down(string stateDirectory)
     {
-        var pidFile = Path.Combine(StateDirectory, "apiserver.pid");
+        var pidFile = Path.Combine(stateDirectory, "apiserver.pid");
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture, out var pid))
         {
             Console.Error.WriteLine($"no dev API server is running (no {pidFile})");

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using MoeOperator.Testing;
+
+namespace MoeOperator.Tests.Cli;
+
+public sealed class DevCommandTests : IDisposable
+{
+    private readonly ScratchDirectory _scratch = new();
+
+    public void Dispose() => _scratch.Dispose();
+
+    private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Up_ServesKubectl_AndDownStopsItLeavingNoProcess()
+    {
+        var state = _scratch.Path("state");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state },
+        };
+        using var up = Process.Start(start)!;
+        try
+        {
+            var pidFile = Path.Combine(state, "apiserver.pid");
+            await WaitForAsync(() => File.Exists(pidFile) || up.HasExited, "moe dev up to write its pid file");
+            if (up.HasExited)
+            {
+                throw new InvalidOperationException($"moe dev up exited with {up.ExitCode}: {await up.StandardError.ReadToEndAsync()}");
+            }
+
+            var namespaces = Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), "get", "namespaces", "-o", "name"]);
+            namespaces.ExitCode.ShouldBe(0, namespaces.Output);
+            namespaces.Stdout.ShouldContain("namespace/default");
+            if (OperatingSystem.IsLinux())
+            {
+                File.GetUnixFileMode(Path.Combine(state, "kubeconfig")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the kubeconfig holds the admin token");
+            }
+
+            var down = Tools.Run("dotnet", [MoeDll, "dev", "down", "--state-dir", state]);
+            down.ExitCode.ShouldBe(0, down.Output);
+            (await Task.Run(() => up.WaitForExit(TimeSpan.FromSeconds(20)))).ShouldBeTrue("moe dev up exits after moe dev down");
+            up.ExitCode.ShouldBe(0);
+            File.Exists(pidFile).ShouldBeFalse();
+        }
+        finally
+        {
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Down_WithNothingRunning_SaysSoAndFails()
+    {
+        var result = Tools.Run("dotnet", [MoeDll, "dev", "down", "--state-dir", _scratch.Path("none")]);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("no dev API server is running");
+    }
+}
