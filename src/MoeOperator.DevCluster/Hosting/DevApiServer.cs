@@ -90,6 +90,21 @@ public sealed class DevApiServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Whether a certificate chains to this server's CA; HTTP clients of tests and benchmarks validate with it.</summary>
+    public bool IsTrustedServerCertificate(System.Security.Cryptography.X509Certificates.X509Certificate? certificate)
+    {
+        if (certificate is not System.Security.Cryptography.X509Certificates.X509Certificate2 presented)
+        {
+            return false;
+        }
+
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_certificates.Authority);
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        return chain.Build(presented);
+    }
+
     /// <summary>A KubernetesClient configured for this server.</summary>
     public k8s.KubernetesClientConfiguration ClientConfiguration()
     {

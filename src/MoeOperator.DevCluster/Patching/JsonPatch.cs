@@ -83,8 +83,7 @@ public static class JsonPatch
             return;
         }
 
-        var parent = Get(root, string.Concat(tokens[..^1].Select(t => "/" + Escape(t))));
-        var last = tokens[^1];
+        var (parent, last) = Parent(root, tokens);
         switch (parent)
         {
             case JsonObject o:
@@ -111,8 +110,7 @@ public static class JsonPatch
             return;
         }
 
-        var parent = Get(root, string.Concat(tokens[..^1].Select(t => "/" + Escape(t))));
-        var last = tokens[^1];
+        var (parent, last) = Parent(root, tokens);
         switch (parent)
         {
             case JsonObject o when o.ContainsKey(last):
@@ -128,9 +126,7 @@ public static class JsonPatch
 
     private static void Remove(JsonNode root, string pointer)
     {
-        var tokens = Tokens(pointer);
-        var parent = Get(root, string.Concat(tokens[..^1].Select(t => "/" + Escape(t))));
-        var last = tokens[^1];
+        var (parent, last) = Parent(root, Tokens(pointer));
         var removed = parent switch
         {
             JsonObject o => o.Remove(last),
@@ -142,6 +138,11 @@ public static class JsonPatch
             throw new ApiException(422, "Invalid", $"the json patch path {pointer} does not exist");
         }
     }
+
+    // The container a pointer's last token is looked up in, and that token.
+    private static (JsonNode? Parent, string Last) Parent(JsonNode root, string[] tokens) => tokens.Length == 0
+        ? throw new ApiException(422, "Invalid", "the json patch operation needs a path below the document root")
+        : (Get(root, string.Concat(tokens[..^1].Select(t => "/" + Escape(t)))), tokens[^1]);
 
     private static bool Remove(JsonArray array, int index)
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
@@ -39,19 +38,8 @@ public sealed class DevServer : IAsyncLifetime
     /// <summary>An HTTP client that trusts only the server's CA and sends the given bearer token (none when null).</summary>
     public HttpClient NewHttpClient(string? token)
     {
-        var authority = X509Certificate2.CreateFromPem(Server.CaPem);
 #pragma warning disable CA2000 // the handler is owned and disposed by the HttpClient
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(authority);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(certificate);
-            },
-        };
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => Server.IsTrustedServerCertificate(certificate) };
 #pragma warning restore CA2000
         var client = new HttpClient(handler) { BaseAddress = new Uri(Server.Url) };
         if (token is not null)

@@ -67,6 +67,7 @@ public sealed class PatchTests
     [InlineData("""[{"op":"remove","path":"/missing"}]""")]
     [InlineData("""[{"op":"test","path":"/a","value":2}]""")]
     [InlineData("""[{"op":"replace","path":"/list/9","value":1}]""")]
+    [InlineData("""[{"op":"remove","path":""}]""")]
     public void JsonPatch_FailingOperation_IsRejected(string operations)
     {
         Should.Throw<ApiException>(() => JsonPatch.Apply(JsonNode.Parse("""{"a":1,"list":[1]}""")!, JsonNode.Parse(operations)!.AsArray())).Code.ShouldBe(422);

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using MoeOperator.DevCluster.Hosting;
@@ -22,22 +21,11 @@ internal sealed class ApiServerSession : IAsyncDisposable
     public static async Task<ApiServerSession> StartAsync()
     {
         var server = await DevApiServer.StartAsync(new DevApiServerOptions());
-        var authority = X509Certificate2.CreateFromPem(server.CaPem);
 #pragma warning disable CA2000 // owned by the HttpClient
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = 256,
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(authority);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return certificate is X509Certificate2 c && chain.Build(c);
-                },
-            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => server.IsTrustedServerCertificate(certificate) },
         };
 #pragma warning restore CA2000
         var http = new HttpClient(handler) { BaseAddress = new Uri(server.Url), Timeout = Timeout.InfiniteTimeSpan };
