@@ -61,6 +61,17 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
             {
                 while (!stop.IsCancellationRequested)
                 {
+                    if (watch.IsClosed)
+                    {
+                        return;
+                    }
+
+                    if (faults.WatchesStalled)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(20), stop.Token);
+                        continue;
+                    }
+
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                     wait.CancelAfter(bookmarkInterval);
                     bool ready;
@@ -78,7 +89,7 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
                         return;
                     }
 
-                    while (!faults.WatchesStalled && watch.Events.TryRead(out var stored))
+                    while (!faults.WatchesStalled && !watch.IsClosed && watch.Events.TryRead(out var stored))
                     {
                         lastRevision = Math.Max(lastRevision, stored.Revision);
                         if (Filter(stored, labels, fields) is { } eventType)

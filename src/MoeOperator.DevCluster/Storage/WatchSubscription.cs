@@ -34,8 +34,15 @@ public sealed class WatchSubscription : IDisposable
 
     internal void Deliver(StoredEvent stored) => _channel.Writer.TryWrite(stored);
 
+    /// <summary>Whether the stream was closed; events still buffered are then dropped, as a broken connection loses them.</summary>
+    public bool IsClosed { get; private set; }
+
     /// <summary>Ends the stream for the reader (for fault injection and server shutdown).</summary>
-    public void Close() => _channel.Writer.TryComplete();
+    public void Close()
+    {
+        IsClosed = true;
+        _channel.Writer.TryComplete();
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using MoeOperator.DevCluster.Hosting;
+using MoeOperator.Runtime.Informers;
+
+namespace MoeOperator.Runtime.Tests.Informers;
+
+/// <summary>The informer against the dev API server over HTTPS, with injected faults.</summary>
+public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
+{
+    private const string Ns = "inform";
+    private readonly ConcurrentQueue<string> _events = new();
+    private readonly CancellationTokenSource _stop = new();
+    private DevApiServer _server = null!;
+    private Kubernetes _client = null!;
+    private Informer _informer = null!;
+    private Task _running = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _server = await DevApiServer.StartAsync(new DevApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(200) });
+        _client = new Kubernetes(_server.ClientConfiguration());
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
+        await CreateAsync("a");
+        var source = new KubernetesListWatchSource(_client, $"/api/v1/namespaces/{Ns}/configmaps", pageSize: 2);
+        _informer = new Informer("configmaps", source, new InformerOptions { InitialReconnectDelay = TimeSpan.FromMilliseconds(50) }, TimeProvider.System);
+        _informer.AddHandler(e => _events.Enqueue($"{e.Type} {e.Object["metadata"]!["name"]}"));
+        _running = _informer.RunAsync(_stop.Token);
+        await _informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually(() => _server.Service.Store.WatchCount == 1, "the informer's watch to open");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running.WaitAsync(TimeSpan.FromSeconds(10));
+        await _server.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _stop.Dispose();
+    }
+
+    private Task<V1ConfigMap> CreateAsync(string name) =>
+        _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name } }, Ns);
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    private bool Cached(string name) => _informer.Cache.Get(new(Ns, name)) is not null;
+
+    [Fact]
+    public async Task Informer_FollowsCreatesUpdatesAndDeletes()
+    {
+        await CreateAsync("b");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"k":"v"}}""", V1Patch.PatchType.MergePatch), "b", Ns);
+        await _client.CoreV1.DeleteNamespacedConfigMapAsync("a", Ns);
+
+        await Eventually(() => _events.Count == 4, "four events");
+
+        _events.ToList().ShouldBe(["Added a", "Added b", "Updated b", "Deleted a"]);
+        Cached("a").ShouldBeFalse();
+        ((string?)_informer.Cache.Get(new(Ns, "b"))!["data"]!["k"]).ShouldBe("v");
+    }
+
+    [Fact]
+    public async Task DroppedWatch_IsResumedWithoutMissingAnUpdateOrRelisting()
+    {
+        var lists = _server.Requests.Count("list", "configmaps");
+
+        _server.Faults.CloseWatches("configmaps");
+        await CreateAsync("made-while-reconnecting");
+
+        await Eventually(() => Cached("made-while-reconnecting"), "the object created across the reconnect");
+        _server.Requests.Count("list", "configmaps").ShouldBe(lists, "a resumed watch needs no relist");
+        _server.Requests.Count("watch", "configmaps").ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public async Task Expired_IsRecoveredByARelistThatAlsoReportsDeletions()
+    {
+        var lists = _server.Requests.Count("list", "configmaps");
+        _server.Faults.WatchesStalled = true;
+        // A change the informer does not see, then compaction past it: its resourceVersion is now too old.
+        await CreateAsync("b");
+        _server.Faults.CompactHistory();
+        await CreateAsync("c");
+        await _client.CoreV1.DeleteNamespacedConfigMapAsync("a", Ns);
+
+        _server.Faults.CloseWatches("configmaps");
+        _server.Faults.WatchesStalled = false;
+
+        await Eventually(() => Cached("b") && Cached("c") && !Cached("a"), "the relisted state");
+        _server.Requests.Count("list", "configmaps").ShouldBe(lists + 1, "410 Expired makes the informer relist once");
+        _events.ToList().ShouldContain("Deleted a", "the relist reports what vanished while the informer could not watch");
+    }
+}
