@@ -17,6 +17,7 @@ namespace MoeOperator.Runtime.Informers;
 /// <param name="watchTimeout">How long the server keeps one watch open before the informer resumes it.</param>
 public sealed class KubernetesListWatchSource(Kubernetes client, string collectionPath, int pageSize = 500, TimeSpan? watchTimeout = null) : IListWatchSource
 {
+    private readonly Client.KubernetesJsonClient _json = new(client);
     private readonly int _watchSeconds = (int)(watchTimeout ?? TimeSpan.FromMinutes(5)).TotalSeconds;
 
     public async Task<(IReadOnlyList<JsonObject> Items, string ResourceVersion)> ListAsync(CancellationToken cancellationToken)
@@ -64,14 +65,7 @@ public sealed class KubernetesListWatchSource(Kubernetes client, string collecti
 
     private async Task<HttpResponseMessage> SendAsync(string pathAndQuery, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, pathAndQuery));
-        request.Headers.Accept.ParseAdd("application/json");
-        if (client.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, cancellationToken);
-        }
-
-        var response = await client.HttpClient.SendAsync(request, completion, cancellationToken);
+        var response = await _json.OpenAsync(HttpMethod.Get, pathAndQuery, null, "application/json", completion, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return response;

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using MoeOperator.DevCluster.Hosting;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+using MoeOperator.Runtime.Informers;
+
+namespace MoeOperator.Runtime.Tests.Controllers;
+
+/// <summary>
+/// A small test controller on the dev API server: for every ConfigMap labelled role=source it keeps a child
+/// ConfigMap "&lt;name&gt;-copy" with the same data, owned by the source.
+/// </summary>
+public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
+{
+    private const string Ns = "ctl";
+    private const string Path = $"/api/v1/namespaces/{Ns}/configmaps";
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<Exception> _errors = new();
+    private DevApiServer _server = null!;
+    private Kubernetes _client = null!;
+    private CopyReconciler _reconciler = null!;
+    private Task _running = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _server = await DevApiServer.StartAsync(new DevApiServerOptions());
+        _client = new Kubernetes(_server.ClientConfiguration());
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running.WaitAsync(TimeSpan.FromSeconds(10));
+        await _server.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _stop.Dispose();
+    }
+
+    private void StartController(TimeSpan resync)
+    {
+        var options = new InformerOptions { ResyncPeriod = resync, InitialReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        var controller = new Controller("copy", TimeProvider.System, onError: (_, e) => _errors.Enqueue(e));
+        var sources = controller.For(new KubernetesListWatchSource(_client, Path), options);
+        var children = controller.Owns(new KubernetesListWatchSource(_client, Path), "ConfigMap", options);
+        _reconciler = new CopyReconciler(sources.Cache, children.Cache, new ChildWriter(new KubernetesJsonClient(_client)));
+        _running = controller.RunAsync(_reconciler, workers: 2, _stop.Token);
+    }
+
+    private Task<V1ConfigMap> CreateSourceAsync(string name, string value) => _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["role"] = "source" } },
+        Data = new Dictionary<string, string> { ["value"] = value },
+    }, Ns);
+
+    private async Task<string?> CopiedValueAsync(string name)
+    {
+        var list = await _client.CoreV1.ListNamespacedConfigMapAsync(Ns, fieldSelector: $"metadata.name={name}-copy");
+        return list.Items.SingleOrDefault()?.Data?["value"];
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Converges_AndResyncsOfAConvergedWorldWriteNothing()
+    {
+        await CreateSourceAsync("alpha", "1");
+        StartController(resync: TimeSpan.FromMilliseconds(200));
+
+        await Eventually(async () => await CopiedValueAsync("alpha") == "1", "the copy");
+        var copy = await _client.CoreV1.ReadNamespacedConfigMapAsync("alpha-copy", Ns);
+        copy.Metadata.OwnerReferences.ShouldHaveSingleItem().Name.ShouldBe("alpha");
+
+        _server.Requests.Reset();
+        var before = _reconciler.Outcomes.Count;
+        await Eventually(() => Task.FromResult(_reconciler.Outcomes.Count >= before + 4), "several resync reconciles");
+
+        _server.Requests.Writes().ShouldBe(0, "a no-op resync performs zero write requests");
+        _reconciler.Outcomes.Skip(before).ShouldAllBe(o => o == ChildOutcome.Unchanged);
+    }
+
+    [Fact]
+    public async Task InjectedServerErrorsAndConflicts_ConvergeWithBackoff()
+    {
+        await CreateSourceAsync("beta", "1");
+        _server.Faults.FailNext("create", "configmaps", 500, count: 2);
+        StartController(resync: TimeSpan.Zero);
+
+        await Eventually(async () => await CopiedValueAsync("beta") == "1", "the copy despite two failed creates");
+        _errors.Count.ShouldBeGreaterThanOrEqualTo(2);
+
+        // The controller patches the copy; the test replaces the source, so the injected conflict hits the controller.
+        _server.Faults.FailNext("patch", "configmaps", 409, count: 1);
+        var source = await _client.CoreV1.ReadNamespacedConfigMapAsync("beta", Ns);
+        source.Data["value"] = "2";
+        await _client.CoreV1.ReplaceNamespacedConfigMapAsync(source, "beta", Ns);
+
+        await Eventually(async () => await CopiedValueAsync("beta") == "2", "the copy to follow the source after a conflict");
+        _errors.Count.ShouldBeGreaterThanOrEqualTo(3);
+    }
+
+    [Fact]
+    public async Task DeletingTheSource_DeletesTheCopyThroughItsOwnerReference()
+    {
+        await CreateSourceAsync("gamma", "1");
+        StartController(resync: TimeSpan.Zero);
+        await Eventually(async () => await CopiedValueAsync("gamma") == "1", "the copy");
+
+        await _client.CoreV1.DeleteNamespacedConfigMapAsync("gamma", Ns);
+
+        await Eventually(async () => await CopiedValueAsync("gamma") is null, "the copy to be collected");
+    }
+
+    private sealed class CopyReconciler(ObjectCache sources, ObjectCache children, ChildWriter writer) : IReconciler
+    {
+        public ConcurrentQueue<ChildOutcome> Outcomes { get; } = new();
+
+        public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
+        {
+            var source = sources.Get(key);
+            if (source is null || (string?)source["metadata"]?["labels"]?["role"] != "source")
+            {
+                return ReconcileResult.Done;
+            }
+
+            var name = key.Name + "-copy";
+            var desired = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "ConfigMap",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = name,
+                    ["namespace"] = key.Namespace,
+                    ["labels"] = new JsonObject { ["copy-of"] = key.Name },
+                    ["ownerReferences"] = new JsonArray(Owners.ControllerReference(source)),
+                },
+                ["data"] = source["data"]?.DeepClone(),
+            };
+            Outcomes.Enqueue(await writer.EnsureAsync(Path, desired, children.Get(new ObjectReference(key.Namespace, name)), cancellationToken));
+            return ReconcileResult.Done;
+        }
+    }
+}
