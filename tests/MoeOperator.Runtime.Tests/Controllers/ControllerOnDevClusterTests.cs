@@ -7,6 +7,8 @@ using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 using MoeOperator.Runtime.Informers;
 
+using MoeOperator.Testing;
+
 namespace MoeOperator.Runtime.Tests.Controllers;
 
 /// <summary>
@@ -66,33 +68,19 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
         return list.Items.SingleOrDefault()?.Data?["value"];
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task Converges_AndResyncsOfAConvergedWorldWriteNothing()
     {
         await CreateSourceAsync("alpha", "1");
         StartController(resync: TimeSpan.FromMilliseconds(200));
 
-        await Eventually(async () => await CopiedValueAsync("alpha") == "1", "the copy");
+        await Eventually.HoldsAsync(async () => await CopiedValueAsync("alpha") == "1", "the copy");
         var copy = await _client.CoreV1.ReadNamespacedConfigMapAsync("alpha-copy", Ns);
         copy.Metadata.OwnerReferences.ShouldHaveSingleItem().Name.ShouldBe("alpha");
 
         _server.Requests.Reset();
         var before = _reconciler.Outcomes.Count;
-        await Eventually(() => Task.FromResult(_reconciler.Outcomes.Count >= before + 4), "several resync reconciles");
+        await Eventually.HoldsAsync(() => Task.FromResult(_reconciler.Outcomes.Count >= before + 4), "several resync reconciles");
 
         _server.Requests.Writes().ShouldBe(0, "a no-op resync performs zero write requests");
         _reconciler.Outcomes.Skip(before).ShouldAllBe(o => o == ChildOutcome.Unchanged);
@@ -105,7 +93,7 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
         _server.Faults.FailNext("create", "configmaps", 500, count: 2);
         StartController(resync: TimeSpan.Zero);
 
-        await Eventually(async () => await CopiedValueAsync("beta") == "1", "the copy despite two failed creates");
+        await Eventually.HoldsAsync(async () => await CopiedValueAsync("beta") == "1", "the copy despite two failed creates");
         _errors.Count.ShouldBeGreaterThanOrEqualTo(2);
 
         // The controller patches the copy; the test replaces the source, so the injected conflict hits the controller.
@@ -114,7 +102,7 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
         source.Data["value"] = "2";
         await _client.CoreV1.ReplaceNamespacedConfigMapAsync(source, "beta", Ns);
 
-        await Eventually(async () => await CopiedValueAsync("beta") == "2", "the copy to follow the source after a conflict");
+        await Eventually.HoldsAsync(async () => await CopiedValueAsync("beta") == "2", "the copy to follow the source after a conflict");
         _errors.Count.ShouldBeGreaterThanOrEqualTo(3);
     }
 
@@ -123,11 +111,11 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
     {
         await CreateSourceAsync("gamma", "1");
         StartController(resync: TimeSpan.Zero);
-        await Eventually(async () => await CopiedValueAsync("gamma") == "1", "the copy");
+        await Eventually.HoldsAsync(async () => await CopiedValueAsync("gamma") == "1", "the copy");
 
         await _client.CoreV1.DeleteNamespacedConfigMapAsync("gamma", Ns);
 
-        await Eventually(async () => await CopiedValueAsync("gamma") is null, "the copy to be collected");
+        await Eventually.HoldsAsync(async () => await CopiedValueAsync("gamma") is null, "the copy to be collected");
     }
 
     private sealed class CopyReconciler(ObjectCache sources, ObjectCache children, ChildWriter writer) : IReconciler

@@ -4,6 +4,8 @@ using k8s.Models;
 using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Runtime.Informers;
 
+using MoeOperator.Testing;
+
 namespace MoeOperator.Runtime.Tests.Informers;
 
 /// <summary>The informer against the dev API server over HTTPS, with injected faults.</summary>
@@ -28,7 +30,7 @@ public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
         _informer.AddHandler(e => _events.Enqueue($"{e.Type} {e.Object["metadata"]!["name"]}"));
         _running = _informer.RunAsync(_stop.Token);
         await _informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually(() => _server.Service.Store.WatchCount == 1, "the informer's watch to open");
+        await Eventually.HoldsAsync(() => _server.Service.Store.WatchCount == 1, "the informer's watch to open");
     }
 
     public async Task DisposeAsync()
@@ -47,20 +49,6 @@ public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
     private Task<V1ConfigMap> CreateAsync(string name) =>
         _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name } }, Ns);
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
-
     private bool Cached(string name) => _informer.Cache.Get(new(Ns, name)) is not null;
 
     [Fact]
@@ -70,7 +58,7 @@ public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
         await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"k":"v"}}""", V1Patch.PatchType.MergePatch), "b", Ns);
         await _client.CoreV1.DeleteNamespacedConfigMapAsync("a", Ns);
 
-        await Eventually(() => _events.Count == 4, "four events");
+        await Eventually.HoldsAsync(() => _events.Count == 4, "four events");
 
         _events.ToList().ShouldBe(["Added a", "Added b", "Updated b", "Deleted a"]);
         Cached("a").ShouldBeFalse();
@@ -85,7 +73,7 @@ public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
         _server.Faults.CloseWatches("configmaps");
         await CreateAsync("made-while-reconnecting");
 
-        await Eventually(() => Cached("made-while-reconnecting"), "the object created across the reconnect");
+        await Eventually.HoldsAsync(() => Cached("made-while-reconnecting"), "the object created across the reconnect");
         _server.Requests.Count("list", "configmaps").ShouldBe(lists, "a resumed watch needs no relist");
         _server.Requests.Count("watch", "configmaps").ShouldBeGreaterThanOrEqualTo(2);
     }
@@ -104,7 +92,7 @@ public sealed class InformerOnDevClusterTests : IAsyncLifetime, IDisposable
         _server.Faults.CloseWatches("configmaps");
         _server.Faults.WatchesStalled = false;
 
-        await Eventually(() => Cached("b") && Cached("c") && !Cached("a"), "the relisted state");
+        await Eventually.HoldsAsync(() => Cached("b") && Cached("c") && !Cached("a"), "the relisted state");
         _server.Requests.Count("list", "configmaps").ShouldBe(lists + 1, "410 Expired makes the informer relist once");
         _events.ToList().ShouldContain("Deleted a", "the relist reports what vanished while the informer could not watch");
     }

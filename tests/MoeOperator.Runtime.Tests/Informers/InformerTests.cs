@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using MoeOperator.Runtime.Informers;
 
+using MoeOperator.Testing;
+
 namespace MoeOperator.Runtime.Tests.Informers;
 
 public sealed class InformerTests : IAsyncDisposable
@@ -31,21 +33,6 @@ public sealed class InformerTests : IAsyncDisposable
         _stop.Dispose();
     }
 
-    // Polls a condition with a deadline: the informer runs on its own task.
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-
     private async Task StartAsync(params (string Name, int Rv)[] objects)
     {
         foreach (var (name, rv) in objects)
@@ -56,7 +43,7 @@ public sealed class InformerTests : IAsyncDisposable
         _source.ResourceVersion = "3";
         _running = _informer.RunAsync(_stop.Token);
         await _informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually(() => _source.WatchedFrom.Count == 1, "the first watch");
+        await Eventually.HoldsAsync(() => _source.WatchedFrom.Count == 1, "the first watch");
     }
 
     [Fact]
@@ -67,7 +54,7 @@ public sealed class InformerTests : IAsyncDisposable
         _source.Send("MODIFIED", FakeListWatchSource.Object("a", 4));
         _source.Send("DELETED", FakeListWatchSource.Object("b", 5));
         _source.Send("ADDED", FakeListWatchSource.Object("c", 6));
-        await Eventually(() => _events.Count == 5, "five events");
+        await Eventually.HoldsAsync(() => _events.Count == 5, "five events");
 
         _events.ToList().ShouldBe(["Added a", "Added b", "Updated a", "Deleted b", "Added c"]);
         _informer.Cache.List().Select(o => (string?)o["metadata"]!["name"]).Order(StringComparer.Ordinal).ShouldBe(["a", "c"]);
@@ -80,10 +67,10 @@ public sealed class InformerTests : IAsyncDisposable
         await StartAsync(("a", 1));
         _source.Send("ADDED", FakeListWatchSource.Object("b", 7));
         _source.Send("BOOKMARK", FakeListWatchSource.Object("", 9));
-        await Eventually(() => _events.Count == 2, "b");
+        await Eventually.HoldsAsync(() => _events.Count == 2, "b");
 
         _source.CloseStream();
-        await Eventually(() => _source.WatchedFrom.Count == 2, "the resumed watch");
+        await Eventually.HoldsAsync(() => _source.WatchedFrom.Count == 2, "the resumed watch");
 
         _source.WatchedFrom.ToList().ShouldBe(["3", "9"], "resumes after the bookmark's resourceVersion");
         _source.Lists.ShouldBe(1);
@@ -100,7 +87,7 @@ public sealed class InformerTests : IAsyncDisposable
 
         _source.CloseStream();
         // The closed stream delivered nothing, so the reconnect waits for its backoff on the fake clock.
-        await Eventually(() =>
+        await Eventually.HoldsAsync(() =>
         {
             _clock.Advance(TimeSpan.FromMilliseconds(50));
             return _source.WatchedFrom.Count == 3;
@@ -118,7 +105,7 @@ public sealed class InformerTests : IAsyncDisposable
 
         _clock.Advance(TimeSpan.FromMinutes(1));
         // A restart after a stream that delivered nothing waits for the reconnect backoff on the same clock.
-        await Eventually(() =>
+        await Eventually.HoldsAsync(() =>
         {
             _clock.Advance(TimeSpan.FromMilliseconds(50));
             return _source.WatchedFrom.Count >= 2;
@@ -134,7 +121,7 @@ public sealed class InformerTests : IAsyncDisposable
         await StartAsync(("a", 1), ("b", 2));
 
         _clock.Advance(TimeSpan.FromMinutes(10));
-        await Eventually(() => _events.Count == 4, "the resync");
+        await Eventually.HoldsAsync(() => _events.Count == 4, "the resync");
 
         _events.Skip(2).Order(StringComparer.Ordinal).ShouldBe(["Resync a", "Resync b"]);
     }

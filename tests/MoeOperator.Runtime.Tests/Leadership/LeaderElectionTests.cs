@@ -3,6 +3,8 @@ using k8s;
 using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Runtime.Leadership;
 
+using MoeOperator.Testing;
+
 namespace MoeOperator.Runtime.Tests.Leadership;
 
 /// <summary>Two operator instances compete for one Lease on the dev API server.</summary>
@@ -52,20 +54,6 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         return (election, running, kill, client);
     }
 
-    private static async Task Eventually(Func<bool> condition, TimeSpan limit, string what)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task TwoInstances_NeverLeadTogether_AndTheStandbyTakesOverWithinTheLeaseDuration()
     {
@@ -73,7 +61,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         var b = Candidate("operator-b");
         try
         {
-            await Eventually(() => a.Election.IsLeader || b.Election.IsLeader, TimeSpan.FromSeconds(10), "a leader");
+            await Eventually.HoldsAsync(() => a.Election.IsLeader || b.Election.IsLeader, "a leader", TimeSpan.FromSeconds(10));
             var (leader, standby) = a.Election.IsLeader ? (a, b) : (b, a);
             await Task.Delay(_leaseDuration * 2);
             standby.Election.IsLeader.ShouldBeFalse("the leader keeps renewing, so the standby waits");
@@ -81,11 +69,11 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             var killed = Stopwatch.StartNew();
             await leader.Kill.CancelAsync();
             await leader.Running.WaitAsync(TimeSpan.FromSeconds(10));
-            await Eventually(() => standby.Election.IsLeader, TimeSpan.FromSeconds(10), "the standby to take over");
+            await Eventually.HoldsAsync(() => standby.Election.IsLeader, "the standby to take over", TimeSpan.FromSeconds(10));
             var takeover = killed.Elapsed;
 
             takeover.ShouldBeLessThan(_leaseDuration + TimeSpan.FromSeconds(1), "the lease lapses and the next retry acquires it");
-            await Eventually(() => _starts.Count == 2, TimeSpan.FromSeconds(5), "the standby's work to start");
+            await Eventually.HoldsAsync(() => _starts.Count == 2, "the standby's work to start", TimeSpan.FromSeconds(5));
             _maxActive.ShouldBe(1, "two instances must never reconcile at the same time");
             _starts.ShouldBe([leader == a ? "operator-a" : "operator-b", standby == a ? "operator-a" : "operator-b"]);
         }

@@ -11,20 +11,6 @@ public sealed class DevCommandTests : IDisposable
 
     private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Up_ServesKubectl_AndDownStopsItLeavingNoProcess()
     {
@@ -39,7 +25,7 @@ public sealed class DevCommandTests : IDisposable
         try
         {
             var pidFile = Path.Combine(state, "apiserver.pid");
-            await WaitForAsync(() => File.Exists(pidFile) || up.HasExited, "moe dev up to write its pid file");
+            await Eventually.HoldsAsync(() => File.Exists(pidFile) || up.HasExited, "moe dev up to write its pid file");
             if (up.HasExited)
             {
                 throw new InvalidOperationException($"moe dev up exited with {up.ExitCode}: {await up.StandardError.ReadToEndAsync()}");
