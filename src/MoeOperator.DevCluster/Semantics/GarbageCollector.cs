@@ -28,6 +28,20 @@ internal sealed class GarbageCollector(ResourceService service)
         Collect();
     }
 
+    /// <summary>
+    /// An object written with owner references none of which exists (a controller acting on a stale cache) is
+    /// collected at once, as the real garbage collector collects dependents of absent owners.
+    /// </summary>
+    public void OnWritten(ObjectKey key, JsonObject obj)
+    {
+        var owners = OwnerUids(obj);
+        if (owners.Count > 0 && owners.All(o => Store.KeyOfUid(o) is null) && !ObjectAdmission.IsDeleting(obj))
+        {
+            DeleteInBackground(key);
+            Collect();
+        }
+    }
+
     public void OnRemoved(ResourceType type, JsonObject last)
     {
         if ((string?)last["metadata"]?["uid"] is { } uid)

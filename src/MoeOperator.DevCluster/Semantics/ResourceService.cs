@@ -120,6 +120,7 @@ public sealed class ResourceService
                 _crds.Serve(stored);
             }
 
+            _collector.OnWritten(key, stored);
             return new WriteResult(Versioned(type, stored), true, warnings);
         }
     }
@@ -184,7 +185,8 @@ public sealed class ResourceService
                 _collector.Track(key);
             }
 
-            return new WriteResult(Versioned(type, stored), false, warnings);
+            _collector.OnWritten(key, stored);
+            return new WriteResult(Versioned(type, Store.Get(key) ?? stored), false, warnings);
         }
     }
 

@@ -111,6 +111,18 @@ public sealed class FinalizerAndGarbageCollectionTests(DevServer dev) : IClassFi
     }
 
     [Fact]
+    public async Task Create_WithOnlyAbsentOwners_IsCollectedAtOnce()
+    {
+        var (ns, owner) = await OwnerAsync();
+        await dev.OkAsync(HttpMethod.Delete, $"/api/v1/namespaces/{ns}/configmaps/owner");
+
+        // A controller acting on a stale cache writes a child of an owner that is already gone.
+        await DependentAsync(ns, "late-child", owner);
+
+        (await ExistsAsync(ns, "late-child")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Delete_Namespace_DeletesEverythingInItThenItself()
     {
         var ns = await dev.NewNamespaceAsync();
