@@ -14,7 +14,7 @@ internal sealed class CrdRegistrar(ResourceCatalog catalog)
     public static string GroupResourceOf(JsonObject crd) => $"{crd["spec"]?["names"]?["plural"]}.{crd["spec"]?["group"]}";
 
     /// <summary>Checks the definition and sets the status conditions an established CRD has.</summary>
-    public void Admit(JsonObject crd)
+    public void Admit(JsonObject crd, string now)
     {
         var type = catalog.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
         var name = (string?)crd["metadata"]?["name"] ?? "";
@@ -55,7 +55,6 @@ internal sealed class CrdRegistrar(ResourceCatalog catalog)
             throw ApiException.Invalid(type, name, errors);
         }
 
-        var now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         crd["status"] = new JsonObject
         {
             ["acceptedNames"] = spec!["names"]!.DeepClone(),

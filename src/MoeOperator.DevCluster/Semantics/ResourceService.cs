@@ -101,7 +101,7 @@ public sealed class ResourceService
             }
             else if (type.GroupResource == CrdRegistrar.GroupResource)
             {
-                _crds.Admit(obj);
+                _crds.Admit(obj, Now());
             }
             else if (type.GroupResource == "pods" && obj["status"] is null)
             {
@@ -152,7 +152,7 @@ public sealed class ResourceService
             var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, updated, options.FieldValidation, statusSubresource) : [];
             if (type.GroupResource == CrdRegistrar.GroupResource && !statusSubresource)
             {
-                _crds.Admit(updated);
+                _crds.Admit(updated, Now());
             }
 
             RecordManager(updated, options.FieldManager, "Update");
