@@ -2,11 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 using MoeOperator.Runtime.Informers;
-
 using MoeOperator.Testing;
 
 namespace MoeOperator.Runtime.Tests.Controllers;
@@ -15,48 +13,29 @@ namespace MoeOperator.Runtime.Tests.Controllers;
 /// A small test controller on the dev API server: for every ConfigMap labelled role=source it keeps a child
 /// ConfigMap "&lt;name&gt;-copy" with the same data, owned by the source.
 /// </summary>
-public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
+public sealed class ControllerOnDevClusterTests : IAsyncLifetime
 {
     private const string Ns = "ctl";
     private const string Path = $"/api/v1/namespaces/{Ns}/configmaps";
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<Exception> _errors = new();
-    private DevApiServer _server = null!;
-    private Kubernetes _client = null!;
+    private DevClusterSession _session = null!;
     private CopyReconciler _reconciler = null!;
-    private Task _running = Task.CompletedTask;
 
-    public async Task InitializeAsync()
-    {
-        _server = await DevApiServer.StartAsync(new DevApiServerOptions());
-        _client = new Kubernetes(_server.ClientConfiguration());
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
-    }
+    public async Task InitializeAsync() => _session = await DevClusterSession.StartAsync(Ns);
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _running.WaitAsync(TimeSpan.FromSeconds(10));
-        await _server.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _stop.Dispose();
-    }
+    public async Task DisposeAsync() => await _session.DisposeAsync();
 
     private void StartController(TimeSpan resync)
     {
         var options = new InformerOptions { ResyncPeriod = resync, InitialReconnectDelay = TimeSpan.FromMilliseconds(50) };
         var controller = new Controller("copy", TimeProvider.System, onError: (_, e) => _errors.Enqueue(e));
-        var sources = controller.For(new KubernetesListWatchSource(_client, Path), options);
-        var children = controller.Owns(new KubernetesListWatchSource(_client, Path), "ConfigMap", options);
-        _reconciler = new CopyReconciler(sources.Cache, children.Cache, new ChildWriter(new KubernetesJsonClient(_client)));
-        _running = controller.RunAsync(_reconciler, workers: 2, _stop.Token);
+        var sources = controller.For(new KubernetesListWatchSource(_session.Client, Path), options);
+        var children = controller.Owns(new KubernetesListWatchSource(_session.Client, Path), "ConfigMap", options);
+        _reconciler = new CopyReconciler(sources.Cache, children.Cache, new ChildWriter(new KubernetesJsonClient(_session.Client)));
+        _session.Run(token => controller.RunAsync(_reconciler, workers: 2, token));
     }
 
-    private Task<V1ConfigMap> CreateSourceAsync(string name, string value) => _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+    private Task<V1ConfigMap> CreateSourceAsync(string name, string value) => _session.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["role"] = "source" } },
         Data = new Dictionary<string, string> { ["value"] = value },
@@ -64,7 +43,7 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
 
     private async Task<string?> CopiedValueAsync(string name)
     {
-        var list = await _client.CoreV1.ListNamespacedConfigMapAsync(Ns, fieldSelector: $"metadata.name={name}-copy");
+        var list = await _session.Client.CoreV1.ListNamespacedConfigMapAsync(Ns, fieldSelector: $"metadata.name={name}-copy");
         return list.Items.SingleOrDefault()?.Data?["value"];
     }
 
@@ -75,14 +54,14 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
         StartController(resync: TimeSpan.FromMilliseconds(200));
 
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("alpha") == "1", "the copy");
-        var copy = await _client.CoreV1.ReadNamespacedConfigMapAsync("alpha-copy", Ns);
+        var copy = await _session.Client.CoreV1.ReadNamespacedConfigMapAsync("alpha-copy", Ns);
         copy.Metadata.OwnerReferences.ShouldHaveSingleItem().Name.ShouldBe("alpha");
 
-        _server.Requests.Reset();
+        _session.Server.Requests.Reset();
         var before = _reconciler.Outcomes.Count;
         await Eventually.HoldsAsync(() => Task.FromResult(_reconciler.Outcomes.Count >= before + 4), "several resync reconciles");
 
-        _server.Requests.Writes().ShouldBe(0, "a no-op resync performs zero write requests");
+        _session.Server.Requests.Writes().ShouldBe(0, "a no-op resync performs zero write requests");
         _reconciler.Outcomes.Skip(before).ShouldAllBe(o => o == ChildOutcome.Unchanged);
     }
 
@@ -90,17 +69,17 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
     public async Task InjectedServerErrorsAndConflicts_ConvergeWithBackoff()
     {
         await CreateSourceAsync("beta", "1");
-        _server.Faults.FailNext("create", "configmaps", 500, count: 2);
+        _session.Server.Faults.FailNext("create", "configmaps", 500, count: 2);
         StartController(resync: TimeSpan.Zero);
 
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("beta") == "1", "the copy despite two failed creates");
         _errors.Count.ShouldBeGreaterThanOrEqualTo(2);
 
         // The controller patches the copy; the test replaces the source, so the injected conflict hits the controller.
-        _server.Faults.FailNext("patch", "configmaps", 409, count: 1);
-        var source = await _client.CoreV1.ReadNamespacedConfigMapAsync("beta", Ns);
+        _session.Server.Faults.FailNext("patch", "configmaps", 409, count: 1);
+        var source = await _session.Client.CoreV1.ReadNamespacedConfigMapAsync("beta", Ns);
         source.Data["value"] = "2";
-        await _client.CoreV1.ReplaceNamespacedConfigMapAsync(source, "beta", Ns);
+        await _session.Client.CoreV1.ReplaceNamespacedConfigMapAsync(source, "beta", Ns);
 
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("beta") == "2", "the copy to follow the source after a conflict");
         _errors.Count.ShouldBeGreaterThanOrEqualTo(3);
@@ -113,7 +92,7 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime, IDisposable
         StartController(resync: TimeSpan.Zero);
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("gamma") == "1", "the copy");
 
-        await _client.CoreV1.DeleteNamespacedConfigMapAsync("gamma", Ns);
+        await _session.Client.CoreV1.DeleteNamespacedConfigMapAsync("gamma", Ns);
 
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("gamma") is null, "the copy to be collected");
     }

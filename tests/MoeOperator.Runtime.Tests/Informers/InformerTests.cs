@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using MoeOperator.Runtime.Informers;
-
 using MoeOperator.Testing;
 
 namespace MoeOperator.Runtime.Tests.Informers;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using k8s;
 using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Runtime.Leadership;
-
 using MoeOperator.Testing;
 
 namespace MoeOperator.Runtime.Tests.Leadership;
