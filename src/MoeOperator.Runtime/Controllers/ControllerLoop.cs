@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MoeOperator.Runtime.Queue;
 
 namespace MoeOperator.Runtime.Controllers;
@@ -6,7 +7,8 @@ namespace MoeOperator.Runtime.Controllers;
 /// The workers of one controller: each takes a key from the queue (never one another worker holds), reconciles
 /// it, and turns the outcome into the next step: success forgets the key's failures, Again and ordinary errors
 /// requeue it with backoff, After requeues it at a fixed time, a <see cref="TerminalException"/> is recorded and
-/// not retried. A failure is always logged with the object's key.
+/// not retried. Every log line written during a reconcile carries the controller and the object's namespace and
+/// name (a logging scope), and a failure is always logged with them.
 /// </summary>
 public sealed class ControllerLoop(
     string name,
@@ -15,7 +17,8 @@ public sealed class ControllerLoop(
     int workers,
     TimeProvider clock,
     Action<ObjectReference, Exception>? onError = null,
-    IControllerMetrics? metrics = null)
+    IControllerMetrics? metrics = null,
+    ILogger? logger = null)
 {
     private readonly IControllerMetrics _metrics = metrics ?? IControllerMetrics.None;
     private int _active;
@@ -36,6 +39,12 @@ public sealed class ControllerLoop(
     {
         var started = clock.GetTimestamp();
         var result = "success";
+        using var scope = logger?.BeginScope(new Dictionary<string, object>
+        {
+            ["controller"] = Name,
+            ["namespace"] = key.Namespace,
+            ["name"] = key.Name,
+        });
         _metrics.ActiveWorkers(Name, Interlocked.Increment(ref _active));
         try
         {
@@ -60,12 +69,14 @@ public sealed class ControllerLoop(
         {
             result = "error";
             queue.Forget(key);
+            logger?.TerminalError(e, e.Message);
             onError?.Invoke(key, e);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             result = "error";
             queue.AddRateLimited(key);
+            logger?.RetriedError(e);
             onError?.Invoke(key, e);
         }
         finally

@@ -53,7 +53,7 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
                     case "/readyz":
                         var (isReady, reason) = ready();
                         context.Response.StatusCode = isReady ? 200 : 503;
-                        await context.Response.WriteAsync(isReady ? "ok" : reason, context.RequestAborted);
+                        await context.Response.WriteAsync(reason, context.RequestAborted);
                         break;
                     default:
                         context.Response.StatusCode = 404;

@@ -24,7 +24,7 @@ internal static class ValidateCommand
         var validator = CustomResourceValidator.ForThisApi();
         var invalid = 0;
         var checkedCount = 0;
-        foreach (var file in Expand(inputs))
+        foreach (var file in InputFiles.Expand(inputs))
         {
             foreach (var document in YamlDocuments.Parse(File.ReadAllText(file)))
             {
@@ -52,27 +52,5 @@ internal static class ValidateCommand
 
         stdout.WriteLine($"{checkedCount - invalid} valid, {invalid} invalid");
         return invalid == 0 && checkedCount > 0 ? 0 : 1;
-    }
-
-    private static IEnumerable<string> Expand(IEnumerable<FileSystemInfo> inputs)
-    {
-        foreach (var input in inputs)
-        {
-            if (input is DirectoryInfo { Exists: true } directory)
-            {
-                foreach (var file in directory.EnumerateFiles("*.y*ml", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
-                {
-                    yield return file.FullName;
-                }
-            }
-            else if (File.Exists(input.FullName))
-            {
-                yield return input.FullName;
-            }
-            else
-            {
-                throw new FileNotFoundException($"{input} does not exist", input.FullName);
-            }
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using MoeOperator.Runtime.Client;
@@ -31,7 +30,7 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime
         var controller = new Controller("copy", TimeProvider.System, onError: (_, e) => _errors.Enqueue(e));
         var sources = controller.For(new KubernetesListWatchSource(_session.Client, Path), options);
         var children = controller.Owns(new KubernetesListWatchSource(_session.Client, Path), "ConfigMap", options);
-        _reconciler = new CopyReconciler(sources.Cache, children.Cache, new ChildWriter(new KubernetesJsonClient(_session.Client)));
+        _reconciler = new CopyReconciler(sources.Cache.Get, children.Cache.Get, new ChildWriter(new KubernetesJsonClient(_session.Client)));
         _session.Run(token => controller.RunAsync(_reconciler, workers: 2, token));
     }
 
@@ -95,36 +94,5 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime
         await _session.Client.CoreV1.DeleteNamespacedConfigMapAsync("gamma", Ns);
 
         await Eventually.HoldsAsync(async () => await CopiedValueAsync("gamma") is null, "the copy to be collected");
-    }
-
-    private sealed class CopyReconciler(ObjectCache sources, ObjectCache children, ChildWriter writer) : IReconciler
-    {
-        public ConcurrentQueue<ChildOutcome> Outcomes { get; } = new();
-
-        public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
-        {
-            var source = sources.Get(key);
-            if (source is null || (string?)source["metadata"]?["labels"]?["role"] != "source")
-            {
-                return ReconcileResult.Done;
-            }
-
-            var name = key.Name + "-copy";
-            var desired = new JsonObject
-            {
-                ["apiVersion"] = "v1",
-                ["kind"] = "ConfigMap",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = name,
-                    ["namespace"] = key.Namespace,
-                    ["labels"] = new JsonObject { ["copy-of"] = key.Name },
-                    ["ownerReferences"] = new JsonArray(Owners.ControllerReference(source)),
-                },
-                ["data"] = source["data"]?.DeepClone(),
-            };
-            Outcomes.Enqueue(await writer.EnsureAsync(Path, desired, children.Get(new ObjectReference(key.Namespace, name)), cancellationToken));
-            return ReconcileResult.Done;
-        }
     }
 }

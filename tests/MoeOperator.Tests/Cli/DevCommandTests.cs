@@ -12,16 +12,19 @@ public sealed class DevCommandTests : IDisposable
     private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
 
     [Fact]
-    public async Task Up_ServesKubectl_AndDownStopsItLeavingNoProcess()
+    public async Task Up_ServesKubectlAndRunsTheOperator_AndDownStopsItLeavingNoProcess()
     {
         var state = _scratch.Path("state");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state },
+            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state, "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0" },
         };
         using var up = Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        up.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        up.BeginOutputReadLine();
         try
         {
             var pidFile = Path.Combine(state, "apiserver.pid");
@@ -34,6 +37,14 @@ public sealed class DevCommandTests : IDisposable
             var namespaces = Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), "get", "namespaces", "-o", "name"]);
             namespaces.ExitCode.ShouldBe(0, namespaces.Output);
             namespaces.Stdout.ShouldContain("namespace/default");
+            var crds = Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), "get", "crds", "-o", "name"]);
+            crds.Stdout.ShouldContain("customresourcedefinition.apiextensions.k8s.io/epgroups.moe.dev");
+            await Eventually.HoldsAsync(() => output.Any(l => l.Contains("metrics: http", StringComparison.Ordinal)), "the operator's metrics address");
+            var metricsUrl = new Uri(output.First(l => l.Contains("metrics: http", StringComparison.Ordinal)).Split("metrics: ")[1].Trim());
+            using var http = new HttpClient();
+            await Eventually.HoldsAsync(
+                async () => (await http.GetStringAsync(metricsUrl)).Contains("leader_election_master_status{name=\"moe-operator-leader\"} 1", StringComparison.Ordinal),
+                "the operator to lead");
             if (OperatingSystem.IsLinux())
             {
                 File.GetUnixFileMode(Path.Combine(state, "kubeconfig")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the kubeconfig holds the admin token");
@@ -60,6 +71,6 @@ public sealed class DevCommandTests : IDisposable
         var result = Tools.Run("dotnet", [MoeDll, "dev", "down", "--state-dir", _scratch.Path("none")]);
 
         result.ExitCode.ShouldBe(1);
-        result.Stderr.ShouldContain("no dev API server is running");
+        result.Stderr.ShouldContain("no dev cluster is running");
     }
 }
