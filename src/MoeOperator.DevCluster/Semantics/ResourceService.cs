@@ -33,6 +33,16 @@ public sealed class ResourceService
 
     public ObjectStore Store { get; }
 
+    /// <summary>The server's clock.</summary>
+    public TimeProvider Clock => _clock;
+
+    /// <summary>
+    /// Whether deleting a pod that runs on a node only marks it (deletionTimestamp and grace period) and leaves its
+    /// removal to the node's kubelet once the containers have stopped, as the real API server does. On while a
+    /// kubelet serves the nodes; off for an API server alone, where nothing would ever finish the deletion.
+    /// </summary>
+    public bool PodsTerminateGracefully { get; set; }
+
     public ResourceCatalog Catalog { get; }
 
     public ResourceType Type(string group, string version, string plural) =>
@@ -271,6 +281,19 @@ public sealed class ResourceService
                 current["status"] = new JsonObject { ["phase"] = "Terminating" };
             }
 
+            if (type.GroupResource == "pods" && PodsTerminateGracefully && GracePeriod(current, deleteOptions) is { } grace)
+            {
+                var podMetadata = ObjectAdmission.Metadata(current);
+                podMetadata["deletionTimestamp"] ??= Now();
+                podMetadata["deletionGracePeriodSeconds"] = Math.Min(grace, (long?)podMetadata["deletionGracePeriodSeconds"] ?? long.MaxValue);
+                if (finalizers.Count > 0)
+                {
+                    podMetadata["finalizers"] = new JsonArray([.. finalizers.Distinct().Select(f => (JsonNode)f)]);
+                }
+
+                return Versioned(type, Store.Put(key, current));
+            }
+
             if (finalizers.Count == 0 && !isNamespace)
             {
                 var last = Store.Remove(key)!;
@@ -286,6 +309,20 @@ public sealed class ResourceService
             _collector.Track(key);
             return Versioned(type, Store.Get(key) ?? stored);
         }
+    }
+
+    // A pod on a node gets its grace period (the request's, else its spec's, else 30 s); a pod on no node, one that
+    // has finished, or a forced delete (grace 0) goes at once.
+    private static long? GracePeriod(JsonObject pod, JsonObject? deleteOptions)
+    {
+        var phase = (string?)pod["status"]?["phase"];
+        if ((string?)pod["spec"]?["nodeName"] is not { Length: > 0 } || phase is "Succeeded" or "Failed")
+        {
+            return null;
+        }
+
+        var grace = (long?)deleteOptions?["gracePeriodSeconds"] ?? (long?)pod["spec"]?["terminationGracePeriodSeconds"] ?? 30;
+        return grace > 0 ? grace : null;
     }
 
     /// <summary>Removes a finalizer the server itself manages and deletes the object once none is left.</summary>

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using MoeOperator.DevCluster.Catalog;
+using MoeOperator.DevCluster.Semantics;
+
+namespace MoeOperator.DevCluster.Cluster;
+
+/// <summary>
+/// How the simulated cluster's components (node agents, scheduler, kubelet, workload controllers) read and write:
+/// straight through the <see cref="ResourceService"/>, so they get the same admission, resourceVersion conflicts,
+/// generation and garbage collection as any client, without HTTP. Reads return copies the caller may change.
+/// </summary>
+internal sealed class ClusterApi(ResourceService service, string fieldManager)
+{
+    public ResourceService Service { get; } = service;
+
+    public TimeProvider Clock => Service.Clock;
+
+    public static ResourceType TypeOf(ResourceService service, string groupResource) =>
+        service.Catalog.AnyVersion(groupResource) ?? throw new InvalidOperationException($"{groupResource} is not served");
+
+    public ResourceType Type(string groupResource) => TypeOf(Service, groupResource);
+
+    public List<JsonObject> List(string groupResource, string? ns = null) =>
+        [.. Service.Store.List(groupResource, ns).Items.Select(o => o.DeepClone().AsObject())];
+
+    public JsonObject? Get(string groupResource, string? ns, string name) =>
+        Service.Store.Get(ResourceService.KeyOf(Type(groupResource), ns, name))?.DeepClone().AsObject();
+
+    public JsonObject Create(string groupResource, JsonObject obj) =>
+        Service.Create(Type(groupResource), Namespace(obj), obj, Options).Object;
+
+    /// <summary>Writes the whole object, guarded by the resourceVersion it carries (a stale copy fails with a conflict).</summary>
+    public JsonObject Update(string groupResource, JsonObject obj) =>
+        Service.Update(Type(groupResource), Namespace(obj), Name(obj), obj, statusSubresource: false, Options).Object;
+
+    /// <summary>Writes the status, guarded by the resourceVersion the object carries.</summary>
+    public JsonObject UpdateStatus(string groupResource, JsonObject obj) =>
+        Service.Update(Type(groupResource), Namespace(obj), Name(obj), obj, statusSubresource: true, Options).Object;
+
+    public void Delete(string groupResource, string? ns, string name, long? gracePeriodSeconds = null)
+    {
+        var options = gracePeriodSeconds is { } grace ? new JsonObject { ["gracePeriodSeconds"] = grace } : null;
+        Service.Delete(Type(groupResource), ns, name, options, dryRun: false);
+    }
+
+    public static string Name(JsonObject obj) => (string?)obj["metadata"]?["name"] ?? "";
+
+    public static string? Namespace(JsonObject obj) => (string?)obj["metadata"]?["namespace"];
+
+    private RequestOptions Options { get; } = new(FieldManager: fieldManager);
+}

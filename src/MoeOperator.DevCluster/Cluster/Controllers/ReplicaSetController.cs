@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+
+namespace MoeOperator.DevCluster.Cluster.Controllers;
+
+/// <summary>Keeps spec.replicas active pods for every ReplicaSet, deleting surplus pods that are least far along first.</summary>
+internal sealed class ReplicaSetController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "replicasets.apps", "pods")
+{
+    protected override void Pass()
+    {
+        var pods = Api.List("pods");
+        foreach (var set in Api.List("replicasets.apps"))
+        {
+            if (set["metadata"]?["deletionTimestamp"] is not null)
+            {
+                continue;
+            }
+
+            var owned = Workloads.Owned(pods, set);
+            var active = owned.Where(Workloads.IsActive).ToList();
+            var wanted = (int?)set["spec"]?["replicas"] ?? 1;
+            for (var i = active.Count; i < wanted; i++)
+            {
+                active.Add(Api.Create("pods", Workloads.PodFromTemplate(set, set["spec"]?["template"] as JsonObject, null, ClusterApi.Name(set) + "-")));
+            }
+
+            foreach (var surplus in active.OrderBy(p => (string?)p["spec"]?["nodeName"] is null ? 0 : 1).ThenBy(p => Workloads.Phase(p) == "Running" ? 1 : 0).ThenBy(p => Workloads.IsReady(p) ? 1 : 0).Take(Math.Max(0, active.Count - wanted)).ToList())
+            {
+                Api.Delete("pods", ClusterApi.Namespace(surplus), ClusterApi.Name(surplus));
+                active.Remove(surplus);
+            }
+
+            var ready = active.Count(Workloads.IsReady);
+            Workloads.WriteStatus(Api, "replicasets.apps", set, new JsonObject
+            {
+                ["replicas"] = active.Count,
+                ["fullyLabeledReplicas"] = active.Count,
+                ["readyReplicas"] = ready,
+                ["availableReplicas"] = ready,
+                ["observedGeneration"] = (long?)set["metadata"]?["generation"] ?? 1,
+            });
+        }
+    }
+}

@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using MoeOperator.DevCluster.Http;
+
+namespace MoeOperator.DevCluster.Cluster.Kubelet;
+
+/// <summary>
+/// The kubelet of every node of the pool: runs the pods bound to them (init containers in order, then the
+/// containers), restarts exited containers per restartPolicy with CrashLoopBackOff, runs startup, liveness and
+/// readiness probes, keeps each pod's /etc/hosts and configMap/secret volumes current, reports pod status, and
+/// terminates deleted pods gracefully (SIGTERM, the grace period, then SIGKILL) before removing them. Pods of a
+/// node that went down lose their processes at once, as when a machine dies.
+/// </summary>
+internal sealed class Kubelet : ControlLoop, IPodLogSource
+{
+    private readonly KubeletOptions _options;
+    private readonly NodeAgent _nodes;
+    private readonly ContainerLauncher _launcher;
+    private readonly PodAddresses _addresses = new();
+    private readonly ConcurrentDictionary<string, PodRuntime> _pods = new();
+    private readonly IPEndPoint _apiServer;
+
+    public Kubelet(ClusterApi api, KubeletOptions options, NodeAgent nodes, ServiceAccountFiles serviceAccount, IPEndPoint apiServer)
+        : base(api, options.SyncPeriod, "pods", "services", "configmaps", "secrets", "nodes")
+    {
+        _options = options;
+        _nodes = nodes;
+        _apiServer = apiServer;
+        var volumes = new PodVolumes(options.DataDirectory, Lookup, serviceAccount);
+        _launcher = new ContainerLauncher(options, volumes, serviceAccount, Lookup, api.Clock);
+    }
+
+    /// <summary>Fault: kills the process of one container of a pod (SIGKILL), as if it crashed.</summary>
+    public bool KillContainer(string ns, string pod, string? container = null)
+    {
+        var runtime = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod);
+        var target = runtime?.Containers.FirstOrDefault(c => container is null || c.Name == container);
+        if (target?.Run is null)
+        {
+            return false;
+        }
+
+        target.Run.Kill();
+        Wake();
+        return true;
+    }
+
+    /// <summary>Fault: cuts (or restores) one pod's connections to the API server; false when the pod has no relay.</summary>
+    public bool PartitionFromApiServer(string ns, string pod, bool partitioned)
+    {
+        var proxy = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod)?.Proxy;
+        if (proxy is null)
+        {
+            return false;
+        }
+
+        proxy.Partitioned = partitioned;
+        return true;
+    }
+
+    public string? ReadLog(string ns, string pod, string? container, bool previous)
+    {
+        var runtime = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod);
+        var state = runtime?.All.FirstOrDefault(c => container is null || c.Name == container);
+        if (runtime is null || state is null)
+        {
+            return null;
+        }
+
+        var run = previous ? state.Runs - 1 : state.Runs;
+        if (run < 1)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(runtime.Directory, "logs", state.Name, run.ToString(CultureInfo.InvariantCulture) + ".log");
+        if (!File.Exists(path))
+        {
+            return "";
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    protected override void Pass()
+    {
+        var now = Api.Clock.GetUtcNow();
+        var nodes = Api.List("nodes").ToDictionary(ClusterApi.Name, StringComparer.Ordinal);
+        var pods = Api.List("pods");
+        var services = Api.List("services");
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var addressed = pods
+            .Where(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 })
+            .Select(p => (Pod: p, Ip: _pods.TryGetValue(Uid(p), out var r) ? r.Ip : null))
+            .Where(p => p.Ip is not null)
+            .Select(p => (p.Pod, p.Ip!))
+            .ToList();
+        foreach (var pod in pods)
+        {
+            var node = (string?)pod["spec"]?["nodeName"];
+            if (node is null || !nodes.TryGetValue(node, out var nodeObject))
+            {
+                continue;
+            }
+
+            var uid = Uid(pod);
+            if (_nodes.IsDown(node))
+            {
+                // The machine is gone: so are its processes. Its pods' status is the node lifecycle's to write.
+                if (_pods.TryRemove(uid, out var lost))
+                {
+                    lost.Dispose();
+                }
+
+                continue;
+            }
+
+            live.Add(uid);
+            try
+            {
+                SyncPod(pod, nodeObject, addressed, services, now);
+            }
+            catch (Semantics.ApiException)
+            {
+                // A conflicting write: the next pass sees the newer object.
+            }
+        }
+
+        foreach (var (uid, runtime) in _pods)
+        {
+            if (!live.Contains(uid) && _pods.TryRemove(uid, out _))
+            {
+                runtime.Dispose();
+                _addresses.Release(uid);
+            }
+        }
+    }
+
+    protected override void Stop()
+    {
+        foreach (var runtime in _pods.Values)
+        {
+            runtime.Dispose();
+        }
+
+        _pods.Clear();
+    }
+
+    private static string Uid(JsonObject pod) => (string?)pod["metadata"]?["uid"] ?? "";
+
+    private JsonObject? Lookup(string groupResource, string ns, string name) => Api.Get(groupResource, ns, name);
+
+    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, DateTimeOffset now)
+    {
+        var uid = Uid(pod);
+        var hostIp = (string?)node["status"]?["addresses"]?.AsArray().FirstOrDefault(a => (string?)a?["type"] == "InternalIP")?["address"] ?? "127.0.0.1";
+        var runtime = _pods.GetOrAdd(uid, _ => new PodRuntime(
+            uid,
+            Path.Combine(_options.DataDirectory, "pods", $"{pod["metadata"]?["namespace"]}_{pod["metadata"]?["name"]}_{uid}"),
+            (bool?)pod["spec"]?["hostNetwork"] == true ? hostIp : _addresses.For(uid)));
+        runtime.Load(pod);
+        if (_options.Sandbox && runtime.Proxy is null && runtime.Ip != hostIp)
+        {
+            runtime.Proxy = new ApiProxy(IPAddress.Parse(runtime.Ip), _apiServer);
+        }
+
+        if (pod["metadata"]?["deletionTimestamp"] is not null)
+        {
+            Terminate(pod, runtime, now);
+            return;
+        }
+
+        if ((string?)pod["status"]?["phase"] is "Succeeded" or "Failed")
+        {
+            runtime.Kill();
+            return;
+        }
+
+        Directory.CreateDirectory(runtime.Directory);
+        var hostsFile = Path.Combine(runtime.Directory, "etc-hosts");
+        var hosts = HostsFile.Build(pod, runtime.Ip, addressed, services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
+        if (!File.Exists(hostsFile) || File.ReadAllText(hostsFile) != hosts)
+        {
+            // Rewritten in place: running containers see the file through a bind mount of this very inode.
+            File.WriteAllText(hostsFile, hosts);
+        }
+
+        var policy = (string?)pod["spec"]?["restartPolicy"] ?? "Always";
+        var initPending = false;
+        foreach (var init in runtime.InitContainers)
+        {
+            if (init.Run?.ExitCode == 0)
+            {
+                continue;
+            }
+
+            Step(pod, runtime, init, policy == "Never" ? "Never" : "OnFailure", hostIp, hostsFile, now);
+            initPending = true;
+            break;
+        }
+
+        if (!initPending)
+        {
+            foreach (var container in runtime.Containers)
+            {
+                Step(pod, runtime, container, policy, hostIp, hostsFile, now);
+                Probe(runtime, container, now);
+            }
+        }
+
+        var status = PodStatusBuilder.Build(pod, runtime, hostIp, now);
+        if (status.ToJsonString() != pod["status"]?.ToJsonString())
+        {
+            pod["status"] = status;
+            Api.UpdateStatus("pods", pod);
+        }
+    }
+
+    // One container's next move: start it, notice its exit and back off, or restart it once the back-off is over.
+    private void Step(JsonObject pod, PodRuntime runtime, ContainerState container, string policy, string hostIp, string hostsFile, DateTimeOffset now)
+    {
+        if (container.Run is { FinishedAt: { } finished } run)
+        {
+            var restart = policy == "Always" || (policy == "OnFailure" && run.ExitCode != 0);
+            if (!restart)
+            {
+                return;
+            }
+
+            if (container.BackoffUntil is null)
+            {
+                container.BackOff(finished, _options.RestartBackoff, _options.RestartBackoffMax);
+                return;
+            }
+
+            if (now < container.BackoffUntil)
+            {
+                return;
+            }
+        }
+        else if (container.Run is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            container.Started(_launcher.Start(pod, runtime, container, hostIp, hostsFile), now);
+        }
+        catch (InvalidOperationException e)
+        {
+            container.StartError = ("CreateContainerConfigError", e.Message);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            container.StartError = ("RunContainerError", e.Message);
+        }
+    }
+
+    private void Probe(PodRuntime runtime, ContainerState container, DateTimeOffset now)
+    {
+        if (!container.IsRunning)
+        {
+            return;
+        }
+
+        Task<bool> Attempt(ProbeState probe) =>
+            ProbeCheck.RunAsync(probe.Probe, container.Spec, runtime.Ip, runtime.Directory, [], CancellationToken.None);
+
+        if (container.Startup is { Passing: false } startup)
+        {
+            startup.Tick(now, () => Attempt(startup));
+            if (startup.Failed)
+            {
+                container.KillFor("Startup probe failed");
+            }
+
+            return;
+        }
+
+        if (container.Readiness is { } readiness && readiness.Tick(now, () => Attempt(readiness)))
+        {
+            Wake();
+        }
+
+        if (container.Liveness is { } liveness)
+        {
+            liveness.Tick(now, () => Attempt(liveness));
+            if (liveness.Failed)
+            {
+                container.KillFor("Liveness probe failed");
+            }
+        }
+    }
+
+    // SIGTERM first; SIGKILL when the grace period is over; the pod object goes once nothing runs.
+    private void Terminate(JsonObject pod, PodRuntime runtime, DateTimeOffset now)
+    {
+        if (runtime.TerminationStarted is null)
+        {
+            runtime.TerminationStarted = now;
+            runtime.Terminate();
+        }
+
+        var grace = TimeSpan.FromSeconds((long?)pod["metadata"]?["deletionGracePeriodSeconds"] ?? 30);
+        if (!runtime.AllStopped && now - runtime.TerminationStarted < grace)
+        {
+            return;
+        }
+
+        runtime.Kill();
+        Api.Delete("pods", runtime.Namespace, runtime.Name, gracePeriodSeconds: 0);
+    }
+}

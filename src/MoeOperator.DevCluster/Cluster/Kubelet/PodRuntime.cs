@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+
+namespace MoeOperator.DevCluster.Cluster.Kubelet;
+
+/// <summary>The kubelet's state of one pod: its directory, address, containers, and termination.</summary>
+internal sealed class PodRuntime(string uid, string directory, string ip)
+{
+    public string Uid { get; } = uid;
+
+    public string Directory { get; } = directory;
+
+    public string Ip { get; } = ip;
+
+    public string Namespace { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public List<ContainerState> InitContainers { get; } = [];
+
+    public List<ContainerState> Containers { get; } = [];
+
+    public IEnumerable<ContainerState> All => InitContainers.Concat(Containers);
+
+    /// <summary>The pod's relay to the API server (null for host-network pods and unsandboxed runs).</summary>
+    public ApiProxy? Proxy { get; set; }
+
+    /// <summary>When SIGTERM went to the containers (null: not terminating).</summary>
+    public DateTimeOffset? TerminationStarted { get; set; }
+
+    /// <summary>Fills the containers from the spec once.</summary>
+    public void Load(JsonObject pod)
+    {
+        Namespace = (string?)pod["metadata"]?["namespace"] ?? "";
+        Name = (string?)pod["metadata"]?["name"] ?? "";
+        if (InitContainers.Count + Containers.Count > 0)
+        {
+            return;
+        }
+
+        InitContainers.AddRange(pod["spec"]?["initContainers"]?.AsArray().OfType<JsonObject>().Select(c => new ContainerState(c, init: true)) ?? []);
+        Containers.AddRange(pod["spec"]?["containers"]?.AsArray().OfType<JsonObject>().Select(c => new ContainerState(c, init: false)) ?? []);
+    }
+
+    /// <summary>Whether every init container has completed successfully.</summary>
+    public bool Initialized => InitContainers.All(c => c.Run?.ExitCode == 0);
+
+    public void Terminate()
+    {
+        foreach (var container in All)
+        {
+            container.Run?.Terminate();
+        }
+    }
+
+    public void Kill()
+    {
+        foreach (var container in All)
+        {
+            container.Run?.Kill();
+        }
+    }
+
+    public bool AllStopped => All.All(c => c.Run is null || c.Run.FinishedAt is not null || c.Run.StartedAt is null);
+
+    public void Dispose()
+    {
+        foreach (var container in All)
+        {
+            container.Dispose();
+        }
+
+        Proxy?.Dispose();
+    }
+}

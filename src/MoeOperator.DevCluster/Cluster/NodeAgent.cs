@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace MoeOperator.DevCluster.Cluster;
+
+/// <summary>
+/// The pool's nodes: creates them, renews each node's Lease in kube-node-lease (the heartbeat), and plays the node
+/// lifecycle controller for faults. A node taken down stops heartbeating, turns Ready=Unknown with the unreachable
+/// taints, and after <see cref="PodEvictionGrace"/> its pods fail with reason NodeLost; a removed node is deleted and
+/// its pods fail the same way.
+/// </summary>
+internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop(api, TimeSpan.FromSeconds(1), "nodes", "pods")
+{
+    private static readonly TimeSpan _heartbeat = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _down = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _removed = new();
+    private readonly Dictionary<string, DateTimeOffset> _renewed = [];
+
+    /// <summary>How long pods of an unreachable node keep their phase before they fail.</summary>
+    public TimeSpan PodEvictionGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether the node's kubelet is gone (taken down or removed).</summary>
+    public bool IsDown(string node) => _down.ContainsKey(node) || _removed.ContainsKey(node);
+
+    /// <summary>Creates the pool's nodes and their Leases.</summary>
+    public void CreateNodes()
+    {
+        var now = Api.Service.Now();
+        for (var i = 0; i < pool.Nodes; i++)
+        {
+            var name = NodeBuilder.NameOf(i);
+            var node = Api.Get("nodes", null, name) ?? Api.Create("nodes", NodeBuilder.Node(pool, i, now));
+            if (Api.Get("leases.coordination.k8s.io", "kube-node-lease", name) is null)
+            {
+                Api.Create("leases.coordination.k8s.io", NodeBuilder.Lease(name, (string)node["metadata"]!["uid"]!, MicroTime()));
+            }
+
+            _renewed[name] = Api.Clock.GetUtcNow();
+        }
+    }
+
+    /// <summary>Fault: the node stops heartbeating and becomes unreachable.</summary>
+    public void TakeDown(string node)
+    {
+        _down.TryAdd(node, Api.Clock.GetUtcNow());
+        Wake();
+    }
+
+    /// <summary>Fault: the node is deleted, as when a machine is removed from the cluster.</summary>
+    public void Remove(string node)
+    {
+        _removed.TryAdd(node, Api.Clock.GetUtcNow());
+        Api.Delete("nodes", null, node);
+        Wake();
+    }
+
+    /// <summary>Brings a node that was taken down back.</summary>
+    public void BringBack(string node)
+    {
+        _down.TryRemove(node, out _);
+        Wake();
+    }
+
+    protected override void Pass()
+    {
+        var now = Api.Clock.GetUtcNow();
+        foreach (var node in Api.List("nodes"))
+        {
+            var name = ClusterApi.Name(node);
+            var reachable = !_down.ContainsKey(name);
+            SyncReadiness(node, reachable);
+            if (reachable && (!_renewed.TryGetValue(name, out var last) || now - last >= _heartbeat))
+            {
+                Renew(name);
+                _renewed[name] = now;
+            }
+        }
+
+        foreach (var (node, since) in _down.Concat(_removed))
+        {
+            if (now - since >= PodEvictionGrace)
+            {
+                FailPodsOf(node);
+            }
+        }
+    }
+
+    private void SyncReadiness(JsonObject node, bool reachable)
+    {
+        var ready = node["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready");
+        var isReady = (string?)ready?["status"] == "True";
+        if (isReady == reachable)
+        {
+            return;
+        }
+
+        node["status"]!["conditions"] = NodeBuilder.Conditions(reachable, Api.Service.Now());
+        var taints = node["spec"]?["taints"]?.AsArray().Where(t => !((string?)t?["key"] ?? "").StartsWith("node.kubernetes.io/unreachable", StringComparison.Ordinal))
+            .Select(t => t!.DeepClone()).ToList() ?? [];
+        if (!reachable)
+        {
+            taints.Add(new JsonObject { ["key"] = "node.kubernetes.io/unreachable", ["effect"] = "NoSchedule", ["timeAdded"] = Api.Service.Now() });
+            taints.Add(new JsonObject { ["key"] = "node.kubernetes.io/unreachable", ["effect"] = "NoExecute", ["timeAdded"] = Api.Service.Now() });
+        }
+
+        node["spec"]!["taints"] = new JsonArray([.. taints]);
+        var updated = Api.UpdateStatus("nodes", node);
+        node["metadata"]!["resourceVersion"] = updated["metadata"]!["resourceVersion"]!.DeepClone();
+        Api.Update("nodes", node);
+    }
+
+    private void Renew(string node)
+    {
+        if (Api.Get("leases.coordination.k8s.io", "kube-node-lease", node) is { } lease)
+        {
+            lease["spec"]!["renewTime"] = MicroTime();
+            Api.Update("leases.coordination.k8s.io", lease);
+        }
+    }
+
+    private void FailPodsOf(string node)
+    {
+        foreach (var pod in Api.List("pods").Where(p => (string?)p["spec"]?["nodeName"] == node))
+        {
+            if ((string?)pod["status"]?["phase"] is "Succeeded" or "Failed")
+            {
+                continue;
+            }
+
+            pod["status"] = PodConditions.NodeLost(pod, node, Api.Service.Now());
+            Api.UpdateStatus("pods", pod);
+        }
+    }
+
+    private string MicroTime() => Api.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using MoeOperator.DevCluster.Cluster;
+using MoeOperator.DevCluster.Cluster.Kubelet;
+using MoeOperator.DevCluster.Hosting;
+using MoeOperator.Testing;
+
+namespace MoeOperator.DevCluster.Tests.Cluster;
+
+/// <summary>
+/// A whole dev cluster for one test: 4 nodes of 2 GPUs, images test/peer (the peer.py program) and test/python
+/// (python3) run as real processes, short back-offs, a client, kubectl, and a namespace of the test's own.
+/// Disposing it stops every process it started.
+/// </summary>
+public sealed class ClusterSession : IAsyncLifetime, IDisposable
+{
+    public const string Ns = "t";
+    private readonly ScratchDirectory _scratch = new();
+
+    public LocalCluster Cluster { get; private set; } = null!;
+
+    public Kubernetes Client { get; private set; } = null!;
+
+    public string Kubeconfig => _scratch.Path("kubeconfig");
+
+    public string DataDirectory => _scratch.Path("data");
+
+    public static string PeerProgram => RepoPaths.Of("tests", "MoeOperator.DevCluster.Tests", "Cluster", "Programs", "peer.py");
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Server = new DevApiServerOptions { KubeconfigPath = Kubeconfig, BookmarkInterval = TimeSpan.FromMilliseconds(500) },
+            Nodes = new NodePoolSpec { Nodes = 4, GpusPerNode = 2 },
+            PodEvictionGrace = TimeSpan.FromSeconds(1),
+            Kubelet = new KubeletOptions
+            {
+                DataDirectory = DataDirectory,
+                Programs = new Dictionary<string, LocalProgram>
+                {
+                    ["test/peer"] = new("python3", ["-u", PeerProgram]),
+                    ["test/python"] = new("python3", ["-u"]),
+                },
+                SimulatedStartDelay = TimeSpan.FromMilliseconds(100),
+                SimulatedRunTime = TimeSpan.FromMilliseconds(200),
+                RestartBackoff = TimeSpan.FromMilliseconds(300),
+                RestartBackoffMax = TimeSpan.FromSeconds(2),
+                SyncPeriod = TimeSpan.FromMilliseconds(100),
+            },
+        });
+        Client = new Kubernetes(Cluster.Server.ClientConfiguration());
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Cluster.DisposeAsync();
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    /// <summary>Runs kubectl against the cluster and returns its result.</summary>
+    public ProcessResult Kubectl(params string[] arguments) =>
+        Testing.Tools.Run(Testing.Tools.Kubectl, ["--kubeconfig", Kubeconfig, "--cache-dir", _scratch.Path("kube-cache"), .. arguments], timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>Creates any object from JSON (apiVersion, kind, metadata.name; the test namespace by default).</summary>
+    public async Task<JsonObject> CreateAsync(string collection, JsonObject obj)
+    {
+        obj["metadata"]!["namespace"] ??= Ns;
+        var json = new MoeOperator.Runtime.Client.KubernetesJsonClient(Client);
+        var (status, body) = await json.SendAsync(HttpMethod.Post, collection.Replace("{ns}", Ns, StringComparison.Ordinal), obj);
+        ((int)status).ShouldBeLessThan(300, body?.ToJsonString());
+        return body!.AsObject();
+    }
+
+    /// <summary>Reads any object or list as JSON.</summary>
+    public async Task<JsonObject?> GetAsync(string path)
+    {
+        var json = new MoeOperator.Runtime.Client.KubernetesJsonClient(Client);
+        var (status, body) = await json.SendAsync(HttpMethod.Get, path.Replace("{ns}", Ns, StringComparison.Ordinal));
+        return (int)status == 200 ? body!.AsObject() : null;
+    }
+
+    public async Task<List<JsonObject>> PodsAsync(string? labelSelector = null)
+    {
+        var list = await GetAsync($"/api/v1/namespaces/{Ns}/pods" + (labelSelector is null ? "" : "?labelSelector=" + Uri.EscapeDataString(labelSelector)));
+        return [.. list!["items"]!.AsArray().OfType<JsonObject>()];
+    }
+
+    /// <summary>Fails the test with the cluster components' errors, if any happened.</summary>
+    public void ShouldHaveNoComponentErrors() => Cluster.Errors.ShouldBeEmpty();
+}
