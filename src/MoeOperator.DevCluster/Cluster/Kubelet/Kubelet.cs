@@ -18,6 +18,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource
     private readonly KubeletOptions _options;
     private readonly NodeAgent _nodes;
     private readonly ContainerLauncher _launcher;
+    private readonly PodVolumes _volumes;
     private readonly PodAddresses _addresses = new();
     private readonly ConcurrentDictionary<string, PodRuntime> _pods = new();
     private readonly IPEndPoint _apiServer;
@@ -28,8 +29,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource
         _options = options;
         _nodes = nodes;
         _apiServer = apiServer;
-        var volumes = new PodVolumes(options.DataDirectory, Lookup, serviceAccount);
-        _launcher = new ContainerLauncher(options, volumes, serviceAccount, Lookup, api.Clock);
+        _volumes = new PodVolumes(options.DataDirectory, Lookup, serviceAccount);
+        _launcher = new ContainerLauncher(options, _volumes, serviceAccount, Lookup, api.Clock);
     }
 
     /// <summary>Fault: kills the process of one container of a pod (SIGKILL), as if it crashed.</summary>
@@ -187,6 +188,11 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource
         {
             // Rewritten in place: running containers see the file through a bind mount of this very inode.
             File.WriteAllText(hostsFile, hosts);
+        }
+
+        if (runtime.All.Any(c => c.IsRunning))
+        {
+            _volumes.Refresh(pod, runtime.Directory);
         }
 
         var policy = (string?)pod["spec"]?["restartPolicy"] ?? "Always";

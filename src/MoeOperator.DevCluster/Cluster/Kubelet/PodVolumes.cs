@@ -50,6 +50,26 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
         return mounts;
     }
 
+    /// <summary>Rewrites the pod's configMap, secret and projected volumes from their sources (running containers see the change).</summary>
+    public void Refresh(JsonObject pod, string podDirectory)
+    {
+        var ns = (string?)pod["metadata"]?["namespace"] ?? "default";
+        foreach (var volume in pod["spec"]?["volumes"]?.AsArray().OfType<JsonObject>() ?? [])
+        {
+            if (volume["configMap"] is not null || volume["secret"] is not null || volume["projected"] is not null)
+            {
+                try
+                {
+                    Materialise(volume, ns, podDirectory);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The source is gone; the files keep their last content, as the kubelet leaves them.
+                }
+            }
+        }
+    }
+
     private string Materialise(JsonObject volume, string ns, string podDirectory)
     {
         var directory = Path.Combine(podDirectory, "volumes", (string?)volume["name"] ?? "");

@@ -200,7 +200,7 @@ public static class SchedulingPlanner
         var preferred = pod["spec"]?["affinity"]?["nodeAffinity"]?["preferredDuringSchedulingIgnoredDuringExecution"]?.AsArray().OfType<JsonObject>() ?? [];
         var affinity = preferred
             .Where(p => p["preference"] is JsonObject term && LabelMatching.TermMatches(term, node))
-            .Sum(p => (long?)p["weight"] ?? 0);
+            .Sum(p => JsonNumbers.Long(p["weight"]) ?? 0);
         var untolerated = Taints(node).Count(t => (string?)t["effect"] == "PreferNoSchedule" && !Tolerates(pod, t));
         var name = (string?)node["metadata"]?["name"];
         var allocatable = node["status"]?["allocatable"]?.AsObject() ?? [];

@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using MoeOperator.DevCluster.Cluster;
+using MoeOperator.Testing;
+
+namespace MoeOperator.DevCluster.Tests.Cluster;
+
+/// <summary>The node pool, the scheduler's verdicts, and nodes that go away.</summary>
+public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
+{
+    private readonly ClusterSession _cluster = new();
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    public void Dispose() => _cluster.Dispose();
+
+    private async Task<JsonObject?> PodAsync(string name) => await _cluster.GetAsync($"/api/v1/namespaces/{{ns}}/pods/{name}");
+
+    private static JsonObject GpuPod(string name, int gpus) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Pod",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject
+        {
+            ["containers"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "main",
+                ["image"] = "example.com/trainer:1",
+                ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["nvidia.com/gpu"] = gpus.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+            }),
+        },
+    };
+
+    [Fact]
+    public async Task Nodes_AreReadyWithGpusTopologyAndHeartbeatLeases_AndKubectlListsThem()
+    {
+        var get = _cluster.Kubectl("get", "nodes,pods", "-A");
+        get.ExitCode.ShouldBe(0, get.Output);
+        get.Stdout.ShouldContain("dev-node-3");
+
+        var node = (await _cluster.GetAsync($"/api/v1/nodes/{NodeBuilder.NameOf(3)}"))!;
+        ((string?)node["status"]!["allocatable"]!["nvidia.com/gpu"]).ShouldBe("2");
+        ((string?)node["metadata"]!["labels"]![NodeBuilder.LeafLabel]).ShouldBe("leaf-1");
+        ((string?)node["metadata"]!["labels"]![NodeBuilder.SpineLabel]).ShouldBe("spine-0");
+        node["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True");
+        var lease = await _cluster.GetAsync($"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{NodeBuilder.NameOf(3)}");
+        ((string?)lease!["spec"]!["holderIdentity"]).ShouldBe(NodeBuilder.NameOf(3));
+    }
+
+    [Fact]
+    public async Task AnUnschedulableGpuRequest_SaysWhyInThePodScheduledCondition()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("greedy", 4));
+
+        await Eventually.HoldsAsync(async () => (await PodAsync("greedy"))?["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "PodScheduled") == true, "the scheduler's verdict");
+        var condition = (await PodAsync("greedy"))!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "PodScheduled")!;
+        ((string?)condition["status"]).ShouldBe("False");
+        ((string?)condition["reason"]).ShouldBe("Unschedulable");
+        ((string?)condition["message"]).ShouldBe("0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.");
+        var describe = _cluster.Kubectl("get", "pod", "greedy", "-n", ClusterSession.Ns);
+        describe.Stdout.ShouldContain("Pending");
+    }
+
+    [Fact]
+    public async Task GpuPods_FillNodesUntilTheGpusRunOut()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod($"gpu-{i}", 2));
+        }
+
+        await Eventually.HoldsAsync(async () => (await _cluster.PodsAsync()).Count(p => (string?)p["status"]?["phase"] == "Running") == 4, "four running pods", TimeSpan.FromSeconds(30));
+        var pods = await _cluster.PodsAsync();
+        pods.Where(p => (string?)p["spec"]!["nodeName"] is not null).Select(p => (string?)p["spec"]!["nodeName"]).Distinct().Count().ShouldBe(4, "one 2-GPU pod per node");
+        var pending = pods.Single(p => (string?)p["spec"]!["nodeName"] is null);
+        await Eventually.HoldsAsync(async () => ((string?)(await PodAsync((string)pending["metadata"]!["name"]!))?["status"]?["conditions"]?[0]?["message"])?.Contains("4 Insufficient nvidia.com/gpu", StringComparison.Ordinal) == true, "the fifth pod to wait for GPUs");
+    }
+
+    [Fact]
+    public async Task ANodeTakenDown_TurnsNotReady_AndItsPodsFail()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("doomed", 2));
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("doomed"))?["status"]?["phase"] == "Running", "the pod to run");
+        var node = (string)(await PodAsync("doomed"))!["spec"]!["nodeName"]!;
+
+        _cluster.Cluster.TakeNodeDown(node);
+
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("doomed"))?["status"]?["phase"] == "Failed", "the pod to fail", TimeSpan.FromSeconds(20));
+        ((string?)(await PodAsync("doomed"))!["status"]!["reason"]).ShouldBe("NodeLost");
+        var nodeObject = (await _cluster.GetAsync($"/api/v1/nodes/{node}"))!;
+        nodeObject["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "Unknown");
+        nodeObject["spec"]!["taints"]!.AsArray().ShouldContain(t => (string?)t!["key"] == "node.kubernetes.io/unreachable" && (string?)t["effect"] == "NoSchedule");
+
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("after", 2));
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("after"))?["spec"]?["nodeName"] is { } placed && placed != node, "new pods to avoid the unreachable node");
+    }
+
+    [Fact]
+    public async Task ARemovedNode_FailsItsPods()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("orphan", 1));
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("orphan"))?["status"]?["phase"] == "Running", "the pod to run");
+        var node = (string)(await PodAsync("orphan"))!["spec"]!["nodeName"]!;
+
+        _cluster.Cluster.RemoveNode(node);
+
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("orphan"))?["status"]?["phase"] == "Failed", "the pod to fail", TimeSpan.FromSeconds(20));
+        (await _cluster.GetAsync($"/api/v1/nodes/{node}")).ShouldBeNull();
+    }
+}

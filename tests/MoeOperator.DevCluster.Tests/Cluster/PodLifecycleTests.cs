@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using MoeOperator.Testing;
+
+namespace MoeOperator.DevCluster.Tests.Cluster;
+
+/// <summary>Pods as real processes: logs, crashes and back-off, graceful termination, volumes, the API from inside.</summary>
+public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
+{
+    private readonly ClusterSession _cluster = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _cluster.Dispose();
+    }
+
+    private async Task<JsonObject?> PodAsync(string name) => await _cluster.GetAsync($"/api/v1/namespaces/{{ns}}/pods/{name}");
+
+    private static JsonObject PeerPod(string name, JsonObject? extraSpec = null)
+    {
+        var pod = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["app"] = name } },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(Manifests.PeerContainer()), ["terminationGracePeriodSeconds"] = 10 },
+        };
+        foreach (var (key, value) in extraSpec ?? [])
+        {
+            pod["spec"]![key] = value?.DeepClone();
+        }
+
+        return pod;
+    }
+
+    private async Task<string> ReadyIpAsync(string pod)
+    {
+        await Eventually.HoldsAsync(async () => (await PodAsync(pod))?["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true, $"{pod} to be ready", TimeSpan.FromSeconds(30));
+        return (string)(await PodAsync(pod))!["status"]!["podIP"]!;
+    }
+
+    [Fact]
+    public async Task CrashingContainer_BacksOff_AndKubectlLogsShowsThisRunAndThePrevious()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.PythonPod("crash", "import sys, time; print('run at', time.time()); print('boom'); sys.exit(3)", restartPolicy: "Always"));
+
+        await Eventually.HoldsAsync(async () => (int?)(await PodAsync("crash"))?["status"]?["containerStatuses"]?[0]?["restartCount"] >= 2, "two restarts", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("crash"))?["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"] == "CrashLoopBackOff", "CrashLoopBackOff", TimeSpan.FromSeconds(30));
+        var status = (await PodAsync("crash"))!["status"]!["containerStatuses"]![0]!;
+        ((int?)status["lastState"]!["terminated"]!["exitCode"]).ShouldBe(3);
+        ((string?)status["state"]!["waiting"]!["message"]).ShouldStartWith("back-off ");
+
+        var logs = _cluster.Kubectl("logs", "-n", ClusterSession.Ns, "crash");
+        logs.ExitCode.ShouldBe(0, logs.Output);
+        logs.Stdout.ShouldContain("boom");
+        var previous = _cluster.Kubectl("logs", "-n", ClusterSession.Ns, "crash", "--previous");
+        previous.ExitCode.ShouldBe(0, previous.Output);
+        previous.Stdout.ShouldContain("boom");
+        previous.Stdout.ShouldNotBe(logs.Stdout, "each run has its own log");
+    }
+
+    [Fact]
+    public async Task KilledProcess_IsRestarted_AndDeletingThePod_SendsSigtermAndRemovesIt()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", PeerPod("victim"));
+        var ip = await ReadyIpAsync("victim");
+
+        _cluster.Cluster.KillContainer(ClusterSession.Ns, "victim").ShouldBeTrue();
+        await Eventually.HoldsAsync(async () => (int?)(await PodAsync("victim"))?["status"]?["containerStatuses"]?[0]?["restartCount"] == 1, "the restart", TimeSpan.FromSeconds(30));
+        ((int?)(await PodAsync("victim"))!["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["exitCode"]).ShouldBe(137);
+        (await ReadyIpAsync("victim")).ShouldBe(ip, "a restarted container keeps its pod's address");
+
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("victim", ClusterSession.Ns);
+        await Eventually.HoldsAsync(async () => await PodAsync("victim") is null, "the pod to be removed after its process exits", TimeSpan.FromSeconds(20));
+        var log = await File.ReadAllTextAsync(Directory.EnumerateFiles(_cluster.DataDirectory, "2.log", SearchOption.AllDirectories).Single());
+        log.ShouldContain("terminating", customMessage: "SIGTERM reached the program, which exits cleanly");
+        await Should.ThrowAsync<HttpRequestException>(() => _http.GetStringAsync(new Uri($"http://{ip}:8080/")));
+    }
+
+    [Fact]
+    public async Task Volumes_AppearAtTheirMountPaths_AndConfigMapsStayCurrent()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/configmaps", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "settings" },
+            ["data"] = new JsonObject { ["mode"] = "first" },
+        });
+        var container = Manifests.PeerContainer();
+        container["volumeMounts"] = new JsonArray(
+            new JsonObject { ["name"] = "settings", ["mountPath"] = "/etc/moe/settings" },
+            new JsonObject { ["name"] = "scratch", ["mountPath"] = "/scratch" });
+        var pod = PeerPod("mounts");
+        pod["spec"]!["containers"] = new JsonArray(container);
+        pod["spec"]!["volumes"] = new JsonArray(
+            new JsonObject { ["name"] = "settings", ["configMap"] = new JsonObject { ["name"] = "settings" } },
+            new JsonObject { ["name"] = "scratch", ["emptyDir"] = new JsonObject() });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
+        var ip = await ReadyIpAsync("mounts");
+
+        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode"))).ShouldBe("first");
+        using (var scratch = await _http.GetAsync(new Uri($"http://{ip}:8080/file?path=/scratch")))
+        {
+            (await scratch.Content.ReadAsStringAsync()).ShouldContain("Is a directory", customMessage: "the emptyDir is mounted as a directory");
+        }
+        File.Exists("/etc/moe/settings/mode").ShouldBeFalse("nothing is created on the machine itself");
+
+        var settings = await _cluster.Client.CoreV1.ReadNamespacedConfigMapAsync("settings", ClusterSession.Ns);
+        settings.Data["mode"] = "second";
+        await _cluster.Client.CoreV1.ReplaceNamespacedConfigMapAsync(settings, "settings", ClusterSession.Ns);
+        await Eventually.HoldsAsync(async () => await _http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode")) == "second", "the mounted file to follow the ConfigMap");
+    }
+
+    [Fact]
+    public async Task APod_ReachesTheApiServerAsInACluster_UntilItIsPartitioned()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", PeerPod("client"));
+        var ip = await ReadyIpAsync("client");
+
+        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.", customMessage: "service-account token, CA and kubernetes.default.svc work from inside the pod");
+
+        _cluster.Cluster.PartitionFromApiServer(ClusterSession.Ns, "client").ShouldBeTrue();
+        using var cut = await _http.GetAsync(new Uri($"http://{ip}:8080/api"));
+        cut.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+
+        _cluster.Cluster.PartitionFromApiServer(ClusterSession.Ns, "client", partitioned: false);
+        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.");
+    }
+}

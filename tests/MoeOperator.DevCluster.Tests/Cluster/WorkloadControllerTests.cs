@@ -1,0 +1,119 @@
+using System.Text.Json.Nodes;
+using MoeOperator.DevCluster.Cluster;
+using MoeOperator.Testing;
+
+namespace MoeOperator.DevCluster.Tests.Cluster;
+
+/// <summary>Jobs, DaemonSets, Deployments and Service endpoints on the dev cluster.</summary>
+public sealed class WorkloadControllerTests : IAsyncLifetime, IDisposable
+{
+    private readonly ClusterSession _cluster = new();
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    public void Dispose() => _cluster.Dispose();
+
+    private static JsonObject Template(JsonObject container, string restartPolicy, string app) => new()
+    {
+        ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = app } },
+        ["spec"] = new JsonObject { ["restartPolicy"] = restartPolicy, ["containers"] = new JsonArray(container) },
+    };
+
+    [Fact]
+    public async Task Job_RunsItsPodsToCompletion_AndKubectlLogsShowsTheirOutput()
+    {
+        var container = new JsonObject { ["name"] = "work", ["image"] = "test/python", ["args"] = new JsonArray("-c", "import os; print('done', os.environ['JOB_COMPLETION_INDEX'])") };
+        await _cluster.CreateAsync("/apis/batch/v1/namespaces/{ns}/jobs", new JsonObject
+        {
+            ["apiVersion"] = "batch/v1",
+            ["kind"] = "Job",
+            ["metadata"] = new JsonObject { ["name"] = "work" },
+            ["spec"] = new JsonObject { ["completions"] = 3, ["parallelism"] = 2, ["completionMode"] = "Indexed", ["template"] = Template(container, "Never", "work") },
+        });
+
+        await Eventually.HoldsAsync(async () => (await _cluster.GetAsync("/apis/batch/v1/namespaces/{ns}/jobs/work"))?["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Complete") == true, "the job to complete", TimeSpan.FromSeconds(60));
+
+        var status = (await _cluster.GetAsync("/apis/batch/v1/namespaces/{ns}/jobs/work"))!["status"]!;
+        ((int?)status["succeeded"]).ShouldBe(3);
+        ((string?)status["completedIndexes"]).ShouldBe("0,1,2");
+        var pods = await _cluster.PodsAsync("job-name=work");
+        pods.ShouldAllBe(p => (string?)p["status"]!["phase"] == "Succeeded");
+        var first = (string)pods.First(p => (string?)p["metadata"]!["annotations"]!["batch.kubernetes.io/job-completion-index"] == "1")["metadata"]!["name"]!;
+        var logs = _cluster.Kubectl("logs", "-n", ClusterSession.Ns, first);
+        logs.ExitCode.ShouldBe(0, logs.Output);
+        logs.Stdout.Trim().ShouldBe("done 1");
+    }
+
+    [Fact]
+    public async Task Job_WhoseBackoffLimitIsExceeded_Fails()
+    {
+        var container = new JsonObject { ["name"] = "work", ["image"] = "test/python", ["args"] = new JsonArray("-c", "raise SystemExit(2)") };
+        await _cluster.CreateAsync("/apis/batch/v1/namespaces/{ns}/jobs", new JsonObject
+        {
+            ["apiVersion"] = "batch/v1",
+            ["kind"] = "Job",
+            ["metadata"] = new JsonObject { ["name"] = "doomed" },
+            ["spec"] = new JsonObject { ["backoffLimit"] = 1, ["template"] = Template(container, "Never", "doomed") },
+        });
+
+        await Eventually.HoldsAsync(async () => (await _cluster.GetAsync("/apis/batch/v1/namespaces/{ns}/jobs/doomed"))?["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Failed" && (string?)c["reason"] == "BackoffLimitExceeded") == true, "the job to fail", TimeSpan.FromSeconds(60));
+        ((int?)(await _cluster.GetAsync("/apis/batch/v1/namespaces/{ns}/jobs/doomed"))!["status"]!["failed"]).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task DaemonSet_PutsOnePodOnEveryMatchingNode()
+    {
+        var container = new JsonObject { ["name"] = "agent", ["image"] = "example.com/node-agent:1" };
+        var template = Template(container, "Always", "agent");
+        template["spec"]!["nodeSelector"] = new JsonObject { [NodeBuilder.LeafLabel] = "leaf-1" };
+        await _cluster.CreateAsync("/apis/apps/v1/namespaces/{ns}/daemonsets", new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "DaemonSet",
+            ["metadata"] = new JsonObject { ["name"] = "agent" },
+            ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "agent" } }, ["template"] = template },
+        });
+
+        await Eventually.HoldsAsync(async () => (int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/daemonsets/agent"))?["status"]?["numberReady"] == 2, "two ready daemon pods", TimeSpan.FromSeconds(30));
+        var pods = await _cluster.PodsAsync("app=agent");
+        pods.Select(p => (string?)p["spec"]!["nodeName"]).Order().ToList().ShouldBe([NodeBuilder.NameOf(2), NodeBuilder.NameOf(3)], "leaf-1 holds nodes 2 and 3");
+        ((int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/daemonsets/agent"))!["status"]!["desiredNumberScheduled"]).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Deployment_CreatesAReplicaSetAndPods_AndItsServiceListsThemAsEndpoints()
+    {
+        var container = new JsonObject { ["name"] = "web", ["image"] = "example.com/web:1", ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["containerPort"] = 80 }) };
+        await _cluster.CreateAsync("/apis/apps/v1/namespaces/{ns}/deployments", new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "Deployment",
+            ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject { ["replicas"] = 3, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } }, ["template"] = Template(container, "Always", "web") },
+        });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/services", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["app"] = "web" }, ["ports"] = new JsonArray(new JsonObject { ["port"] = 8080, ["targetPort"] = "http" }) },
+        });
+
+        await Eventually.HoldsAsync(async () => (int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/deployments/web"))?["status"]?["availableReplicas"] == 3, "three available replicas", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => (await _cluster.GetAsync("/api/v1/namespaces/{ns}/endpoints/web"))?["subsets"]?[0]?["addresses"]?.AsArray().Count == 3, "three endpoint addresses", TimeSpan.FromSeconds(30));
+
+        var sets = await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/replicasets");
+        sets!["items"]!.AsArray().ShouldHaveSingleItem();
+        var endpoints = await _cluster.GetAsync("/api/v1/namespaces/{ns}/endpoints/web");
+        ((int?)endpoints!["subsets"]![0]!["ports"]![0]!["port"]).ShouldBe(80, "the named target port resolves to the container port");
+        var service = await _cluster.GetAsync("/api/v1/namespaces/{ns}/services/web");
+        ((string?)service!["spec"]!["clusterIP"]).ShouldStartWith("10.96.");
+        var slices = await _cluster.GetAsync("/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb");
+        slices!["items"]![0]!["endpoints"]!.AsArray().Count.ShouldBe(3);
+        var get = _cluster.Kubectl("get", "deploy,rs,pods", "-n", ClusterSession.Ns);
+        get.ExitCode.ShouldBe(0, get.Output);
+        get.Stdout.ShouldContain("deployment.apps/web");
+    }
+}
