@@ -13,9 +13,14 @@ namespace MoeOperator.DevCluster.Cluster;
 internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop(api, TimeSpan.FromSeconds(1), "nodes", "pods")
 {
     private static readonly TimeSpan _heartbeat = TimeSpan.FromSeconds(10);
+
+    // The kubelet posts its node's status at least this often even when nothing changed (nodeStatusReportFrequency).
+    private static readonly TimeSpan _statusReport = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, DateTimeOffset> _reported = [];
     private readonly ConcurrentDictionary<string, DateTimeOffset> _down = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _removed = new();
     private readonly Dictionary<string, DateTimeOffset> _renewed = [];
+    private readonly List<System.Net.Sockets.Socket> _addressClaims = [];
 
     /// <summary>How long pods of an unreachable node keep their phase before they fail.</summary>
     public TimeSpan PodEvictionGrace { get; init; } = TimeSpan.FromSeconds(5);
@@ -27,10 +32,11 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
     public void CreateNodes()
     {
         var now = Api.Service.Now();
+        var candidate = 0;
         for (var i = 0; i < pool.Nodes; i++)
         {
             var name = NodeBuilder.NameOf(i);
-            var node = Api.Get("nodes", null, name) ?? Api.Create("nodes", NodeBuilder.Node(pool, i, now));
+            var node = Api.Get("nodes", null, name) ?? Api.Create("nodes", NodeBuilder.Node(pool, i, now, ClaimHostIp(ref candidate)));
             if (Api.Get("leases.coordination.k8s.io", "kube-node-lease", name) is null)
             {
                 Api.Create("leases.coordination.k8s.io", NodeBuilder.Lease(name, (string)node["metadata"]!["uid"]!, MicroTime()));
@@ -38,6 +44,31 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
 
             _renewed[name] = Api.Clock.GetUtcNow();
         }
+    }
+
+    protected override void Stop()
+    {
+        foreach (var claim in _addressClaims)
+        {
+            claim.Dispose();
+        }
+    }
+
+    // Node addresses come from 127.0.1.1 up, claimed as pod addresses are, so clusters side by side never share one.
+    private string ClaimHostIp(ref int candidate)
+    {
+        for (; candidate < 254 * 255; candidate++)
+        {
+            var ip = $"127.0.{1 + (candidate / 254)}.{1 + (candidate % 254)}";
+            if (Kubelet.PodAddresses.TryClaim(ip) is { } claim)
+            {
+                _addressClaims.Add(claim);
+                candidate++;
+                return ip;
+            }
+        }
+
+        throw new InvalidOperationException("no free node address left on 127.0.0.0/16");
     }
 
     /// <summary>Fault: the node stops heartbeating and becomes unreachable.</summary>
@@ -70,6 +101,15 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
             var name = ClusterApi.Name(node);
             var reachable = !_down.ContainsKey(name);
             SyncReadiness(node, reachable);
+            if (reachable && (!_reported.TryGetValue(name, out var reported) || now - reported >= _statusReport))
+            {
+                if (_reported.ContainsKey(name))
+                {
+                    ReportStatus(name);
+                }
+
+                _reported[name] = now;
+            }
             if (reachable && (!_renewed.TryGetValue(name, out var last) || now - last >= _heartbeat))
             {
                 Renew(name);
@@ -108,6 +148,21 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
         var updated = Api.UpdateStatus("nodes", node);
         node["metadata"]!["resourceVersion"] = updated["metadata"]!["resourceVersion"]!.DeepClone();
         Api.Update("nodes", node);
+    }
+
+    private void ReportStatus(string name)
+    {
+        if (Api.Get("nodes", null, name) is not { } node)
+        {
+            return;
+        }
+
+        foreach (var condition in node["status"]?["conditions"]?.AsArray().OfType<JsonObject>() ?? [])
+        {
+            condition["lastHeartbeatTime"] = Api.Service.Now();
+        }
+
+        Api.UpdateStatus("nodes", node);
     }
 
     private void Renew(string node)

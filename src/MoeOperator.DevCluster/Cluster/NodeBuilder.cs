@@ -15,8 +15,8 @@ public static class NodeBuilder
     /// <summary>The name of node <paramref name="index"/>.</summary>
     public static string NameOf(int index) => $"dev-node-{index}";
 
-    /// <summary>Node <paramref name="index"/> of the pool, Ready, with its capacity, topology labels and taints.</summary>
-    public static JsonObject Node(NodePoolSpec pool, int index, string now)
+    /// <summary>Node <paramref name="index"/> of the pool at <paramref name="hostIp"/>, Ready, with its capacity, topology labels and taints.</summary>
+    public static JsonObject Node(NodePoolSpec pool, int index, string now, string hostIp = "127.0.0.1")
     {
         ArgumentNullException.ThrowIfNull(pool);
         var name = NameOf(index);
@@ -65,7 +65,7 @@ public static class NodeBuilder
                 ["capacity"] = capacity,
                 ["allocatable"] = capacity.DeepClone(),
                 ["addresses"] = new JsonArray(
-                    new JsonObject { ["type"] = "InternalIP", ["address"] = HostIp(index) },
+                    new JsonObject { ["type"] = "InternalIP", ["address"] = hostIp },
                     new JsonObject { ["type"] = "Hostname", ["address"] = name }),
                 ["nodeInfo"] = new JsonObject
                 {
@@ -86,9 +86,6 @@ public static class NodeBuilder
 
         return node;
     }
-
-    /// <summary>The node's address: 127.0.&lt;index+1&gt;.1 (pods of the node get 127.&lt;...&gt; addresses of their own).</summary>
-    public static string HostIp(int index) => $"127.0.{(index + 1) % 256}.{1 + ((index + 1) / 256)}";
 
     /// <summary>The node's conditions: Ready (True, or Unknown when the kubelet stopped posting status) and the pressure conditions.</summary>
     public static JsonArray Conditions(bool ready, string now) =>

@@ -92,6 +92,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_running).WaitAsync(TimeSpan.FromSeconds(30));
+        _kubelet.Dispose();
         await Server.DisposeAsync();
         _stop.Dispose();
     }

@@ -1,45 +1,50 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
-using MoeOperator.Api.Schema;
-using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Controllers;
+using MoeOperator.DevCluster.Cluster;
+using MoeOperator.DevCluster.Cluster.Kubelet;
 using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Hosting;
 
 namespace MoeOperator.Cli;
 
-/// <summary><c>moe dev up</c> and <c>moe dev down</c>: the embedded Kubernetes for development, with the operator running against it.</summary>
+/// <summary><c>moe dev up</c> and <c>moe dev down</c>: the embedded single-machine cluster for development, with the operator running against it.</summary>
 internal static class DevCommand
 {
-    /// <summary>Per-user state of the dev cluster (the kubeconfig and the pid of a running server): ~/.moe/dev.</summary>
+    /// <summary>Per-user state of the dev cluster (the kubeconfig, the pid of a running one, pod data): ~/.moe/dev.</summary>
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".moe", "dev");
 
     public const int DefaultPort = 16443;
 
-    /// <summary>Where the operator of a dev cluster holds its lease, as a chart install in moe-system would.</summary>
-    public const string OperatorNamespace = "moe-system";
-
     public static Command Create(IReadOnlyList<IKindModule> kinds)
     {
-        var state = new Option<string>("--state-dir")
-        {
-            Description = "Directory for the dev cluster's kubeconfig and pid file",
-            DefaultValueFactory = _ => DefaultStateDirectory,
-        };
+        var state = new Option<string>("--state-dir") { Description = "Directory for the dev cluster's kubeconfig, pid file and data", DefaultValueFactory = _ => DefaultStateDirectory };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state-dir>/kubeconfig)" };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => DefaultPort };
         var noOperator = new Option<bool>("--no-operator") { Description = "Start only the cluster (run `moe operator --kubeconfig ...` yourself, for example from a debugger)" };
         var metrics = new Option<string>("--metrics-bind-address") { Description = "Where the operator's /metrics listens (0 turns it off)", DefaultValueFactory = _ => "127.0.0.1:18080" };
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Where the operator's /healthz and /readyz listen (0 turns them off)", DefaultValueFactory = _ => "127.0.0.1:18081" };
         var logLevel = new Option<string>("--log-level") { Description = "The operator's log level: debug, info, warn or error", DefaultValueFactory = _ => "info" };
+        var pool = new Option<string?>("--node-pool") { Description = "YAML file describing the nodes (fields as the flags below, in camelCase); flags override it" };
+        var nodes = new Option<int?>("--nodes") { Description = "Number of nodes (default 4)" };
+        var gpus = new Option<int?>("--gpus-per-node") { Description = "nvidia.com/gpu per node (default 2)" };
+        var rdma = new Option<int?>("--rdma-per-node") { Description = "RDMA devices (rdma/hca) per node (default 2)" };
+        var cpu = new Option<string?>("--cpu-per-node") { Description = "CPU per node (default 16)" };
+        var memory = new Option<string?>("--memory-per-node") { Description = "Memory per node (default 64Gi)" };
+        var perLeaf = new Option<int?>("--nodes-per-leaf") { Description = "Nodes under one leaf switch (default 2)" };
+        var perSpine = new Option<int?>("--leaves-per-spine") { Description = "Leaf switches under one spine (default 2)" };
+        var zones = new Option<int?>("--zones") { Description = "Zones (default 1)" };
+        var perNvlink = new Option<int?>("--nodes-per-nvlink-domain") { Description = "Nodes sharing an NVLink domain (default 1)" };
+        var taints = new Option<string[]>("--taint") { Description = "A taint of every node, key=value:Effect; repeat for several" };
+        var programs = new Option<string[]>("--program") { Description = "Run containers of IMAGE as the local program COMMAND (IMAGE=COMMAND ARGS); repeat for several" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where pods, volumes and claims live (default: <state-dir>/data); claims and hostPaths survive restarts" };
+        var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run pod processes without namespaces of their own (their volumes are then not at their mount paths)" };
         var up = new Command("up", "Start the dev cluster and the operator in the foreground; Ctrl-C stops everything")
         {
             state, kubeconfig, port, noOperator, metrics, probes, logLevel,
+            pool, nodes, gpus, rdma, cpu, memory, perLeaf, perSpine, zones, perNvlink, taints, programs, dataDir, noSandbox,
         };
         up.SetAction((result, token) =>
         {
@@ -51,110 +56,60 @@ internal static class DevCommand
                     MetricsBindAddress = result.GetValue(metrics)!,
                     HealthProbeBindAddress = result.GetValue(probes)!,
                     LeaderElect = true,
-                    LeaderElectionNamespace = OperatorNamespace,
+                    LeaderElectionNamespace = DevUp.OperatorNamespace,
                     LogLevel = result.GetValue(logLevel)!,
                     LogFormat = "text",
                 };
-            return UpAsync(directory, result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig"), result.GetValue(port), operatorFlags, kinds, token);
+            LocalClusterOptions cluster;
+            try
+            {
+                var spec = result.GetValue(pool) is { } file ? DevClusterFlags.ReadPool(file) : new NodePoolSpec();
+                spec = spec with
+                {
+                    Nodes = result.GetValue(nodes) ?? spec.Nodes,
+                    GpusPerNode = result.GetValue(gpus) ?? spec.GpusPerNode,
+                    RdmaPerNode = result.GetValue(rdma) ?? spec.RdmaPerNode,
+                    Cpu = result.GetValue(cpu) ?? spec.Cpu,
+                    Memory = result.GetValue(memory) ?? spec.Memory,
+                    NodesPerLeaf = result.GetValue(perLeaf) ?? spec.NodesPerLeaf,
+                    LeavesPerSpine = result.GetValue(perSpine) ?? spec.LeavesPerSpine,
+                    Zones = result.GetValue(zones) ?? spec.Zones,
+                    NodesPerNvlinkDomain = result.GetValue(perNvlink) ?? spec.NodesPerNvlinkDomain,
+                    Taints = result.GetValue(taints) is { Length: > 0 } given ? given : spec.Taints,
+                };
+                if (spec.Problem() is { } problem)
+                {
+                    throw new ArgumentException($"--{problem}");
+                }
+
+                cluster = new LocalClusterOptions
+                {
+                    Server = new DevApiServerOptions { Port = result.GetValue(port), KubeconfigPath = result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig") },
+                    Nodes = spec,
+                    Kubelet = new KubeletOptions
+                    {
+                        DataDirectory = result.GetValue(dataDir) ?? Path.Combine(directory, "data"),
+                        Programs = (result.GetValue(programs) ?? []).Select(DevClusterFlags.ParseProgram).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                        Sandbox = !result.GetValue(noSandbox),
+                    },
+                };
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"moe dev up: {e.Message}");
+                return Task.FromResult(2);
+            }
+
+            return DevUp.RunAsync(directory, cluster, operatorFlags, kinds, token);
         });
         var down = new Command("down", "Stop a dev cluster started by `moe dev up` in another terminal") { state };
         down.SetAction(result => Down(result.GetValue(state)!));
         return new Command("dev", "The embedded single-machine Kubernetes for development and tests") { up, down };
     }
 
-    private static async Task<int> UpAsync(string stateDirectory, string kubeconfig, int port, OperatorFlags? operatorFlags, IReadOnlyList<IKindModule> kinds, CancellationToken cancellationToken)
-    {
-        var pidFile = Path.Combine(stateDirectory, "apiserver.pid");
-        Directory.CreateDirectory(stateDirectory);
-        using var signals = Signals.StopOnTermination(cancellationToken);
-        cancellationToken = signals.Token;
-        await using var server = await DevApiServer.StartAsync(new DevApiServerOptions { Port = port, KubeconfigPath = kubeconfig }, cancellationToken);
-        await InstallAsync(server, cancellationToken);
-        await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken);
-        try
-        {
-            Console.WriteLine($"""
-                moe dev API server listening on {server.Url}
-                kubeconfig: {kubeconfig}
-                CRDs installed: {string.Join(", ", Kinds.All.Select(k => k.CrdName))}
-
-                  export KUBECONFIG={kubeconfig}
-                  kubectl get namespaces
-                """);
-            if (operatorFlags is null)
-            {
-                Console.WriteLine($"The operator is not running; start it with: moe operator --kubeconfig {kubeconfig}\nCtrl-C (or `moe dev down`) stops the cluster.");
-                await WaitAsync(Task.Delay(Timeout.Infinite, cancellationToken));
-                return 0;
-            }
-
-            using var process = new OperatorProcess(operatorFlags, kinds, server.ClientConfiguration());
-            var running = process.RunAsync(cancellationToken);
-            await Task.WhenAny(process.Host.Listening, running);
-            await process.Host.Listening;
-            Console.WriteLine($"""
-                operator running (leader election in namespace {OperatorNamespace})
-                  metrics: {Endpoint(process.Host.MetricsUrl, "metrics")}
-                  probes:  {Endpoint(process.Host.ProbeUrl, "readyz")}
-
-                Ctrl-C (or `moe dev down`) stops everything.
-                """);
-            var exitCode = await WaitAsync(running);
-            if (exitCode != 0 && !cancellationToken.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync($"the operator stopped with exit code {exitCode}; stopping the dev cluster");
-            }
-
-            return exitCode;
-        }
-        finally
-        {
-            Console.WriteLine("stopping");
-            File.Delete(pidFile);
-        }
-    }
-
-    private static string Endpoint(Uri? url, string path) => url is null ? "(off)" : $"{url}{path}";
-
-    private static async Task<int> WaitAsync(Task running)
-    {
-        try
-        {
-            await running;
-            return running is Task<int> withCode ? withCode.Result : 0;
-        }
-        catch (OperationCanceledException)
-        {
-            return 0;
-        }
-    }
-
-    // What `helm install` would put in place before the operator starts: its namespace and the CRDs.
-    private static async Task InstallAsync(DevApiServer server, CancellationToken cancellationToken)
-    {
-        using var client = new Kubernetes(server.ClientConfiguration());
-        await IgnoreConflictAsync(() => client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorNamespace } }, cancellationToken: cancellationToken));
-        foreach (var kind in Kinds.All)
-        {
-            await IgnoreConflictAsync(() => client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind), cancellationToken: cancellationToken));
-        }
-    }
-
-    private static async Task IgnoreConflictAsync<T>(Func<Task<T>> create)
-    {
-        try
-        {
-            await create();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            // Already there.
-        }
-    }
-
     private static int Down(string stateDirectory)
     {
-        var pidFile = Path.Combine(stateDirectory, "apiserver.pid");
+        var pidFile = DevUp.PidFile(stateDirectory);
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture, out var pid))
         {
             Console.Error.WriteLine($"no dev cluster is running (no {pidFile})");
@@ -164,9 +119,9 @@ internal static class DevCommand
         try
         {
             using var process = Process.GetProcessById(pid);
-            // SIGTERM lets `moe dev up` stop cleanly, as Ctrl-C does.
+            // SIGTERM lets `moe dev up` stop cleanly, as Ctrl-C does: every pod process ends with it.
             Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
             {
                 process.Kill(entireProcessTree: true);
             }

@@ -109,4 +109,20 @@ public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(async () => (string?)(await PodAsync("orphan"))?["status"]?["phase"] == "Failed", "the pod to fail", TimeSpan.FromSeconds(20));
         (await _cluster.GetAsync($"/api/v1/nodes/{node}")).ShouldBeNull();
     }
+
+    [Fact]
+    public async Task GatedPods_WaitWithSchedulingGated_AndPodsNamingANode_SkipTheScheduler()
+    {
+        var gated = GpuPod("gated", 1);
+        gated["spec"]!["schedulingGates"] = new JsonArray(new JsonObject { ["name"] = "moe.dev/gang" });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", gated);
+        var pinned = GpuPod("pinned", 1);
+        pinned["spec"]!["nodeName"] = NodeBuilder.NameOf(2);
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pinned);
+
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("gated"))?["status"]?["conditions"]?[0]?["reason"] == "SchedulingGated", "the gate to be reported");
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("pinned"))?["status"]?["phase"] == "Running", "the pinned pod to run");
+        ((string?)(await PodAsync("pinned"))!["spec"]!["nodeName"]).ShouldBe(NodeBuilder.NameOf(2));
+        ((string?)(await PodAsync("gated"))!["spec"]!["nodeName"]).ShouldBeNull();
+    }
 }

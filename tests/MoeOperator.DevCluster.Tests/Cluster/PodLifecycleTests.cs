@@ -134,4 +134,19 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         _cluster.Cluster.PartitionFromApiServer(ClusterSession.Ns, "client", partitioned: false);
         (await _http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.");
     }
+
+    [Fact]
+    public async Task FailingLivenessProbe_RestartsTheContainer_AndATcpReadinessProbeGatesReady()
+    {
+        var container = Manifests.PeerContainer();
+        container["readinessProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = 8080 }, ["periodSeconds"] = 1 };
+        container["livenessProbe"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray("false") }, ["periodSeconds"] = 1, ["failureThreshold"] = 2 };
+        var pod = PeerPod("unhealthy");
+        pod["spec"]!["containers"] = new JsonArray(container);
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
+
+        await ReadyIpAsync("unhealthy");
+        await Eventually.HoldsAsync(async () => (int?)(await PodAsync("unhealthy"))?["status"]?["containerStatuses"]?[0]?["restartCount"] >= 1, "the liveness restart", TimeSpan.FromSeconds(30));
+        ((string?)(await PodAsync("unhealthy"))!["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["message"]).ShouldBe("Liveness probe failed");
+    }
 }

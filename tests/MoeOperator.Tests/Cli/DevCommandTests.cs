@@ -19,7 +19,7 @@ public sealed class DevCommandTests : IDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state, "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0" },
+            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state, "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0", "--nodes", "3", "--program", "test/sleeper=sleep" },
         };
         using var up = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -45,6 +45,15 @@ public sealed class DevCommandTests : IDisposable
             await Eventually.HoldsAsync(
                 async () => (await http.GetStringAsync(metricsUrl)).Contains("leader_election_master_status{name=\"moe-operator-leader\"} 1", StringComparison.Ordinal),
                 "the operator to lead");
+            var pod = _scratch.Path("sleeper.yaml");
+            await File.WriteAllTextAsync(pod, $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleeper\nspec:\n  containers:\n    - name: main\n      image: test/sleeper:1\n      args: [\"{_sleepMarker}\"]\n");
+            Kubectl(state, "apply", "-f", pod).ExitCode.ShouldBe(0);
+            await Eventually.HoldsAsync(() => Kubectl(state, "get", "pod", "sleeper", "-o", "jsonpath={.status.phase}").Stdout == "Running", "the pod's process to run", TimeSpan.FromSeconds(30));
+            var listing = Kubectl(state, "get", "nodes,pods", "-A");
+            listing.ExitCode.ShouldBe(0, listing.Output);
+            listing.Stdout.ShouldContain("node/dev-node-2");
+            listing.Stdout.ShouldContain("pod/sleeper");
+            await Eventually.HoldsAsync(() => SleepProcesses().Count == 1, "the pod to run as a real process");
             if (OperatingSystem.IsLinux())
             {
                 File.GetUnixFileMode(Path.Combine(state, "kubeconfig")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the kubeconfig holds the admin token");
@@ -55,6 +64,7 @@ public sealed class DevCommandTests : IDisposable
             (await Task.Run(() => up.WaitForExit(TimeSpan.FromSeconds(20)))).ShouldBeTrue("moe dev up exits after moe dev down");
             up.ExitCode.ShouldBe(0);
             File.Exists(pidFile).ShouldBeFalse();
+            SleepProcesses().ShouldBeEmpty("stopping the cluster leaves no pod process behind");
         }
         finally
         {
@@ -64,6 +74,15 @@ public sealed class DevCommandTests : IDisposable
             }
         }
     }
+
+    // A number no other process on the machine sleeps for, so the test finds exactly its pod's process.
+    private static readonly string _sleepMarker = (900_000 + Environment.ProcessId % 99_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static List<Process> SleepProcesses() =>
+        [.. Process.GetProcessesByName("sleep").Where(p => File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(_sleepMarker, StringComparison.Ordinal))];
+
+    private ProcessResult Kubectl(string state, params string[] arguments) =>
+        Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), .. arguments]);
 
     [Fact]
     public void Down_WithNothingRunning_SaysSoAndFails()

@@ -36,8 +36,11 @@ internal sealed class ContainerState(JsonObject spec, bool init)
 
     public ProbeState? Startup { get; private set; }
 
-    /// <summary>The reason of the last kill by the kubelet (a failed liveness or startup probe), if any.</summary>
+    /// <summary>Why the kubelet killed the current run (a failed liveness or startup probe), if it did.</summary>
     public string? KilledBecause { get; private set; }
+
+    /// <summary>Why the kubelet killed the previous run, if it did.</summary>
+    public string? PreviousKilledBecause { get; private set; }
 
     public bool IsRunning => Run is { StartedAt: not null, FinishedAt: null };
 
@@ -59,6 +62,7 @@ internal sealed class ContainerState(JsonObject spec, bool init)
         Run = run;
         BackoffUntil = null;
         StartError = null;
+        PreviousKilledBecause = KilledBecause;
         KilledBecause = null;
         Readiness = Spec["readinessProbe"] is JsonObject readiness ? new ProbeState(readiness, now, initial: false) : null;
         Liveness = Spec["livenessProbe"] is JsonObject liveness ? new ProbeState(liveness, now, initial: true) : null;

@@ -13,7 +13,7 @@ namespace MoeOperator.DevCluster.Cluster.Kubelet;
 /// terminates deleted pods gracefully (SIGTERM, the grace period, then SIGKILL) before removing them. Pods of a
 /// node that went down lose their processes at once, as when a machine dies.
 /// </summary>
-internal sealed class Kubelet : ControlLoop, IPodLogSource
+internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 {
     private readonly KubeletOptions _options;
     private readonly NodeAgent _nodes;
@@ -149,7 +149,10 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource
         }
 
         _pods.Clear();
+        _addresses.Dispose();
     }
+
+    public void Dispose() => Stop();
 
     private static string Uid(JsonObject pod) => (string?)pod["metadata"]?["uid"] ?? "";
 

@@ -1,21 +1,91 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace MoeOperator.DevCluster.Cluster.Kubelet;
 
 /// <summary>
-/// One loopback address per pod (127.1.0.1, 127.1.0.2, ...): every 127.x.y.z binds without setup on Linux, so
-/// each pod has its own IP and ports never collide, as in a real pod network. Node addresses live in 127.0.x.y.
+/// One loopback address per pod (from 127.1.0.1 up; nodes use 127.0.x.y): every 127.x.y.z binds without setup on
+/// Linux, so each pod has its own IP and ports never collide, as in a real pod network. An address is claimed by
+/// holding a socket bound to its port <see cref="ClaimPort"/>, so dev clusters running side by side on one machine
+/// (tests, a `moe dev up`) never hand out the same address.
 /// </summary>
-internal sealed class PodAddresses
+internal sealed class PodAddresses : IDisposable
 {
-    private readonly ConcurrentDictionary<string, string> _byPod = new();
+    /// <summary>The port whose binding marks an address as taken.</summary>
+    public const int ClaimPort = 65535;
+
+    private readonly ConcurrentDictionary<string, (string Ip, Socket Claim)> _byPod = new();
+    private readonly Lock _gate = new();
+    private readonly int _first;
+    private readonly int _count;
     private int _next;
 
-    /// <summary>The address of the pod with this uid, allocated on first use and kept for the pod's life.</summary>
-    public string For(string podUid) => _byPod.GetOrAdd(podUid, _ => Format(Interlocked.Increment(ref _next) - 1));
+    public PodAddresses(int first = 0, int count = 254 * 256 * 16)
+    {
+        _first = first;
+        _count = count;
+    }
 
-    public void Release(string podUid) => _byPod.TryRemove(podUid, out _);
+    /// <summary>The address of the pod with this uid, claimed on first use and kept for the pod's life.</summary>
+    public string For(string podUid)
+    {
+        lock (_gate)
+        {
+            if (_byPod.TryGetValue(podUid, out var known))
+            {
+                return known.Ip;
+            }
+
+            for (var tried = 0; tried < _count; tried++)
+            {
+                var ip = Format(_first + ((_next + tried) % _count));
+                if (TryClaim(ip) is { } claim)
+                {
+                    _next = (_next + tried + 1) % _count;
+                    _byPod[podUid] = (ip, claim);
+                    return ip;
+                }
+            }
+
+            throw new InvalidOperationException("no free pod address left on 127.1.0.0/12");
+        }
+    }
+
+    public void Release(string podUid)
+    {
+        if (_byPod.TryRemove(podUid, out var claimed))
+        {
+            claimed.Claim.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, claim) in _byPod.Values)
+        {
+            claim.Dispose();
+        }
+
+        _byPod.Clear();
+    }
+
+    /// <summary>Binds the address's claim port; null when another cluster holds it (or it cannot be bound).</summary>
+    public static Socket? TryClaim(string ip)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ExclusiveAddressUse = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse(ip), ClaimPort));
+            return socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
 
     internal static string Format(int index)
     {

@@ -114,7 +114,7 @@ internal static class PodStatusBuilder
 
         if (status["lastState"] is null && container.Previous is { FinishedAt: not null } last)
         {
-            status["lastState"] = Terminated(last, null);
+            status["lastState"] = Terminated(last, container.PreviousKilledBecause);
         }
 
         status["lastState"] ??= previous?["lastState"]?.DeepClone() ?? new JsonObject();
@@ -132,18 +132,23 @@ internal static class PodStatusBuilder
         return new JsonObject { ["waiting"] = waiting };
     }
 
-    private static JsonObject Terminated(IContainerRun run, string? killedBecause) => new()
+    private static JsonObject Terminated(IContainerRun run, string? killedBecause)
     {
-        ["terminated"] = new JsonObject
+        var terminated = new JsonObject
         {
             ["exitCode"] = run.ExitCode ?? 0,
             ["reason"] = run.ExitCode == 0 ? "Completed" : "Error",
-            ["message"] = killedBecause,
             ["startedAt"] = run.StartedAt is { } started ? Format(started) : null,
             ["finishedAt"] = run.FinishedAt is { } finished ? Format(finished) : null,
             ["containerID"] = run.Id,
-        },
-    };
+        };
+        if (killedBecause is not null)
+        {
+            terminated["message"] = killedBecause;
+        }
+
+        return new JsonObject { ["terminated"] = terminated };
+    }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds >= 1
         ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds}s")

@@ -1,0 +1,47 @@
+using System.Globalization;
+using MoeOperator.DevCluster.Semantics;
+
+namespace MoeOperator.Cli;
+
+/// <summary>
+/// The live line of <c>moe dev up</c>: ready nodes and pods by phase, printed whenever it changes (once a second
+/// at most), so a terminal shows the cluster moving without flooding it.
+/// </summary>
+internal sealed class DevProgress(ResourceService service, TextWriter output)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? last = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                var line = Summary();
+                if (line != last)
+                {
+                    await output.WriteLineAsync($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {line}");
+                    last = line;
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>For example "nodes 4/4 ready · pods: 3 Running, 1 Pending".</summary>
+    public string Summary()
+    {
+        var nodes = service.Store.List("nodes", null).Items;
+        var ready = nodes.Count(n => n["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true);
+        var pods = service.Store.List("pods", null).Items
+            .GroupBy(p => p["metadata"]?["deletionTimestamp"] is null ? (string?)p["status"]?["phase"] ?? "Pending" : "Terminating")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}")
+            .ToList();
+        return $"nodes {ready.ToString(CultureInfo.InvariantCulture)}/{nodes.Count.ToString(CultureInfo.InvariantCulture)} ready · pods: {(pods.Count == 0 ? "none" : string.Join(", ", pods))}";
+    }
+}
