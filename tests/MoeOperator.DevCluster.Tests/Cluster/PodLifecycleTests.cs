@@ -149,4 +149,67 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(async () => (int?)(await PodAsync("unhealthy"))?["status"]?["containerStatuses"]?[0]?["restartCount"] >= 1, "the liveness restart", TimeSpan.FromSeconds(30));
         ((string?)(await PodAsync("unhealthy"))!["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["message"]).ShouldBe("Liveness probe failed");
     }
+
+    [Fact]
+    public async Task AProcessIgnoringSigterm_IsKilledAfterTheGracePeriod()
+    {
+        var pod = Manifests.PythonPod("stubborn", "import signal, time; signal.signal(signal.SIGTERM, lambda *a: print('ignored', flush=True)); print('up', flush=True); time.sleep(600)", restartPolicy: "Always");
+        pod["spec"]!["terminationGracePeriodSeconds"] = 1;
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
+        await Eventually.HoldsAsync(async () => _cluster.Kubectl("logs", "-n", ClusterSession.Ns, "stubborn").Stdout.Contains("up", StringComparison.Ordinal), "the program to start", TimeSpan.FromSeconds(30));
+
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("stubborn", ClusterSession.Ns);
+
+        (await PodAsync("stubborn")).ShouldNotBeNull("the pod stays, terminating, while its process runs");
+        await Eventually.HoldsAsync(async () => await PodAsync("stubborn") is null, "SIGKILL after the grace period", TimeSpan.FromSeconds(20));
+        var log = await File.ReadAllTextAsync(Directory.EnumerateFiles(_cluster.DataDirectory, "1.log", SearchOption.AllDirectories).Single(f => f.Contains("stubborn", StringComparison.Ordinal)));
+        log.ShouldContain("ignored", customMessage: "SIGTERM came first");
+    }
+
+    [Fact]
+    public async Task HostPathsAndClaims_AreDirectoriesUnderTheDataDirectory_ThatOutliveThePod()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/persistentvolumeclaims", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "PersistentVolumeClaim",
+            ["metadata"] = new JsonObject { ["name"] = "checkpoints" },
+            ["spec"] = new JsonObject { ["accessModes"] = new JsonArray("ReadWriteOnce"), ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "1Gi" } } },
+        });
+        var pod = Manifests.PythonPod("writer", "open('/host/a.txt', 'w').write('host'); open('/ckpt/b.txt', 'w').write('claim')");
+        pod["spec"]!["containers"]![0]!["volumeMounts"] = new JsonArray(
+            new JsonObject { ["name"] = "host", ["mountPath"] = "/host" },
+            new JsonObject { ["name"] = "ckpt", ["mountPath"] = "/ckpt" });
+        pod["spec"]!["volumes"] = new JsonArray(
+            new JsonObject { ["name"] = "host", ["hostPath"] = new JsonObject { ["path"] = "/mnt/moe/shared", ["type"] = "DirectoryOrCreate" } },
+            new JsonObject { ["name"] = "ckpt", ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = "checkpoints" } });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
+
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("writer"))?["status"]?["phase"] == "Succeeded", "the writer to finish", TimeSpan.FromSeconds(30));
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("writer", ClusterSession.Ns);
+        await Eventually.HoldsAsync(async () => await PodAsync("writer") is null, "the pod to go");
+
+        (await File.ReadAllTextAsync(Path.Combine(_cluster.DataDirectory, "hostpath", "mnt", "moe", "shared", "a.txt"))).ShouldBe("host");
+        (await File.ReadAllTextAsync(Path.Combine(_cluster.DataDirectory, "claims", ClusterSession.Ns, "checkpoints", "b.txt"))).ShouldBe("claim");
+        Directory.Exists("/mnt/moe/shared").ShouldBeFalse("a hostPath never touches the machine's own path");
+    }
+
+    [Fact]
+    public async Task SimulatedContainers_ExitWithTheCodeTheirAnnotationsGive()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "daemon",
+                ["annotations"] = new JsonObject { ["sim.moe.dev/run-time"] = "300ms", ["sim.moe.dev/exit-code"] = "4" },
+            },
+            ["spec"] = new JsonObject { ["restartPolicy"] = "Never", ["containers"] = new JsonArray(new JsonObject { ["name"] = "meta", ["image"] = "ghcr.io/deepseek-ai/3fs:latest" }) },
+        });
+
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync("daemon"))?["status"]?["phase"] == "Failed", "the simulated exit", TimeSpan.FromSeconds(20));
+        ((int?)(await PodAsync("daemon"))!["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]).ShouldBe(4);
+    }
 }

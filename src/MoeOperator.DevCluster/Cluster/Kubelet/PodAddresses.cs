@@ -74,10 +74,12 @@ internal sealed class PodAddresses : IDisposable
     /// <summary>Binds the address's claim port; null when another cluster holds it (or it cannot be bound).</summary>
     public static Socket? TryClaim(string ip)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ExclusiveAddressUse = true };
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(new IPEndPoint(IPAddress.Parse(ip), ClaimPort));
+            // Listening, so that no other socket can bind the port, SO_REUSEADDR or not.
+            socket.Listen(1);
             return socket;
         }
         catch (SocketException)
