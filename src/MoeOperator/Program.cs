@@ -8,6 +8,7 @@ var root = new RootCommand("moe: run DeepSeek's open infrastructure (3FS, DeepEP
     CrdsCommand.Create(),
     DevCommand.Create(kinds),
     OperatorCommand.Create(kinds),
+    PlanCommand.Create(),
     RenderCommand.Create(kinds),
     ValidateCommand.Create(),
     VersionCommand.Create(),
