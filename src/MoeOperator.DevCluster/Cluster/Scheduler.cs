@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MoeOperator.DevCluster.Cluster.Scheduling;
+using MoeOperator.Planning.Resources;
 
 namespace MoeOperator.DevCluster.Cluster;
 

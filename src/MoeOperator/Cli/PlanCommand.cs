@@ -1,7 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MoeOperator.Api.Schema;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Api.Validation;
+using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Planning.Eplb;
+using MoeOperator.Planning.Placement;
 
 namespace MoeOperator.Cli;
 
@@ -19,7 +25,51 @@ internal static class PlanCommand
             replicas, groups, nodes, gpus,
         };
         eplb.SetAction(result => Eplb(Console.In, Console.Out, Console.Error, result.GetValue(replicas), result.GetValue(groups), result.GetValue(nodes), result.GetValue(gpus)));
-        return new Command("plan", "What-if planning with the operator's planners") { eplb };
+        var files = new Option<FileSystemInfo[]>("--filename", "-f") { Description = "YAML or JSON files: Nodes (or a NodeList, as `kubectl get nodes -o yaml` prints), optionally Pods (their requests count against their nodes), and one EPGroup", Required = true };
+        var rdma = new Option<int>("--rdma-per-node") { Description = "RDMA devices each node must have free", DefaultValueFactory = _ => 0 };
+        var placement = new Command("placement", "Place an EPGroup on nodes all-or-nothing, packed by topology; prints the nodes in rank order or why it cannot fit") { files, rdma };
+        placement.SetAction(result => Placement(result.GetValue(files)!, result.GetValue(rdma), Console.Out, Console.Error));
+        return new Command("plan", "What-if planning with the operator's planners") { eplb, placement };
+    }
+
+    internal static int Placement(IEnumerable<FileSystemInfo> inputs, int rdmaPerNode, TextWriter output, TextWriter errors)
+    {
+        var documents = InputFiles.Expand(inputs)
+            .SelectMany(file => YamlDocuments.Parse(File.ReadAllText(file)))
+            .SelectMany(d => d["items"] is JsonArray items ? items.OfType<JsonObject>() : [d])
+            .ToList();
+        var groups = documents.Where(d => (string?)d["kind"] == Kinds.EPGroup.Kind).ToList();
+        if (groups.Count != 1)
+        {
+            errors.WriteLine($"moe plan placement: the files must hold exactly one EPGroup (found {groups.Count})");
+            return 2;
+        }
+
+        var validation = CustomResourceValidator.ForThisApi().Validate(groups[0]);
+        if (!validation.IsValid)
+        {
+            errors.WriteLine($"moe plan placement: {validation.Message}");
+            return 2;
+        }
+
+        var spec = groups[0]["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
+        var nodes = documents.Where(d => (string?)d["kind"] == "Node").ToList();
+        var request = PlacementInputs.Request(spec, rdmaPerNode);
+        var decision = GangPlacement.Place(request, PlacementInputs.Candidates(nodes, documents.Where(d => (string?)d["kind"] == "Pod")));
+        var report = new JsonObject { ["fits"] = decision.Fits };
+        if (decision.Fits)
+        {
+            report["nodes"] = JsonSerializer.SerializeToNode(decision.Nodes);
+            report["ranks"] = new JsonArray([.. Enumerable.Range(0, spec.Ranks).Select(r => (JsonNode)new JsonObject { ["rank"] = r, ["node"] = decision.Nodes[r / spec.RanksPerNode] })]);
+            report["domains"] = new JsonObject(request.TopologyKeys.Select((key, level) => KeyValuePair.Create(key, (JsonNode?)decision.DomainsPerLevel[level])));
+        }
+        else
+        {
+            report["reason"] = decision.Reason;
+        }
+
+        output.WriteLine(OneKeyPerLine(report));
+        return decision.Fits ? 0 : 1;
     }
 
     internal static int Eplb(TextReader input, TextWriter output, TextWriter errors, int replicas, int groups, int nodes, int gpus)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MoeOperator.Planning.Resources;
 
 namespace MoeOperator.DevCluster.Cluster.Kubelet;
 
@@ -117,8 +118,8 @@ internal static partial class ContainerEnvironment
         if (from["resourceFieldRef"] is JsonObject resource)
         {
             var path = ((string?)resource["resource"] ?? "").Split('.', 2);
-            var amount = Scheduling.Quantity.Parse((string?)container["resources"]?[path[0]]?[path.Length > 1 ? path[1] : ""]);
-            var divisor = Scheduling.Quantity.Parse((string?)resource["divisor"] ?? "1");
+            var amount = Quantity.Parse((string?)container["resources"]?[path[0]]?[path.Length > 1 ? path[1] : ""]);
+            var divisor = Quantity.Parse((string?)resource["divisor"] ?? "1");
             return Math.Ceiling(amount / (divisor == 0 ? 1 : divisor)).ToString(CultureInfo.InvariantCulture);
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MoeOperator.Planning.Resources;
 
 namespace MoeOperator.DevCluster.Cluster.Scheduling;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace MoeOperator.DevCluster.Cluster.Scheduling;
+namespace MoeOperator.Planning.Resources;
 
 /// <summary>What a pod asks of a node, as the scheduler counts it.</summary>
-internal static class PodResources
+public static class PodResources
 {
     /// <summary>
     /// The pod's requests: the sum over its containers, or the largest init container's when that is more (init
@@ -11,6 +11,7 @@ internal static class PodResources
     /// </summary>
     public static Dictionary<string, decimal> Requests(JsonObject pod)
     {
+        ArgumentNullException.ThrowIfNull(pod);
         var total = new Dictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var container in Containers(pod, "containers"))
         {

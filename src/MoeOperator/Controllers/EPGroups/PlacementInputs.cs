@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
+using MoeOperator.Planning.Resources;
+
+namespace MoeOperator.Controllers.EPGroups;
+
+/// <summary>
+/// Turns cluster objects into the placement planner's inputs: Nodes (with the GPUs and RDMA devices that running
+/// pods already request) into candidates, and an EPGroup spec into a request.
+/// </summary>
+internal static class PlacementInputs
+{
+    /// <summary>Topology keys used when a group names none: zone, then spine, then leaf (the labels `moe dev up` sets).</summary>
+    public static IReadOnlyList<string> DefaultTopologyKeys { get; } = ["topology.kubernetes.io/zone", "network.moe.dev/spine", "network.moe.dev/leaf"];
+
+    public const string GpuResource = "nvidia.com/gpu";
+
+    public static PlacementRequest Request(EPGroupSpec spec, int rdmaPerNode = 0)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new PlacementRequest(spec.Ranks, spec.RanksPerNode, spec.RanksPerNode * spec.GpusPerRank)
+        {
+            RdmaPerNode = rdmaPerNode,
+            TopologyKeys = spec.Placement.TopologyKeys is { Count: > 0 } keys ? keys : DefaultTopologyKeys,
+            NodeSelector = spec.Placement.NodeSelector ?? [],
+            Tolerations = [.. (spec.Placement.Tolerations ?? []).Select(t => new GroupToleration(t.Key, t.Operator.ToString(), t.Value, t.Effect?.ToString()))],
+        };
+    }
+
+    /// <summary>Candidates from Node objects; <paramref name="pods"/> (any namespace) count against the nodes they are bound to until they finish.</summary>
+    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, string rdmaResource = "rdma/hca")
+    {
+        var requested = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.Ordinal);
+        foreach (var pod in pods.Where(PodResources.IsActive))
+        {
+            if ((string?)pod["spec"]?["nodeName"] is not { Length: > 0 } node)
+            {
+                continue;
+            }
+
+            var sums = requested.TryGetValue(node, out var found) ? found : requested[node] = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var (resource, amount) in PodResources.Requests(pod))
+            {
+                sums[resource] = sums.GetValueOrDefault(resource) + amount;
+            }
+        }
+
+        return [.. nodes.Select(node =>
+        {
+            var name = (string?)node["metadata"]?["name"] ?? "";
+            var allocatable = node["status"]?["allocatable"];
+            var used = requested.GetValueOrDefault(name) ?? [];
+            return new CandidateNode(
+                name,
+                node["metadata"]?["labels"]?.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value ?? "", StringComparer.Ordinal) ?? [],
+                (int)Quantity.Parse((string?)allocatable?[GpuResource]),
+                (int)used.GetValueOrDefault(GpuResource))
+            {
+                AllocatableRdma = (int)Quantity.Parse((string?)allocatable?[rdmaResource]),
+                RequestedRdma = (int)used.GetValueOrDefault(rdmaResource),
+                Ready = node["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true,
+                Unschedulable = (bool?)node["spec"]?["unschedulable"] == true,
+                Taints = [.. node["spec"]?["taints"]?.AsArray().OfType<JsonObject>().Select(t => new NodeTaint((string?)t["key"] ?? "", (string?)t["value"], (string?)t["effect"] ?? "")) ?? []],
+            };
+        })];
+    }
+}
