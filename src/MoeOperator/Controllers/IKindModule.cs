@@ -16,6 +16,6 @@ internal interface IKindModule
     /// <summary>Every object the operator would create for <paramref name="resource"/> (validated and defaulted), in creation order.</summary>
     IReadOnlyList<JsonObject> Render(JsonObject resource, OperatorSettings settings);
 
-    /// <summary>The kind's controller.</summary>
-    ControllerRegistration Controller(OperatorSettings settings);
+    /// <summary>The kind's controller, or null while the kind only renders (its controller is not built yet).</summary>
+    ControllerRegistration? Controller(OperatorSettings settings);
 }

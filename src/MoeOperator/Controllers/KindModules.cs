@@ -1,3 +1,5 @@
+using MoeOperator.Controllers.EPGroups;
+
 namespace MoeOperator.Controllers;
 
 /// <summary>
@@ -7,5 +9,5 @@ namespace MoeOperator.Controllers;
 /// </summary>
 internal static class KindModules
 {
-    public static IReadOnlyList<IKindModule> All { get; } = [];
+    public static IReadOnlyList<IKindModule> All { get; } = [new EPGroupModule()];
 }

@@ -32,7 +32,7 @@ internal sealed class OperatorProcess : IDisposable
         Metrics = new RuntimeMetrics(Prometheus.Metrics.NewCustomRegistry());
         _client = OperatorClient.Create(configuration, flags.KubeApiQps, flags.KubeApiBurst, Metrics, clock);
         var settings = new OperatorSettings(flags.WorkerImage ?? OperatorSettings.DefaultWorkerImage);
-        _controllers = [.. kinds.Select(k => k.Controller(settings))];
+        _controllers = [.. kinds.Select(k => k.Controller(settings)).OfType<ControllerRegistration>()];
         Host = new OperatorHost(options, _client, Metrics, _logs, clock);
     }
 

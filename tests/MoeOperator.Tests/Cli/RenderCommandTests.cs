@@ -22,15 +22,15 @@ public sealed class RenderCommandTests : IDisposable
         using var stderr = new StringWriter();
         var module = new EchoModule();
 
-        var code = RenderCommand.Run(Sample("epgroup-minimal.yaml"), [module], new OperatorSettings("registry.local/worker:9"), stdout, stderr);
+        var code = RenderCommand.Run(Sample("trainingjob-minimal.yaml"), [module], new OperatorSettings("registry.local/worker:9"), stdout, stderr);
 
         code.ShouldBe(0, stderr.ToString());
         var documents = YamlDocuments.Parse(stdout.ToString());
         documents.Count.ShouldBe(2);
         documents.Select(d => (string?)d["metadata"]!["name"]).ShouldBe(["first", "second"]);
         ((string?)documents[0]["data"]!["image"]).ShouldBe("registry.local/worker:9");
-        module.Seen.ShouldHaveSingleItem()["spec"]!["eplb"].ShouldNotBeNull("the builders see the resource with the server's defaults applied");
-        stderr.ToString().ShouldContain("epgroup/");
+        ((string?)module.Seen.ShouldHaveSingleItem()["spec"]!["failurePolicy"]!["initialBackoff"]).ShouldBe("10s", "the builders see the resource with the server's defaults applied");
+        stderr.ToString().ShouldContain("trainingjob/");
         stderr.ToString().ShouldContain(": 2 objects");
     }
 
@@ -67,7 +67,7 @@ public sealed class RenderCommandTests : IDisposable
     {
         public List<JsonObject> Seen { get; } = [];
 
-        public string Kind => "EPGroup";
+        public string Kind => "TrainingJob";
 
         public IReadOnlyList<JsonObject> Render(JsonObject resource, OperatorSettings settings)
         {
@@ -75,7 +75,7 @@ public sealed class RenderCommandTests : IDisposable
             return [ConfigMap("first", settings.WorkerImage), ConfigMap("second", settings.WorkerImage)];
         }
 
-        public ControllerRegistration Controller(OperatorSettings settings) => throw new NotSupportedException("render needs no controller");
+        public ControllerRegistration? Controller(OperatorSettings settings) => throw new NotSupportedException("render needs no controller");
 
         private static JsonObject ConfigMap(string name, string image) => new()
         {

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.V1Alpha1;
+
+namespace MoeOperator.Controllers.EPGroups;
+
+/// <summary>
+/// Pure builders of an EPGroup's children: a headless Service (publishing not-ready addresses, so ranks find each
+/// other while they start), and one pod per node holding ranksPerNode ranks, pinned to its planned node, with the
+/// rendezvous environment, the transport's environment (NVSHMEM for DeepEP on GPUs), GPUs and RDMA devices, and
+/// IPC_LOCK only where RDMA is used.
+/// </summary>
+internal static class EPGroupBuilder
+{
+    public const string ExpertMapPath = "/etc/moe/expert-map";
+
+    /// <summary>Whether the group's pods use RDMA: GPU transports across nodes.</summary>
+    public static bool UsesRdma(EPGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Transport.Backend is TransportBackend.NVSHMEM or TransportBackend.NCCL
+            || (spec.Transport.Backend == TransportBackend.Auto && spec.Ranks > spec.RanksPerNode);
+    }
+
+    /// <summary>RDMA devices each pod requests: one per GPU when the transport uses RDMA.</summary>
+    public static int RdmaPerNode(EPGroupSpec spec) => UsesRdma(spec) ? spec.RanksPerNode * spec.GpusPerRank : 0;
+
+    /// <summary>Metadata of a child: name, namespace, the managed-by and group labels, and the controller reference.</summary>
+    public static JsonObject Metadata(JsonObject group, string name, JsonObject? extraLabels = null)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var groupName = (string)group["metadata"]!["name"]!;
+        var labels = new JsonObject { [EPGroupNames.ManagedBy] = EPGroupNames.Operator, [EPGroupNames.GroupLabel] = groupName };
+        foreach (var (key, value) in extraLabels ?? [])
+        {
+            labels[key] = value?.DeepClone();
+        }
+
+        return new JsonObject
+        {
+            ["name"] = name,
+            ["namespace"] = (string?)group["metadata"]!["namespace"] ?? "default",
+            ["labels"] = labels,
+            ["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = ApiGroup.ApiVersion,
+                ["kind"] = EPGroup.KindName,
+                ["name"] = groupName,
+                ["uid"] = (string?)group["metadata"]!["uid"] ?? "",
+                ["controller"] = true,
+                ["blockOwnerDeletion"] = true,
+            }),
+        };
+    }
+
+    public static JsonObject HeadlessService(JsonObject group)
+    {
+        var name = (string)group["metadata"]!["name"]!;
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = Metadata(group, EPGroupNames.Service(name)),
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = "None",
+                ["publishNotReadyAddresses"] = true,
+                ["selector"] = new JsonObject { [EPGroupNames.GroupLabel] = name },
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["name"] = "rendezvous", ["port"] = int.Parse(EPGroupNames.RendezvousPort, CultureInfo.InvariantCulture) },
+                    new JsonObject { ["name"] = "metrics", ["port"] = EPGroupNames.MetricsPort }),
+            },
+        };
+    }
+
+    /// <summary>The pod of node slot <paramref name="index"/>, pinned to <paramref name="node"/>.</summary>
+    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string node)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var name = (string)group["metadata"]!["name"]!;
+        var ns = (string?)group["metadata"]!["namespace"] ?? "default";
+        var gpus = spec.RanksPerNode * spec.GpusPerRank;
+        var rdma = RdmaPerNode(spec);
+        var limits = new JsonObject { ["nvidia.com/gpu"] = gpus.ToString(CultureInfo.InvariantCulture) };
+        var requests = new JsonObject();
+        foreach (var (resource, quantity) in spec.Resources?.Limits ?? [])
+        {
+            limits[resource] = quantity.ToString();
+        }
+
+        foreach (var (resource, quantity) in spec.Resources?.Requests ?? [])
+        {
+            requests[resource] = quantity.ToString();
+        }
+
+        if (rdma > 0)
+        {
+            limits["rdma/hca"] = rdma.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var container = new JsonObject
+        {
+            ["name"] = "worker",
+            ["image"] = spec.Image,
+            ["args"] = new JsonArray("ep"),
+            ["env"] = new JsonArray([.. Environment(spec, name, ns, index)]),
+            ["ports"] = new JsonArray(
+                new JsonObject { ["name"] = "rendezvous", ["containerPort"] = int.Parse(EPGroupNames.RendezvousPort, CultureInfo.InvariantCulture) },
+                new JsonObject { ["name"] = "metrics", ["containerPort"] = EPGroupNames.MetricsPort }),
+            ["resources"] = requests.Count > 0 ? new JsonObject { ["limits"] = limits, ["requests"] = requests } : new JsonObject { ["limits"] = limits },
+            ["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/readyz", ["port"] = "metrics" }, ["periodSeconds"] = 2 },
+            ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["mountPath"] = ExpertMapPath, ["readOnly"] = true }),
+            ["securityContext"] = rdma > 0
+                ? new JsonObject { ["capabilities"] = new JsonObject { ["add"] = new JsonArray("IPC_LOCK") } }
+                : new JsonObject { ["allowPrivilegeEscalation"] = false },
+        };
+        var podSpec = new JsonObject
+        {
+            ["hostname"] = EPGroupNames.Pod(name, index),
+            ["subdomain"] = EPGroupNames.Service(name),
+            // The operator restarts the group as a whole: a rank that dies is not restarted alone.
+            ["restartPolicy"] = "Never",
+            ["terminationGracePeriodSeconds"] = 30,
+            ["containers"] = new JsonArray(container),
+            ["volumes"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["configMap"] = new JsonObject { ["name"] = EPGroupNames.ExpertMap(name) } }),
+            ["affinity"] = new JsonObject
+            {
+                ["nodeAffinity"] = new JsonObject
+                {
+                    ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
+                    {
+                        ["nodeSelectorTerms"] = new JsonArray(new JsonObject
+                        {
+                            ["matchFields"] = new JsonArray(new JsonObject { ["key"] = "metadata.name", ["operator"] = "In", ["values"] = new JsonArray(node) }),
+                        }),
+                    },
+                },
+            },
+        };
+        if (spec.Placement.Tolerations is { Count: > 0 } tolerations)
+        {
+            podSpec["tolerations"] = new JsonArray([.. tolerations.Select(t => (JsonNode)Toleration(t))]);
+        }
+
+        if (spec.Scheduling.SchedulerName is { } scheduler)
+        {
+            podSpec["schedulerName"] = scheduler;
+        }
+
+        if (spec.Scheduling.PriorityClassName is { } priority)
+        {
+            podSpec["priorityClassName"] = priority;
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = Metadata(group, EPGroupNames.Pod(name, index), new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture) }),
+            ["spec"] = podSpec,
+        };
+    }
+
+    /// <summary>The worker's environment: rendezvous, model shape, expert map and, on GPU transports, NVSHMEM settings.</summary>
+    public static IEnumerable<JsonNode> Environment(EPGroupSpec spec, string group, string ns, int index)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var model = spec.Model;
+        var values = new List<(string Name, string Value)>
+        {
+            ("MOE_GROUP", group),
+            ("MOE_WORLD_SIZE", Text(spec.Ranks)),
+            ("MOE_RANKS_PER_NODE", Text(spec.RanksPerNode)),
+            ("MOE_NODE_INDEX", Text(index)),
+            ("MOE_RANK_BASE", Text(index * spec.RanksPerNode)),
+            ("MOE_MASTER_ADDR", EPGroupNames.PodDns(group, 0, ns)),
+            ("MOE_MASTER_PORT", EPGroupNames.RendezvousPort),
+            ("MOE_METRICS_PORT", Text(EPGroupNames.MetricsPort)),
+            ("MOE_TRANSPORT", spec.Transport.Backend.ToString()),
+            ("MOE_HIDDEN_SIZE", Text(model.HiddenSize)),
+            ("MOE_EXPERTS", Text(model.Experts)),
+            ("MOE_EXPERT_GROUPS", Text(model.ExpertGroups)),
+            ("MOE_TOPK_GROUPS", Text(model.TopkGroups)),
+            ("MOE_TOPK", Text(model.Topk)),
+            ("MOE_PHYSICAL_EXPERT_SLOTS", Text(ExpertMapBuilder.Slots(model))),
+            ("MOE_MAX_TOKENS_PER_RANK", Text(model.MaxTokensPerRank)),
+            ("MOE_EXPERT_MAP", $"{ExpertMapPath}/{ExpertMapBuilder.DataKey}"),
+        };
+        if (spec.Transport.Backend is TransportBackend.NVSHMEM or TransportBackend.Auto)
+        {
+            // DeepEP's recommended NVSHMEM settings (see the kernels notes): IBGDA, one RC per local expert,
+            // a queue deep enough for every token of a step, and the workarounds DeepEP documents.
+            values.AddRange(
+            [
+                ("NVSHMEM_IB_ENABLE_IBGDA", "1"),
+                ("NVSHMEM_IBGDA_NUM_RC_PER_PE", Text(Math.Max(1, ExpertMapBuilder.Slots(model) / spec.Ranks))),
+                ("NVSHMEM_QP_DEPTH", Text(Math.Max(1024, 2 * (model.MaxTokensPerRank + 1)))),
+                ("NVSHMEM_MAX_TEAMS", "7"),
+                ("NVSHMEM_DISABLE_NVLS", "1"),
+                ("NVSHMEM_CUMEM_GRANULARITY", Text(1 << 29)),
+                ("MOE_COMM_SMS", Text(spec.Transport.CommunicationSMs)),
+            ]);
+            if (spec.Transport.IbServiceLevel is { } level)
+            {
+                values.Add(("NVSHMEM_IB_SL", Text(level)));
+            }
+        }
+
+        foreach (var (name, value) in values)
+        {
+            yield return new JsonObject { ["name"] = name, ["value"] = value };
+        }
+
+        foreach (var (name, path) in new[] { ("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"), ("POD_IP", "status.podIP"), ("NODE_NAME", "spec.nodeName") })
+        {
+            yield return new JsonObject { ["name"] = name, ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = path } } };
+        }
+    }
+
+    private static JsonObject Toleration(Toleration toleration)
+    {
+        var result = new JsonObject { ["operator"] = toleration.Operator.ToString() };
+        if (toleration.Key is { } key)
+        {
+            result["key"] = key;
+        }
+
+        if (toleration.Value is { } value)
+        {
+            result["value"] = value;
+        }
+
+        if (toleration.Effect is { } effect)
+        {
+            result["effect"] = effect.ToString();
+        }
+
+        if (toleration.TolerationSeconds is { } seconds)
+        {
+            result["tolerationSeconds"] = seconds;
+        }
+
+        return result;
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Runtime.Hosting;
+
+namespace MoeOperator.Controllers.EPGroups;
+
+/// <summary>
+/// EPGroup's part of the operator. <c>moe render</c> prints the headless Service, the initial expert map and one pod
+/// per node; without a cluster there are no nodes to plan on, so pods are pinned to placeholders named
+/// planned-node-&lt;i&gt;, where the controller puts the placement planner's choices.
+/// </summary>
+internal sealed class EPGroupModule : IKindModule
+{
+    public string Kind => EPGroup.KindName;
+
+    public IReadOnlyList<JsonObject> Render(JsonObject resource, OperatorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var spec = resource["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
+        var nodes = spec.Ranks / spec.RanksPerNode;
+        return
+        [
+            EPGroupBuilder.HeadlessService(resource),
+            ExpertMapBuilder.ConfigMap(resource, spec, ExpertMapBuilder.Plan(spec), version: 1),
+            .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}")),
+        ];
+    }
+
+    public ControllerRegistration? Controller(OperatorSettings settings) => null;
+}

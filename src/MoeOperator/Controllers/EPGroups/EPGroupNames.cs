@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace MoeOperator.Controllers.EPGroups;
+
+/// <summary>The deterministic names and labels of a group's children (a crash mid-way never duplicates anything).</summary>
+internal static class EPGroupNames
+{
+    public const string ManagedBy = "app.kubernetes.io/managed-by";
+    public const string Operator = "moe-operator";
+    public const string GroupLabel = "moe.dev/epgroup";
+    public const string NodeIndexLabel = "moe.dev/node-index";
+    public const string RendezvousPort = "29500";
+    public const int MetricsPort = 9400;
+
+    /// <summary>The pod holding node slot <paramref name="index"/>'s ranks; its hostname too.</summary>
+    public static string Pod(string group, int index) => $"{group}-{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The headless Service that gives every pod a DNS name; it is named after the group.</summary>
+    public static string Service(string group) => group;
+
+    /// <summary>The ConfigMap holding the expert map the workers load.</summary>
+    public static string ExpertMap(string group) => $"{group}-expert-map";
+
+    /// <summary>The DNS name of a group pod: &lt;pod&gt;.&lt;service&gt;.&lt;namespace&gt;.svc.</summary>
+    public static string PodDns(string group, int index, string ns) => $"{Pod(group, index)}.{Service(group)}.{ns}.svc";
+}
