@@ -272,7 +272,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
     private void Probe(PodRuntime runtime, ContainerState container, DateTimeOffset now)
     {
-        if (!container.IsRunning)
+        // A simulated container has nothing listening: it passes its probes, as the image would once started.
+        if (!container.IsRunning || container.Run is SimulatedContainer)
         {
             return;
         }

@@ -10,7 +10,8 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>
 /// EPGroup's part of the operator. <c>moe render</c> prints the headless Service, the initial expert map and one pod
 /// per node; without a cluster there are no nodes to plan on, so pods are pinned to placeholders named
-/// planned-node-&lt;i&gt;, where the controller puts the placement planner's choices.
+/// planned-node-&lt;i&gt;, where the controller puts the placement planner's choices. The controller is
+/// <see cref="EPGroupController"/>.
 /// </summary>
 internal sealed class EPGroupModule : IKindModule
 {
@@ -29,5 +30,5 @@ internal sealed class EPGroupModule : IKindModule
         ];
     }
 
-    public ControllerRegistration? Controller(OperatorSettings settings) => null;
+    public ControllerRegistration? Controller(OperatorSettings settings) => EPGroupController.Registration();
 }

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+using MoeOperator.Runtime.Informers;
+
+namespace MoeOperator.Controllers.EPGroups;
+
+/// <summary>
+/// Converges one EPGroup: no pod until the whole group fits (Scheduled=False with the planner's reason meanwhile),
+/// then the Service, the expert map and one pod per planned node; a failed rank restarts the whole group after an
+/// exponential back-off, up to maxRestarts, then the group is Failed with the reason and the pod's last log lines.
+/// Status is written only when it changes.
+/// </summary>
+internal sealed class EPGroupReconciler(
+    CacheView groups,
+    CacheView pods,
+    CacheView services,
+    CacheView configMaps,
+    CacheView nodes,
+    KubernetesJsonClient api,
+    EventRecorder events,
+    EPGroupMetrics metrics,
+    TimeProvider clock) : IReconciler
+{
+    private readonly ChildWriter _writer = new(api);
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (groups.Get(key) is not { } group || group["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var spec = group["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
+        var uid = (string)group["metadata"]!["uid"]!;
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        var status = group["status"]?.DeepClone().AsObject() ?? [];
+        var now = clock.GetUtcNow();
+        var mine = pods.ByOwner(uid);
+        var nodeCount = spec.Ranks / spec.RanksPerNode;
+        var phase = (string?)status["phase"];
+        status["observedGeneration"] = generation;
+
+        if (phase == nameof(EPGroupPhase.Failed))
+        {
+            await DeleteAsync(mine, cancellationToken);
+            return await FinishAsync(key, group, status, spec, [], cancellationToken);
+        }
+
+        if (phase != nameof(EPGroupPhase.Restarting) && EPGroupFailure.FailedPod(mine) is { } failed)
+        {
+            return await RankFailedAsync(key, group, status, spec, failed, mine, now, cancellationToken);
+        }
+
+        if (phase == nameof(EPGroupPhase.Restarting))
+        {
+            var live = mine.Count;
+            var restarts = (int?)status["restarts"] ?? 0;
+            var due = (DateTimeOffset.TryParse((string?)status["lastFailure"]?["time"], CultureInfo.InvariantCulture, out var failedAt) ? failedAt : now)
+                + EPGroupFailure.Backoff(restarts, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
+            if (live > 0)
+            {
+                await DeleteAsync(mine, cancellationToken);
+                await FinishAsync(key, group, status, spec, mine, cancellationToken);
+                return ReconcileResult.After(TimeSpan.FromSeconds(1));
+            }
+
+            if (now < due)
+            {
+                await FinishAsync(key, group, status, spec, mine, cancellationToken);
+                return ReconcileResult.After(due - now);
+            }
+        }
+
+        if (mine.Count == 0)
+        {
+            var decision = GangPlacement.Place(
+                PlacementInputs.Request(spec, EPGroupBuilder.RdmaPerNode(spec)),
+                PlacementInputs.Candidates(nodes.List(), pods.List()));
+            if (!decision.Fits)
+            {
+                status["phase"] = nameof(EPGroupPhase.Pending);
+                Conditions.Set(status, "Scheduled", false, "Unschedulable", decision.Reason!, generation, now);
+                Conditions.Set(status, "Ready", false, "Unschedulable", "the group does not fit: " + decision.Reason, generation, now);
+                await FinishAsync(key, group, status, spec, mine, cancellationToken);
+                // Nodes and pods change without telling this group; look again in a while.
+                return ReconcileResult.After(TimeSpan.FromSeconds(10));
+            }
+
+            await EnsureSharedAsync(group, spec, cancellationToken);
+            var ns = key.Namespace;
+            for (var i = 0; i < decision.Nodes.Count; i++)
+            {
+                await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/pods", EPGroupBuilder.Pod(group, spec, i, decision.Nodes[i]), null, cancellationToken);
+            }
+
+            status["phase"] = nameof(EPGroupPhase.Starting);
+            status["placement"] = new JsonArray([.. decision.Nodes.Select((node, i) => (JsonNode)new JsonObject { ["node"] = node, ["firstRank"] = i * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
+            Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
+            await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
+            return await FinishAsync(key, group, status, spec, [], cancellationToken);
+        }
+
+        await EnsureSharedAsync(group, spec, cancellationToken);
+        return await FinishAsync(key, group, status, spec, mine, cancellationToken);
+    }
+
+    private async Task<ReconcileResult> RankFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, JsonObject failed, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        var (reason, message) = EPGroupFailure.Describe(failed);
+        var podName = (string)failed["metadata"]!["name"]!;
+        var tail = await LogTailAsync(key.Namespace, podName, cancellationToken);
+        var restarts = (int?)status["restarts"] ?? 0;
+        status["lastFailure"] = new JsonObject
+        {
+            ["reason"] = reason,
+            ["message"] = message,
+            ["pod"] = podName,
+            ["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["logTail"] = new JsonArray([.. tail.Select(l => (JsonNode)l)]),
+        };
+        await DeleteAsync(mine, cancellationToken);
+        if (restarts >= spec.FailurePolicy.MaxRestarts)
+        {
+            status["phase"] = nameof(EPGroupPhase.Failed);
+            Conditions.Set(status, "Ready", false, "RestartsExhausted", $"{message}; {restarts} restarts of {spec.FailurePolicy.MaxRestarts} allowed are used up", generation, now);
+            await events.RecordAsync(group, warning: true, "Failed", "Restart", $"{message}; no restarts left", cancellationToken);
+            await FinishAsync(key, group, status, spec, [], cancellationToken);
+            return ReconcileResult.Done;
+        }
+
+        var delay = EPGroupFailure.Backoff(restarts + 1, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
+        status["restarts"] = restarts + 1;
+        status["phase"] = nameof(EPGroupPhase.Restarting);
+        Conditions.Set(status, "Ready", false, reason, $"{message}; restarting the whole group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (restart {restarts + 1} of {spec.FailurePolicy.MaxRestarts})", generation, now);
+        metrics.Restarted(key.Namespace, key.Name);
+        await events.RecordAsync(group, warning: true, "Restarting", "Restart", $"{message}; restarting the group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", cancellationToken);
+        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        return ReconcileResult.After(delay);
+    }
+
+    private async Task EnsureSharedAsync(JsonObject group, EPGroupSpec spec, CancellationToken cancellationToken)
+    {
+        var ns = (string)group["metadata"]!["namespace"]!;
+        var name = (string)group["metadata"]!["name"]!;
+        await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/services", EPGroupBuilder.HeadlessService(group), services.Get(new ObjectReference(ns, EPGroupNames.Service(name))), cancellationToken);
+        var mapName = EPGroupNames.ExpertMap(name);
+        if (configMaps.Get(new ObjectReference(ns, mapName)) is null)
+        {
+            await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version: 1), null, cancellationToken);
+        }
+    }
+
+    private async Task DeleteAsync(IEnumerable<JsonObject> victims, CancellationToken cancellationToken)
+    {
+        foreach (var pod in victims.Where(p => p["metadata"]?["deletionTimestamp"] is null))
+        {
+            var (status, body) = await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{pod["metadata"]!["namespace"]}/pods/{pod["metadata"]!["name"]}", cancellationToken: cancellationToken);
+            if (status is not (HttpStatusCode.OK or HttpStatusCode.Accepted or HttpStatusCode.NotFound))
+            {
+                throw new ApiRequestException(status, $"deleting pod {pod["metadata"]!["name"]} answered {(int)status}: {body?["message"]}");
+            }
+        }
+    }
+
+    private async Task<List<string>> LogTailAsync(string ns, string pod, CancellationToken cancellationToken)
+    {
+        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=20", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return response.IsSuccessStatusCode
+            ? [.. (await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)]
+            : [];
+    }
+
+    // Ready ranks, phase and the Ready condition from the pods, then the status write if anything changed.
+    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, List<JsonObject> mine, CancellationToken cancellationToken)
+    {
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        var now = clock.GetUtcNow();
+        var live = mine.Where(p => p["metadata"]?["deletionTimestamp"] is null).ToList();
+        var readyPods = live.Count(p => p["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true);
+        var nodeCount = spec.Ranks / spec.RanksPerNode;
+        var phase = (string?)status["phase"];
+        if (phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running) && live.Count == nodeCount)
+        {
+            var running = readyPods == nodeCount;
+            status["phase"] = running ? nameof(EPGroupPhase.Running) : nameof(EPGroupPhase.Starting);
+            Conditions.Set(status, "Ready", running, running ? "AllRanksReady" : "RanksStarting",
+                running ? $"{spec.Ranks} of {spec.Ranks} ranks ready" : $"{readyPods * spec.RanksPerNode} of {spec.Ranks} ranks ready", generation, now);
+        }
+
+        status["readyRanks"] = readyPods * spec.RanksPerNode;
+        status["restarts"] ??= 0;
+        var ready = readyPods * spec.RanksPerNode;
+        var pending = status["phase"]?.ToString() is nameof(EPGroupPhase.Pending) or nameof(EPGroupPhase.Restarting) ? spec.Ranks : 0;
+        metrics.Ranks(key.Namespace, key.Name, ready, spec.Ranks - ready - pending, pending);
+        if (group["status"]?.ToJsonString() != status.ToJsonString())
+        {
+            var path = $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}/status";
+            var (code, body) = await api.SendAsync(HttpMethod.Patch, path, new JsonObject { ["status"] = status }, "application/merge-patch+json", cancellationToken);
+            if ((int)code is < 200 or > 299)
+            {
+                throw new ApiRequestException(code, $"status of epgroup {key} answered {(int)code}: {body?["message"]}");
+            }
+        }
+
+        return ReconcileResult.Done;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using MoeOperator.Api.Schema;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Controllers.EPGroups;
+using MoeOperator.DevCluster.Cluster;
+using MoeOperator.DevCluster.Cluster.Kubelet;
+using MoeOperator.DevCluster.Hosting;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Hosting;
+using MoeOperator.Runtime.Metrics;
+using MoeOperator.Testing;
+
+namespace MoeOperator.Tests.Controllers.EPGroups;
+
+/// <summary>The EPGroup controller on the dev cluster (4 nodes x 2 GPUs; the worker image is simulated here).</summary>
+public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
+{
+    private const string Ns = "ep";
+    private readonly ScratchDirectory _scratch = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly RuntimeMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
+    private LocalCluster _cluster = null!;
+    private Kubernetes _client = null!;
+    private KubernetesJsonClient _json = null!;
+    private Task _operator = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Nodes = new NodePoolSpec { Nodes = 4, GpusPerNode = 2 },
+            Kubelet = new KubeletOptions { DataDirectory = _scratch.Path("data"), SimulatedStartDelay = TimeSpan.FromMilliseconds(200), SyncPeriod = TimeSpan.FromMilliseconds(100) },
+        });
+        _client = new Kubernetes(_cluster.Server.ClientConfiguration());
+        _json = new KubernetesJsonClient(_client);
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
+        foreach (var kind in Kinds.All)
+        {
+            await _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind));
+        }
+
+        var host = new OperatorHost(new OperatorOptions(), _client, _metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        _operator = host.RunAsync([EPGroupController.Registration()], _stop.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _operator.WaitAsync(TimeSpan.FromSeconds(20));
+        _client.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _scratch.Dispose();
+    }
+
+    private async Task CreateGroupAsync(int ranks, int maxRestarts, string name = "ep-minimal")
+    {
+        var group = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "epgroup-minimal.yaml"))).Single();
+        group["metadata"]!["name"] = name;
+        group["spec"]!["ranks"] = ranks;
+        group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = maxRestarts, ["initialBackoff"] = "1s", ["maxBackoff"] = "2s" };
+        var (status, body) = await _json.SendAsync(HttpMethod.Post, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups", group);
+        ((int)status).ShouldBe(201, body?.ToJsonString());
+    }
+
+    private async Task<JsonObject?> GroupAsync(string name = "ep-minimal")
+    {
+        var (status, body) = await _json.SendAsync(HttpMethod.Get, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/{name}");
+        return (int)status == 200 ? body!.AsObject() : null;
+    }
+
+    private async Task<List<JsonObject>> PodsAsync(string name = "ep-minimal")
+    {
+        var (_, body) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/pods?labelSelector={EPGroupNames.GroupLabel}%3D{name}");
+        return [.. body!["items"]!.AsArray().OfType<JsonObject>()];
+    }
+
+    private async Task<string?> PhaseAsync(string name = "ep-minimal") => (string?)(await GroupAsync(name))?["status"]?["phase"];
+
+    [Fact]
+    public async Task AGroup_BecomesRunningOnOneLeaf_RestartsWholeAfterARankDies_AndFailsWhenRestartsRunOut()
+    {
+        await CreateGroupAsync(ranks: 4, maxRestarts: 1);
+
+        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+        var status = (await GroupAsync())!["status"]!;
+        ((int?)status["readyRanks"]).ShouldBe(4);
+        var nodes = (await PodsAsync()).Select(p => (string?)p["spec"]!["nodeName"]).Order().ToList();
+        nodes.ShouldBe([NodeBuilder.NameOf(0), NodeBuilder.NameOf(1)], "both nodes of leaf-0");
+        status["placement"]!.AsArray().Select(p => (int?)p!["firstRank"]).ShouldBe([0, 2]);
+
+        _cluster.KillContainer(Ns, "ep-minimal-1").ShouldBeTrue();
+        await Eventually.HoldsAsync(async () => (int?)(await GroupAsync())?["status"]?["restarts"] == 1, "a whole-group restart", TimeSpan.FromSeconds(30));
+        ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["pod"]).ShouldBe("ep-minimal-1");
+        ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["message"] ?? "").ShouldContain("exited with code 137");
+        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run again", TimeSpan.FromSeconds(30));
+
+        _cluster.KillContainer(Ns, "ep-minimal-0").ShouldBeTrue();
+        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Failed", "the group to fail", TimeSpan.FromSeconds(30));
+        var ready = (await GroupAsync())!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Ready")!;
+        ((string?)ready["reason"]).ShouldBe("RestartsExhausted");
+        await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the failed group's pods to be deleted", TimeSpan.FromSeconds(30));
+        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_restarts_total{{namespace=\"{Ns}\",name=\"ep-minimal\"}} 1");
+    }
+
+    [Fact]
+    public async Task AGroupThatCannotFit_CreatesNoPod_AndSaysWhy()
+    {
+        await CreateGroupAsync(ranks: 16, maxRestarts: 1, name: "too-big");
+
+        await Eventually.HoldsAsync(async () => await PhaseAsync("too-big") == "Pending", "the verdict", TimeSpan.FromSeconds(30));
+        var scheduled = (await GroupAsync("too-big"))!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!;
+        ((string?)scheduled["status"]).ShouldBe("False");
+        ((string?)scheduled["message"]).ShouldBe("needs 8 nodes with 2 free GPUs each; 4 of 4 qualify");
+        (await PodsAsync("too-big")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task DeletingAGroup_LeavesNothingBehind()
+    {
+        await CreateGroupAsync(ranks: 4, maxRestarts: 1);
+        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+
+        await _json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/ep-minimal");
+
+        await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the pods to go", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => (int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/services/ep-minimal")).Status == 404, "the service to go");
+        ((int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map")).Status).ShouldBe(404);
+    }
+}
