@@ -88,9 +88,10 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
     private SimulatedContainer Simulated(JsonObject pod)
     {
         var annotations = pod["metadata"]?["annotations"];
-        var restarts = ((string?)pod["spec"]?["restartPolicy"] ?? "Always") == "Always";
+        // Job pods finish (so Jobs of third-party images complete); anything else runs until stopped, as a daemon does.
+        var finishes = pod["metadata"]?["ownerReferences"]?.AsArray().Any(o => (string?)o?["kind"] == "Job") == true;
         var delay = (string?)annotations?[StartDelayAnnotation] is { } d ? Durations.Parse(d) : options.SimulatedStartDelay;
-        TimeSpan? runTime = (string?)annotations?[RunTimeAnnotation] is { } r ? Durations.Parse(r) : restarts ? null : options.SimulatedRunTime;
+        TimeSpan? runTime = (string?)annotations?[RunTimeAnnotation] is { } r ? Durations.Parse(r) : finishes ? options.SimulatedRunTime : null;
         var exitCode = int.TryParse((string?)annotations?[ExitCodeAnnotation], CultureInfo.InvariantCulture, out var code) ? code : 0;
         return new SimulatedContainer(clock, delay, runTime, exitCode);
     }

@@ -15,7 +15,7 @@ public sealed record KubeletOptions
     /// <summary>How long a simulated container takes to start (a pod annotation can override it per pod).</summary>
     public TimeSpan SimulatedStartDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a simulated container of a pod that does not restart runs before it exits 0.</summary>
+    /// <summary>How long a simulated container of a Job's pod runs before it exits 0 (other simulated containers run until stopped).</summary>
     public TimeSpan SimulatedRunTime { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>First back-off after a container exits (Kubernetes: 10 s); it doubles up to <see cref="RestartBackoffMax"/>.</summary>

@@ -7,6 +7,8 @@ internal sealed class EPGroupMetrics(CollectorRegistry registry)
 {
     private readonly Gauge _ranks = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_ranks", "Ranks of an expert-parallel group by state (ready, starting, pending)", "namespace", "name", "state");
     private readonly Counter _restarts = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_restarts_total", "Whole-group restarts after a rank failed", "namespace", "name");
+    private readonly Counter _rebalances = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_rebalances_total", "Expert maps published by the EPLB loop", "namespace", "name");
+    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_imbalance", "Max/mean GPU expert load: measured under the current map (measured) and expected from the published one (expected)", "namespace", "name", "kind");
 
     public void Ranks(string ns, string name, int ready, int starting, int pending)
     {
@@ -16,4 +18,12 @@ internal sealed class EPGroupMetrics(CollectorRegistry registry)
     }
 
     public void Restarted(string ns, string name) => _restarts.WithLabels(ns, name).Inc();
+
+    public void Measured(string ns, string name, double imbalance) => _imbalance.WithLabels(ns, name, "measured").Set(imbalance);
+
+    public void Rebalanced(string ns, string name, double expected)
+    {
+        _rebalances.WithLabels(ns, name).Inc();
+        _imbalance.WithLabels(ns, name, "expected").Set(expected);
+    }
 }

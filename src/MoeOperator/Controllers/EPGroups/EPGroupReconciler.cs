@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Eplb;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
@@ -102,6 +103,7 @@ internal sealed class EPGroupReconciler(
             }
 
             status["phase"] = nameof(EPGroupPhase.Starting);
+            status["expertMap"] ??= new JsonObject { ["version"] = 1 };
             status["placement"] = new JsonArray([.. decision.Nodes.Select((node, i) => (JsonNode)new JsonObject { ["node"] = node, ["firstRank"] = i * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
             Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
             await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
@@ -109,7 +111,53 @@ internal sealed class EPGroupReconciler(
         }
 
         await EnsureSharedAsync(group, spec, cancellationToken);
-        return await FinishAsync(key, group, status, spec, mine, cancellationToken);
+        var next = phase == nameof(EPGroupPhase.Running) && spec.Eplb.Enabled
+            ? await BalanceAsync(key, group, status, spec, mine, now, cancellationToken)
+            : ReconcileResult.Done;
+        await FinishAsync(key, group, status, spec, mine, cancellationToken);
+        return next;
+    }
+
+    // The EPLB loop: once per interval, the load the ranks reported against the current map decides whether a new
+    // map (version + 1) is published; the workers switch to it at a step boundary.
+    private async Task<ReconcileResult> BalanceAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var interval = Durations.Parse(spec.Eplb.Interval);
+        var last = DateTimeOffset.TryParse((string?)status["expertMap"]?["lastRebalanceTime"], CultureInfo.InvariantCulture, out var at) ? at : (DateTimeOffset?)null;
+        if (last is { } previous && now < previous + interval)
+        {
+            return ReconcileResult.After(previous + interval - now);
+        }
+
+        var mapName = EPGroupNames.ExpertMap(key.Name);
+        var cached = configMaps.Get(new ObjectReference(key.Namespace, mapName));
+        if (ExpertMapDocument.From(cached) is not { } current || ExpertLoadReports.Sum(mine, current.Version, spec.Model.Experts) is not { } load)
+        {
+            return ReconcileResult.After(interval);
+        }
+
+        var measured = ExpertLoadBalancer.Imbalance(ExpertLoadBalancer.GpuLoads(load, current.PhysicalToLogical, current.ReplicaCounts, spec.Ranks));
+        metrics.Measured(key.Namespace, key.Name, measured);
+        if (EPGroupRebalancer.Decide(spec, current, load) is not { } decision)
+        {
+            return ReconcileResult.After(interval);
+        }
+
+        var version = current.Version + 1;
+        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, decision.Plan, version), cached, cancellationToken);
+        status["expertMap"] = new JsonObject
+        {
+            ["version"] = version,
+            ["imbalanceBefore"] = Math.Round(decision.Before, 4),
+            ["imbalanceAfter"] = Math.Round(decision.After, 4),
+            ["lastRebalanceTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        };
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        var message = $"expert map v{version}: GPU load imbalance {decision.Before.ToString("0.###", CultureInfo.InvariantCulture)} -> {decision.After.ToString("0.###", CultureInfo.InvariantCulture)} (max/mean)";
+        Conditions.Set(status, "Rebalanced", true, "ExpertMapPublished", message, generation, now);
+        metrics.Rebalanced(key.Namespace, key.Name, decision.After);
+        await events.RecordAsync(group, warning: false, "Rebalanced", "Rebalance", message, cancellationToken);
+        return ReconcileResult.After(interval);
     }
 
     private async Task<ReconcileResult> RankFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, JsonObject failed, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)

@@ -60,12 +60,17 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         _scratch.Dispose();
     }
 
-    private async Task CreateGroupAsync(int ranks, int maxRestarts, string name = "ep-minimal")
+    private async Task CreateGroupAsync(int ranks, int maxRestarts, string name = "ep-minimal", JsonObject? eplb = null)
     {
         var group = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "epgroup-minimal.yaml"))).Single();
         group["metadata"]!["name"] = name;
         group["spec"]!["ranks"] = ranks;
         group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = maxRestarts, ["initialBackoff"] = "1s", ["maxBackoff"] = "2s" };
+        if (eplb is not null)
+        {
+            group["spec"]!["eplb"] = eplb;
+        }
+
         var (status, body) = await _json.SendAsync(HttpMethod.Post, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups", group);
         ((int)status).ShouldBe(201, body?.ToJsonString());
     }
@@ -133,5 +138,32 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the pods to go", TimeSpan.FromSeconds(30));
         await Eventually.HoldsAsync(async () => (int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/services/ep-minimal")).Status == 404, "the service to go");
         ((int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map")).Status).ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task SkewedExpertLoad_ReportedByTheRanks_IsRebalancedIntoANewExpertMap()
+    {
+        await CreateGroupAsync(ranks: 4, maxRestarts: 1, eplb: new JsonObject { ["interval"] = "1s", ["minImbalance"] = 1.1 });
+        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+
+        // Every rank reports Zipf-skewed routing over the 16 experts against map version 1.
+        var zipf = Enumerable.Range(1, 16).Select(rank => Math.Round(1000.0 / rank)).ToArray();
+        foreach (var pod in await PodsAsync())
+        {
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReports.Annotation] = ExpertLoadReports.Format(1, zipf) } } };
+            var (code, body) = await _json.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}", patch, "application/merge-patch+json");
+            ((int)code).ShouldBe(200, body?.ToJsonString());
+        }
+
+        await Eventually.HoldsAsync(async () => (long?)(await GroupAsync())?["status"]?["expertMap"]?["version"] == 2, "a new expert map", TimeSpan.FromSeconds(30));
+        var map = (await GroupAsync())!["status"]!["expertMap"]!;
+        var before = (double)map["imbalanceBefore"]!;
+        var after = (double)map["imbalanceAfter"]!;
+        after.ShouldBeLessThan(before);
+        before.ShouldBeGreaterThan(1.1);
+        var (_, configMap) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map");
+        ((string?)configMap!["data"]!["version"]).ShouldBe("2");
+        (await GroupAsync())!["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Rebalanced" && (string?)c["status"] == "True");
+        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",name=\"ep-minimal\"}} 1");
     }
 }
