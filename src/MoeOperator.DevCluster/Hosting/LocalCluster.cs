@@ -31,7 +31,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public DevApiServer Server { get; }
 
     /// <summary>The last error of each component that failed its latest pass (empty when all is well).</summary>
-    public IReadOnlyList<Exception> Errors => [.. _components.Select(c => c.LastError).OfType<Exception>()];
+    public IReadOnlyList<Exception> Errors => [.. _components.Select(c => c.LastError).Append(_kubelet.PodError).OfType<Exception>()];
 
     public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
     {

@@ -33,10 +33,13 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         _launcher = new ContainerLauncher(options, _volumes, serviceAccount, Lookup, api.Clock);
     }
 
+    /// <summary>The last error syncing a single pod (the pass carried on with the others).</summary>
+    public Exception? PodError { get; private set; }
+
     /// <summary>Fault: kills the process of one container of a pod (SIGKILL), as if it crashed.</summary>
     public bool KillContainer(string ns, string pod, string? container = null)
     {
-        var runtime = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod);
+        var runtime = Current(ns, pod);
         var target = runtime?.Containers.FirstOrDefault(c => container is null || c.Name == container);
         if (target?.Run is null)
         {
@@ -51,7 +54,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
     /// <summary>Fault: cuts (or restores) one pod's connections to the API server; false when the pod has no relay.</summary>
     public bool PartitionFromApiServer(string ns, string pod, bool partitioned)
     {
-        var proxy = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod)?.Proxy;
+        var proxy = Current(ns, pod)?.Proxy;
         if (proxy is null)
         {
             return false;
@@ -63,7 +66,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
     public string? ReadLog(string ns, string pod, string? container, bool previous)
     {
-        var runtime = _pods.Values.FirstOrDefault(p => p.Namespace == ns && p.Name == pod);
+        var runtime = Current(ns, pod);
         var state = runtime?.All.FirstOrDefault(c => container is null || c.Name == container);
         if (runtime is null || state is null)
         {
@@ -129,6 +132,11 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
             {
                 // A conflicting write: the next pass sees the newer object.
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
+                PodError = e;
+            }
         }
 
         foreach (var (uid, runtime) in _pods)
@@ -155,6 +163,10 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
     public void Dispose() => Stop();
 
     private static string Uid(JsonObject pod) => (string?)pod["metadata"]?["uid"] ?? "";
+
+    // The runtime of the pod that has this name now: a deleted pod of the same name may still be winding down.
+    private PodRuntime? Current(string ns, string pod) =>
+        Api.Get("pods", ns, pod) is { } current && _pods.TryGetValue(Uid(current), out var runtime) ? runtime : null;
 
     private JsonObject? Lookup(string groupResource, string ns, string name) => Api.Get(groupResource, ns, name);
 

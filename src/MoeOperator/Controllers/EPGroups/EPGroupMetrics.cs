@@ -5,10 +5,10 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>The EPGroup metrics the chart's alerts and dashboards read: ranks by state, whole-group restarts, rebalances.</summary>
 internal sealed class EPGroupMetrics(CollectorRegistry registry)
 {
-    private readonly Gauge _ranks = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_ranks", "Ranks of an expert-parallel group by state (ready, starting, pending)", "namespace", "name", "state");
-    private readonly Counter _restarts = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_restarts_total", "Whole-group restarts after a rank failed", "namespace", "name");
-    private readonly Counter _rebalances = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_rebalances_total", "Expert maps published by the EPLB loop", "namespace", "name");
-    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_imbalance", "Max/mean GPU expert load: measured under the current map (measured) and expected from the published one (expected)", "namespace", "name", "kind");
+    private readonly Gauge _ranks = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_ranks", "Ranks of an expert-parallel group by state (ready, starting, pending)", "namespace", "epgroup", "state");
+    private readonly Counter _restarts = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_restarts_total", "Whole-group restarts after a rank failed", "namespace", "epgroup");
+    private readonly Counter _rebalances = Metrics.WithCustomRegistry(registry).CreateCounter("moe_epgroup_rebalances_total", "Expert maps published by the EPLB loop", "namespace", "epgroup");
+    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_epgroup_imbalance", "Max/mean GPU expert load: measured under the current map (measured) and expected from the published one (expected)", "namespace", "epgroup", "kind");
 
     public void Ranks(string ns, string name, int ready, int starting, int pending)
     {

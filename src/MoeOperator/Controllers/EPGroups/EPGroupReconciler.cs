@@ -80,6 +80,19 @@ internal sealed class EPGroupReconciler(
             }
         }
 
+        if (mine.Count == 0 && phase == nameof(EPGroupPhase.Starting) && Recorded(status, nodeCount) is { } recorded)
+        {
+            // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
+            // recorded placement, so a retry never moves a rank.
+            await EnsureSharedAsync(group, spec, cancellationToken);
+            for (var i = 0; i < recorded.Count; i++)
+            {
+                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, recorded[i]), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);
+            }
+
+            return await FinishAsync(key, group, status, spec, mine, cancellationToken);
+        }
+
         if (mine.Count == 0)
         {
             var decision = GangPlacement.Place(
@@ -95,19 +108,21 @@ internal sealed class EPGroupReconciler(
                 return ReconcileResult.After(TimeSpan.FromSeconds(10));
             }
 
-            await EnsureSharedAsync(group, spec, cancellationToken);
-            var ns = key.Namespace;
-            for (var i = 0; i < decision.Nodes.Count; i++)
-            {
-                await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/pods", EPGroupBuilder.Pod(group, spec, i, decision.Nodes[i]), null, cancellationToken);
-            }
-
             status["phase"] = nameof(EPGroupPhase.Starting);
             status["expertMap"] ??= new JsonObject { ["version"] = 1 };
             status["placement"] = new JsonArray([.. decision.Nodes.Select((node, i) => (JsonNode)new JsonObject { ["node"] = node, ["firstRank"] = i * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
             Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
+
+            // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
+            await FinishAsync(key, group, status, spec, [], cancellationToken);
+            await EnsureSharedAsync(group, spec, cancellationToken);
+            for (var i = 0; i < decision.Nodes.Count; i++)
+            {
+                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, decision.Nodes[i]), null, cancellationToken);
+            }
+
             await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
-            return await FinishAsync(key, group, status, spec, [], cancellationToken);
+            return ReconcileResult.Done;
         }
 
         await EnsureSharedAsync(group, spec, cancellationToken);
@@ -175,13 +190,14 @@ internal sealed class EPGroupReconciler(
             ["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["logTail"] = new JsonArray([.. tail.Select(l => (JsonNode)l)]),
         };
-        await DeleteAsync(mine, cancellationToken);
+        // The status is written first: should it meet a newer group (409), nothing has been deleted on a stale view.
         if (restarts >= spec.FailurePolicy.MaxRestarts)
         {
             status["phase"] = nameof(EPGroupPhase.Failed);
             Conditions.Set(status, "Ready", false, "RestartsExhausted", $"{message}; {restarts} restarts of {spec.FailurePolicy.MaxRestarts} allowed are used up", generation, now);
-            await events.RecordAsync(group, warning: true, "Failed", "Restart", $"{message}; no restarts left", cancellationToken);
             await FinishAsync(key, group, status, spec, [], cancellationToken);
+            await DeleteAsync(mine, cancellationToken);
+            await events.RecordAsync(group, warning: true, "Failed", "Restart", $"{message}; no restarts left", cancellationToken);
             return ReconcileResult.Done;
         }
 
@@ -189,10 +205,17 @@ internal sealed class EPGroupReconciler(
         status["restarts"] = restarts + 1;
         status["phase"] = nameof(EPGroupPhase.Restarting);
         Conditions.Set(status, "Ready", false, reason, $"{message}; restarting the whole group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (restart {restarts + 1} of {spec.FailurePolicy.MaxRestarts})", generation, now);
+        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        await DeleteAsync(mine, cancellationToken);
         metrics.Restarted(key.Namespace, key.Name);
         await events.RecordAsync(group, warning: true, "Restarting", "Restart", $"{message}; restarting the group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", cancellationToken);
-        await FinishAsync(key, group, status, spec, [], cancellationToken);
         return ReconcileResult.After(delay);
+    }
+
+    private static List<string>? Recorded(JsonObject status, int nodeCount)
+    {
+        var nodes = status["placement"]?.AsArray().Select(p => (string?)p?["node"]).OfType<string>().ToList();
+        return nodes?.Count == nodeCount ? nodes : null;
     }
 
     private async Task EnsureSharedAsync(JsonObject group, EPGroupSpec spec, CancellationToken cancellationToken)
@@ -252,7 +275,9 @@ internal sealed class EPGroupReconciler(
         if (group["status"]?.ToJsonString() != status.ToJsonString())
         {
             var path = $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}/status";
-            var (code, body) = await api.SendAsync(HttpMethod.Patch, path, new JsonObject { ["status"] = status }, "application/merge-patch+json", cancellationToken);
+            // Guarded by the resourceVersion that was read: a reconcile on a stale cache gets 409 and runs again on the newer group.
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = (string?)group["metadata"]?["resourceVersion"] }, ["status"] = status };
+            var (code, body) = await api.SendAsync(HttpMethod.Patch, path, patch, "application/merge-patch+json", cancellationToken);
             if ((int)code is < 200 or > 299)
             {
                 throw new ApiRequestException(code, $"status of epgroup {key} answered {(int)code}: {body?["message"]}");

@@ -89,30 +89,46 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
 
     private async Task<string?> PhaseAsync(string name = "ep-minimal") => (string?)(await GroupAsync(name))?["status"]?["phase"];
 
+    // Waits for a phase; a timeout reports the group's status and its pods' phases, which is what one needs to know.
+    private async Task WaitForPhaseAsync(string phase, string name = "ep-minimal")
+    {
+        try
+        {
+            await Eventually.HoldsAsync(async () => await PhaseAsync(name) == phase, $"{name} to be {phase}", TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException e)
+        {
+            var pods = string.Join("; ", (await PodsAsync(name)).Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} deleting={p["metadata"]!["deletionTimestamp"] is not null}"));
+            throw new TimeoutException($"{e.Message}; status: {(await GroupAsync(name))?["status"]?.ToJsonString()}; pods: {pods}", e);
+        }
+    }
+
     [Fact]
     public async Task AGroup_BecomesRunningOnOneLeaf_RestartsWholeAfterARankDies_AndFailsWhenRestartsRunOut()
     {
         await CreateGroupAsync(ranks: 4, maxRestarts: 1);
 
-        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Running");
         var status = (await GroupAsync())!["status"]!;
         ((int?)status["readyRanks"]).ShouldBe(4);
         var nodes = (await PodsAsync()).Select(p => (string?)p["spec"]!["nodeName"]).Order().ToList();
         nodes.ShouldBe([NodeBuilder.NameOf(0), NodeBuilder.NameOf(1)], "both nodes of leaf-0");
         status["placement"]!.AsArray().Select(p => (int?)p!["firstRank"]).ShouldBe([0, 2]);
+        // The names and labels the chart's alert rules and dashboards query.
+        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_ranks{{namespace=\"{Ns}\",epgroup=\"ep-minimal\",state=\"ready\"}} 4");
 
         _cluster.KillContainer(Ns, "ep-minimal-1").ShouldBeTrue();
         await Eventually.HoldsAsync(async () => (int?)(await GroupAsync())?["status"]?["restarts"] == 1, "a whole-group restart", TimeSpan.FromSeconds(30));
         ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["pod"]).ShouldBe("ep-minimal-1");
         ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["message"] ?? "").ShouldContain("exited with code 137");
-        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run again", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Running");
 
         _cluster.KillContainer(Ns, "ep-minimal-0").ShouldBeTrue();
-        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Failed", "the group to fail", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Failed");
         var ready = (await GroupAsync())!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Ready")!;
         ((string?)ready["reason"]).ShouldBe("RestartsExhausted");
         await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the failed group's pods to be deleted", TimeSpan.FromSeconds(30));
-        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_restarts_total{{namespace=\"{Ns}\",name=\"ep-minimal\"}} 1");
+        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_restarts_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
     }
 
     [Fact]
@@ -120,7 +136,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
     {
         await CreateGroupAsync(ranks: 16, maxRestarts: 1, name: "too-big");
 
-        await Eventually.HoldsAsync(async () => await PhaseAsync("too-big") == "Pending", "the verdict", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Pending", "too-big");
         var scheduled = (await GroupAsync("too-big"))!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!;
         ((string?)scheduled["status"]).ShouldBe("False");
         ((string?)scheduled["message"]).ShouldBe("needs 8 nodes with 2 free GPUs each; 4 of 4 qualify");
@@ -131,7 +147,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
     public async Task DeletingAGroup_LeavesNothingBehind()
     {
         await CreateGroupAsync(ranks: 4, maxRestarts: 1);
-        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Running");
 
         await _json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/ep-minimal");
 
@@ -144,7 +160,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
     public async Task SkewedExpertLoad_ReportedByTheRanks_IsRebalancedIntoANewExpertMap()
     {
         await CreateGroupAsync(ranks: 4, maxRestarts: 1, eplb: new JsonObject { ["interval"] = "1s", ["minImbalance"] = 1.1 });
-        await Eventually.HoldsAsync(async () => await PhaseAsync() == "Running", "the group to run", TimeSpan.FromSeconds(30));
+        await WaitForPhaseAsync("Running");
 
         // Every rank reports Zipf-skewed routing over the 16 experts against map version 1.
         var zipf = Enumerable.Range(1, 16).Select(rank => Math.Round(1000.0 / rank)).ToArray();
@@ -164,6 +180,6 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         var (_, configMap) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map");
         ((string?)configMap!["data"]!["version"]).ShouldBe("2");
         (await GroupAsync())!["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Rebalanced" && (string?)c["status"] == "True");
-        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",name=\"ep-minimal\"}} 1");
+        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
     }
 }
