@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MoeOperator.Planning.Placement;
 using MoeOperator.Planning.Resources;
 
 namespace MoeOperator.DevCluster.Cluster.Scheduling;
@@ -98,23 +99,13 @@ public static class SchedulingPlanner
 
     private static IEnumerable<JsonObject> Taints(JsonObject node) => node["spec"]?["taints"]?.AsArray().OfType<JsonObject>() ?? [];
 
-    private static bool Tolerates(JsonObject pod, JsonObject taint) =>
-        (pod["spec"]?["tolerations"]?.AsArray().OfType<JsonObject>() ?? []).Any(t =>
-        {
-            var effect = (string?)t["effect"];
-            if (!string.IsNullOrEmpty(effect) && effect != (string?)taint["effect"])
-            {
-                return false;
-            }
-
-            var key = (string?)t["key"];
-            if ((string?)t["operator"] == "Exists")
-            {
-                return string.IsNullOrEmpty(key) || key == (string?)taint["key"];
-            }
-
-            return key == (string?)taint["key"] && ((string?)t["value"] ?? "") == ((string?)taint["value"] ?? "");
-        });
+    // The same toleration rules the gang placement planner uses.
+    private static bool Tolerates(JsonObject pod, JsonObject taint)
+    {
+        var nodeTaint = new NodeTaint((string?)taint["key"] ?? "", (string?)taint["value"], (string?)taint["effect"] ?? "");
+        return (pod["spec"]?["tolerations"]?.AsArray().OfType<JsonObject>() ?? []).Any(t =>
+            new GroupToleration((string?)t["key"], (string?)t["operator"] ?? "Equal", (string?)t["value"], (string?)t["effect"]).Tolerates(nodeTaint));
+    }
 
     private static bool MatchesNodeSelectorAndAffinity(JsonObject pod, JsonObject node)
     {
