@@ -15,10 +15,8 @@ internal sealed class ClusterApi(ResourceService service, string fieldManager)
 
     public TimeProvider Clock => Service.Clock;
 
-    public static ResourceType TypeOf(ResourceService service, string groupResource) =>
-        service.Catalog.AnyVersion(groupResource) ?? throw new InvalidOperationException($"{groupResource} is not served");
-
-    public ResourceType Type(string groupResource) => TypeOf(Service, groupResource);
+    public ResourceType Type(string groupResource) =>
+        Service.Catalog.AnyVersion(groupResource) ?? throw new InvalidOperationException($"{groupResource} is not served");
 
     public List<JsonObject> List(string groupResource, string? ns = null) =>
         [.. Service.Store.List(groupResource, ns).Items.Select(o => o.DeepClone().AsObject())];

@@ -22,6 +22,9 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
 
     public Kubernetes Client { get; private set; } = null!;
 
+    /// <summary>Plain HTTP to pod addresses (the pods' own servers).</summary>
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
     public string Kubeconfig => _scratch.Path("kubeconfig");
 
     public string DataDirectory => _scratch.Path("data");
@@ -60,7 +63,11 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
         await Cluster.DisposeAsync();
     }
 
-    public void Dispose() => _scratch.Dispose();
+    public void Dispose()
+    {
+        Http.Dispose();
+        _scratch.Dispose();
+    }
 
     /// <summary>Runs kubectl against the cluster and returns its result.</summary>
     public ProcessResult Kubectl(params string[] arguments) =>

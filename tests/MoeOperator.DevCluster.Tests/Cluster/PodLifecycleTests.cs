@@ -9,17 +9,12 @@ namespace MoeOperator.DevCluster.Tests.Cluster;
 public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
 {
     private readonly ClusterSession _cluster = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public Task InitializeAsync() => _cluster.InitializeAsync();
 
     public Task DisposeAsync() => _cluster.DisposeAsync();
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _cluster.Dispose();
-    }
+    public void Dispose() => _cluster.Dispose();
 
     private async Task<JsonObject?> PodAsync(string name) => await _cluster.GetAsync($"/api/v1/namespaces/{{ns}}/pods/{name}");
 
@@ -81,7 +76,7 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         await Eventually.HoldsAsync(async () => await PodAsync("victim") is null, "the pod to be removed after its process exits", TimeSpan.FromSeconds(20));
         var log = await File.ReadAllTextAsync(Directory.EnumerateFiles(_cluster.DataDirectory, "2.log", SearchOption.AllDirectories).Single());
         log.ShouldContain("terminating", customMessage: "SIGTERM reached the program, which exits cleanly");
-        await Should.ThrowAsync<HttpRequestException>(() => _http.GetStringAsync(new Uri($"http://{ip}:8080/")));
+        await Should.ThrowAsync<HttpRequestException>(() => _cluster.Http.GetStringAsync(new Uri($"http://{ip}:8080/")));
     }
 
     [Fact]
@@ -108,8 +103,8 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
         var ip = await ReadyIpAsync("mounts");
 
-        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode"))).ShouldBe("first");
-        using (var scratch = await _http.GetAsync(new Uri($"http://{ip}:8080/file?path=/scratch")))
+        (await _cluster.Http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode"))).ShouldBe("first");
+        using (var scratch = await _cluster.Http.GetAsync(new Uri($"http://{ip}:8080/file?path=/scratch")))
         {
             (await scratch.Content.ReadAsStringAsync()).ShouldContain("Is a directory", customMessage: "the emptyDir is mounted as a directory");
         }
@@ -118,7 +113,7 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         var settings = await _cluster.Client.CoreV1.ReadNamespacedConfigMapAsync("settings", ClusterSession.Ns);
         settings.Data["mode"] = "second";
         await _cluster.Client.CoreV1.ReplaceNamespacedConfigMapAsync(settings, "settings", ClusterSession.Ns);
-        await Eventually.HoldsAsync(async () => await _http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode")) == "second", "the mounted file to follow the ConfigMap");
+        await Eventually.HoldsAsync(async () => await _cluster.Http.GetStringAsync(new Uri($"http://{ip}:8080/file?path=/etc/moe/settings/mode")) == "second", "the mounted file to follow the ConfigMap");
     }
 
     [Fact]
@@ -127,14 +122,14 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", PeerPod("client"));
         var ip = await ReadyIpAsync("client");
 
-        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.", customMessage: "service-account token, CA and kubernetes.default.svc work from inside the pod");
+        (await _cluster.Http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.", customMessage: "service-account token, CA and kubernetes.default.svc work from inside the pod");
 
         _cluster.Cluster.PartitionFromApiServer(ClusterSession.Ns, "client").ShouldBeTrue();
-        using var cut = await _http.GetAsync(new Uri($"http://{ip}:8080/api"));
+        using var cut = await _cluster.Http.GetAsync(new Uri($"http://{ip}:8080/api"));
         cut.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
 
         _cluster.Cluster.PartitionFromApiServer(ClusterSession.Ns, "client", partitioned: false);
-        (await _http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.");
+        (await _cluster.Http.GetStringAsync(new Uri($"http://{ip}:8080/api"))).ShouldStartWith("v1.");
     }
 
     [Fact]

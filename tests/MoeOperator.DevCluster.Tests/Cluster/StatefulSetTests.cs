@@ -8,17 +8,12 @@ namespace MoeOperator.DevCluster.Tests.Cluster;
 public sealed class StatefulSetTests : IAsyncLifetime, IDisposable
 {
     private readonly ClusterSession _cluster = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public Task InitializeAsync() => _cluster.InitializeAsync();
 
     public Task DisposeAsync() => _cluster.DisposeAsync();
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _cluster.Dispose();
-    }
+    public void Dispose() => _cluster.Dispose();
 
     [Fact]
     public async Task ThreeReplicas_StartInOrder_AnswerOnTheirPodIps_AndReachEachOtherByName()
@@ -43,10 +38,10 @@ public sealed class StatefulSetTests : IAsyncLifetime, IDisposable
 
         for (var i = 0; i < 3; i++)
         {
-            (await _http.GetStringAsync(new Uri($"http://{ips[i]}:8080/"))).ShouldBe($"web-{i} {ClusterSession.Ns}");
+            (await _cluster.Http.GetStringAsync(new Uri($"http://{ips[i]}:8080/"))).ShouldBe($"web-{i} {ClusterSession.Ns}");
         }
 
-        (await _http.GetStringAsync(new Uri($"http://{ips[0]}:8080/peer?host=web-2.web.{ClusterSession.Ns}.svc"))).ShouldBe($"web-2 {ClusterSession.Ns}", "web-0 reaches web-2 by its headless-service name");
+        (await _cluster.Http.GetStringAsync(new Uri($"http://{ips[0]}:8080/peer?host=web-2.web.{ClusterSession.Ns}.svc"))).ShouldBe($"web-2 {ClusterSession.Ns}", "web-0 reaches web-2 by its headless-service name");
         var claims = await _cluster.GetAsync("/api/v1/namespaces/{ns}/persistentvolumeclaims");
         claims!["items"]!.AsArray().Select(c => (string?)c!["metadata"]!["name"]).Order().ShouldBe(["data-web-0", "data-web-1", "data-web-2"]);
         claims["items"]!.AsArray().ShouldAllBe(c => (string?)c!["status"]!["phase"] == "Bound");

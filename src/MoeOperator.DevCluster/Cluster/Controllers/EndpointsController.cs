@@ -50,7 +50,7 @@ internal sealed class EndpointsController(ClusterApi api) : ControlLoop(api, Tim
     private static bool Published(JsonObject service, JsonObject pod) =>
         Workloads.IsReady(pod) || (bool?)service["spec"]?["publishNotReadyAddresses"] == true;
 
-    private static JsonArray Ports(JsonObject service, JsonObject? pod, bool slice) =>
+    private static JsonArray Ports(JsonObject service, JsonObject? pod) =>
     [
         .. (service["spec"]?["ports"]?.AsArray().OfType<JsonObject>() ?? []).Select(port =>
         {
@@ -102,7 +102,7 @@ internal sealed class EndpointsController(ClusterApi api) : ControlLoop(api, Tim
         var name = ClusterApi.Name(service);
         var ready = members.Where(p => Published(service, p)).Select(p => (JsonNode)Address(p, name)).ToArray();
         var notReady = members.Where(p => !Published(service, p)).Select(p => (JsonNode)Address(p, name)).ToArray();
-        var subset = new JsonObject { ["ports"] = Ports(service, members.FirstOrDefault(), slice: false) };
+        var subset = new JsonObject { ["ports"] = Ports(service, members.FirstOrDefault()) };
         if (ready.Length > 0)
         {
             subset["addresses"] = new JsonArray(ready);
@@ -137,7 +137,7 @@ internal sealed class EndpointsController(ClusterApi api) : ControlLoop(api, Tim
 
             return (JsonNode)endpoint;
         })]);
-        var ports = Ports(service, members.FirstOrDefault(), slice: true);
+        var ports = Ports(service, members.FirstOrDefault());
         Upsert("endpointslices.discovery.k8s.io", service, serviceName + "-dev", obj =>
         {
             obj["addressType"] = "IPv4";

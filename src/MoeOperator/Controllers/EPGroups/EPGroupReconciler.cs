@@ -84,12 +84,7 @@ internal sealed class EPGroupReconciler(
         {
             // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
             // recorded placement, so a retry never moves a rank.
-            await EnsureSharedAsync(group, spec, cancellationToken);
-            for (var i = 0; i < recorded.Count; i++)
-            {
-                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, recorded[i]), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);
-            }
-
+            await CreateChildrenAsync(key, group, spec, recorded, cancellationToken);
             return await FinishAsync(key, group, status, spec, mine, cancellationToken);
         }
 
@@ -115,11 +110,7 @@ internal sealed class EPGroupReconciler(
 
             // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
             await FinishAsync(key, group, status, spec, [], cancellationToken);
-            await EnsureSharedAsync(group, spec, cancellationToken);
-            for (var i = 0; i < decision.Nodes.Count; i++)
-            {
-                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, decision.Nodes[i]), null, cancellationToken);
-            }
+            await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
 
             await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
             return ReconcileResult.Done;
@@ -165,7 +156,7 @@ internal sealed class EPGroupReconciler(
             ["version"] = version,
             ["imbalanceBefore"] = Math.Round(decision.Before, 4),
             ["imbalanceAfter"] = Math.Round(decision.After, 4),
-            ["lastRebalanceTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["lastRebalanceTime"] = Stamp(now),
         };
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var message = $"expert map v{version}: GPU load imbalance {decision.Before.ToString("0.###", CultureInfo.InvariantCulture)} -> {decision.After.ToString("0.###", CultureInfo.InvariantCulture)} (max/mean)";
@@ -187,7 +178,7 @@ internal sealed class EPGroupReconciler(
             ["reason"] = reason,
             ["message"] = message,
             ["pod"] = podName,
-            ["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["time"] = Stamp(now),
             ["logTail"] = new JsonArray([.. tail.Select(l => (JsonNode)l)]),
         };
         // The status is written first: should it meet a newer group (409), nothing has been deleted on a stale view.
@@ -217,6 +208,19 @@ internal sealed class EPGroupReconciler(
         var nodes = status["placement"]?.AsArray().Select(p => (string?)p?["node"]).OfType<string>().ToList();
         return nodes?.Count == nodeCount ? nodes : null;
     }
+
+    // The Service, the expert map, and pod i on nodes[i].
+    private async Task CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string> nodes, CancellationToken cancellationToken)
+    {
+        await EnsureSharedAsync(group, spec, cancellationToken);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
+            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i]), cached, cancellationToken);
+        }
+    }
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private async Task EnsureSharedAsync(JsonObject group, EPGroupSpec spec, CancellationToken cancellationToken)
     {
