@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+
+namespace MoeOperator.Worker.Ep;
+
+/// <summary><c>moe-worker ep</c>: the ranks of one EPGroup pod running the MoE layer on skewed tokens.</summary>
+internal static class EpCommand
+{
+    public static Command Create()
+    {
+        var steps = new Option<int>("--steps") { Description = "Steps to run, then exit 0; 0 runs until SIGTERM", DefaultValueFactory = _ => 0 };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens each rank routes per step (capped at MOE_MAX_TOKENS_PER_RANK)", DefaultValueFactory = _ => 64 };
+        var skew = new Option<double>("--skew") { Description = "Zipf exponent of the routing skew over experts; 0 for none", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the weights (all ranks) and tokens (per rank)", DefaultValueFactory = _ => 1 };
+        var intermediate = new Option<int?>("--intermediate-size") { Description = "Experts' FFN width (default: MOE_HIDDEN_SIZE)" };
+        var dump = new Option<string?>("--dump-dir") { Description = "Write each rank's first-step tokens and outputs here (float32)" };
+        var report = new Option<double>("--report-interval") { Description = "Seconds between expert-load reports on the pod", DefaultValueFactory = _ => 5 };
+        var pause = new Option<double>("--step-pause") { Description = "Seconds to pause between steps (leaves CPU to others on small machines)", DefaultValueFactory = _ => 0 };
+        var command = new Command("ep", "Run this pod's ranks of an expert-parallel group (environment from the EPGroup operator)")
+        {
+            steps, tokens, skew, seed, intermediate, dump, report, pause,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var problem = result.GetValue(steps) < 0 ? "--steps must be >= 0"
+                : result.GetValue(tokens) < 1 ? "--tokens must be >= 1"
+                : result.GetValue(skew) < 0 ? "--skew must be >= 0"
+                : result.GetValue(report) <= 0 ? "--report-interval must be > 0"
+                : result.GetValue(pause) < 0 ? "--step-pause must be >= 0"
+                : null;
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync($"moe-worker ep: {problem}");
+                return 2;
+            }
+
+            EpSettings settings;
+            try
+            {
+                settings = EpSettings.From(Environment.GetEnvironmentVariables(), result.GetValue(intermediate));
+            }
+            catch (WorkerConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync($"moe-worker ep: {e.Message}");
+                return 2;
+            }
+
+            var options = new EpRunOptions(
+                result.GetValue(steps),
+                result.GetValue(tokens),
+                result.GetValue(skew),
+                result.GetValue(seed),
+                result.GetValue(dump),
+                TimeSpan.FromSeconds(result.GetValue(report)),
+                TimeSpan.FromSeconds(result.GetValue(pause)));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            return await new EpProcess(settings, options, Console.Out).RunAsync(stop.Token);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,43 @@
+using MoeOperator.Worker.Moe;
+
+namespace MoeOperator.Worker.Ep;
+
+/// <summary>
+/// Where rank 0 reads the expert map: the file the kubelet keeps equal to the group's ConfigMap, or, when there is
+/// none (a worker run by hand), the identity layout. Read at most every <paramref name="minInterval"/>.
+/// </summary>
+public sealed class ExpertMapSource(string? path, int experts, int ranks, TimeSpan minInterval, TimeProvider clock)
+{
+    private ExpertMap? _last;
+    private DateTimeOffset _readAt = DateTimeOffset.MinValue;
+
+    public ExpertMap Current()
+    {
+        var now = clock.GetUtcNow();
+        if (_last is not null && now - _readAt < minInterval)
+        {
+            return _last;
+        }
+
+        _readAt = now;
+        if (path is null || !File.Exists(path))
+        {
+            return _last ??= ExpertMap.Identity(experts, ranks);
+        }
+
+        try
+        {
+            _last = ExpertMap.Parse(File.ReadAllText(path), experts, ranks);
+        }
+        catch (Exception e) when (e is FormatException or IOException or System.Text.Json.JsonException)
+        {
+            // A map caught mid-update or malformed: keep running on the last good one; the next read retries.
+            if (_last is null)
+            {
+                throw new WorkerConfigurationException($"the expert map at {path} is unusable: {e.Message}");
+            }
+        }
+
+        return _last;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace MoeOperator.Worker.Moe;
+
+/// <summary>One expert: y = W_down (silu(W_gate x) * (W_up x)), the SwiGLU FFN of DeepSeek-V3's experts.</summary>
+public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down) : IDisposable
+{
+    public int Expert { get; } = expert;
+
+    /// <summary>[intermediate, hidden]</summary>
+    public Tensor GateWeight { get; } = gate;
+
+    /// <summary>[intermediate, hidden]</summary>
+    public Tensor UpWeight { get; } = up;
+
+    /// <summary>[hidden, intermediate]</summary>
+    public Tensor DownWeight { get; } = down;
+
+    /// <summary>Rows [n, hidden] in, rows [n, hidden] out.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = nn.functional.silu(x.matmul(GateWeight.t())) * x.matmul(UpWeight.t());
+        return hidden.matmul(DownWeight.t()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The weights as bytes, to move the expert to another rank.</summary>
+    public byte[] ToBytes()
+    {
+        var parts = new[] { GateWeight, UpWeight, DownWeight }.Select(t => t.contiguous().data<float>().ToArray()).ToArray();
+        var bytes = new byte[parts.Sum(p => p.Length) * sizeof(float)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            MemoryMarshal.AsBytes(part.AsSpan()).CopyTo(bytes.AsSpan(offset));
+            offset += part.Length * sizeof(float);
+        }
+
+        return bytes;
+    }
+
+    public static ExpertFfn FromBytes(int expert, byte[] bytes, MoeShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var floats = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        var block = shape.Intermediate * shape.Hidden;
+        if (floats.Length != 3 * block)
+        {
+            throw new InvalidDataException($"expert {expert}: got {floats.Length} weights, expected {3 * block}");
+        }
+
+        return new ExpertFfn(
+            expert,
+            tensor(floats[..block], [shape.Intermediate, shape.Hidden]),
+            tensor(floats[block..(2 * block)], [shape.Intermediate, shape.Hidden]),
+            tensor(floats[(2 * block)..], [shape.Hidden, shape.Intermediate]));
+    }
+
+    public void Dispose()
+    {
+        GateWeight.Dispose();
+        UpWeight.Dispose();
+        DownWeight.Dispose();
+    }
+}
