@@ -20,7 +20,12 @@ public sealed class RendezvousServer : IAsyncDisposable
         _worldSize = worldSize;
     }
 
+    private int _arrived;
+
     public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>Ranks that have arrived so far.</summary>
+    public int Arrived => Volatile.Read(ref _arrived);
 
     public static RendezvousServer Start(IPEndPoint address, int worldSize)
     {
@@ -56,6 +61,7 @@ public sealed class RendezvousServer : IAsyncDisposable
                 }
 
                 arrivals[request!.Rank] = (client, request.Endpoint);
+                Interlocked.Increment(ref _arrived);
             }
 
             var table = Enumerable.Range(0, _worldSize).Select(r => arrivals[r].Endpoint).ToArray();

@@ -19,7 +19,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
         var mapSource = settings.RankBase == 0
             ? new ExpertMapSource(settings.ExpertMapPath, settings.Shape.Experts, settings.WorldSize, TimeSpan.FromMilliseconds(500), TimeProvider.System)
             : null;
-        var ranks = settings.LocalRanks.Select(r => new EpRank(settings, options, r, metrics, ledger, r == 0 ? mapSource : null)).ToList();
+        var ranks = settings.LocalRanks.Select(r => new EpRank(settings, options, r, metrics, ledger, r == 0 ? mapSource : null, log)).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         await using var endpoints = settings.MetricsPort > 0

@@ -12,7 +12,7 @@ namespace MoeOperator.Worker.Ep;
 /// together (moving expert weights) when its version changed; then the rank routes a batch of skewed tokens through
 /// the layer and records metrics and load.
 /// </summary>
-public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, WorkerMetrics metrics, LoadLedger ledger, ExpertMapSource? mapSource)
+public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, WorkerMetrics metrics, LoadLedger ledger, ExpertMapSource? mapSource, TextWriter log)
 {
     /// <summary>Set once the first step has completed: the rank has met its group and computes.</summary>
     public bool Ready { get; private set; }
@@ -22,6 +22,7 @@ public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, 
         var shape = settings.Shape;
         var communicatorOptions = new CommunicatorOptions(rank, settings.WorldSize, settings.MasterAddress, settings.MasterPort, settings.PodAddress);
         await using var communicator = await TcpCommunicator.ConnectAsync(communicatorOptions, cancellationToken);
+        await log.WriteLineAsync($"ep: rank {rank} connected to all {settings.WorldSize} ranks");
         using var gateWeight = ModelWeights.Gate(options.Seed, shape);
         using var bias = ZipfSkew.Bias(shape.Experts, options.Skew);
         using var experts = new ExpertStore(rank, shape);

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Prometheus;
 using MoeOperator.Worker.Moe;
+using Prometheus;
 
 namespace MoeOperator.Worker.Ep;
 

@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using MoeOperator.Testing;
+using MoeOperator.Worker.Moe;
+
+namespace MoeOperator.Worker.Tests;
+
+/// <summary><c>moe-worker ep</c> as the operator runs it: one process per pod, ranks meeting over TCP.</summary>
+public sealed class EpProcessTests
+{
+    private const string Model = "48,16,4,2,4";
+    private static readonly MoeShape _shape = new(48, 48, 16, 4, 2, 4);
+
+    [Fact]
+    public async Task FourProcesses_DispatchExpertsCombine_MatchASingleProcessReference()
+    {
+        using var scratch = new ScratchDirectory();
+        var port = WorkerProcess.FreePort();
+        const double skew = 1.0;
+        var workers = Enumerable.Range(0, 4)
+            .Select(rank => WorkerProcess.Start(WorkerProcess.PodEnvironment(4, 1, rank, port, Model), "ep", "--steps", "3", "--tokens", "32", "--seed", "7", "--skew", "1", "--dump-dir", scratch.Info.FullName))
+            .ToList();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                (await worker.WaitAsync(TimeSpan.FromMinutes(2))).ShouldBe(0, worker.Output);
+            }
+        }
+        finally
+        {
+            workers.ForEach(w => w.Dispose());
+        }
+
+        var reference = Weights.Reference(7, _shape);
+        var bias = Enumerable.Range(0, _shape.Experts).Select(e => Math.Pow(1.0 / (e + 1), skew)).ToArray();
+        var expected = new List<double>();
+        var actual = new List<double>();
+        var ranksUsed = new HashSet<int>();
+        for (var rank = 0; rank < 4; rank++)
+        {
+            var tokens = Floats(scratch.Path($"rank-{rank}.tokens.f32"));
+            var output = Floats(scratch.Path($"rank-{rank}.output.f32"));
+            tokens.Length.ShouldBe(32 * _shape.Hidden);
+            for (var t = 0; t < 32; t++)
+            {
+                var token = tokens.AsSpan(t * _shape.Hidden, _shape.Hidden);
+                expected.AddRange(reference.Forward(token, bias));
+                ranksUsed.UnionWith(reference.Route(token, bias).Ids.Select(e => e / (_shape.Experts / 4)));
+            }
+
+            actual.AddRange(output.Select(v => (double)v));
+        }
+
+        ranksUsed.Count.ShouldBe(4, "the tokens must actually travel to every rank for the comparison to test dispatch");
+        expected.Max(Math.Abs).ShouldBeGreaterThan(1e-3, "a layer that outputs zeros would match nothing");
+        ReferenceMoe.CalcDiff(actual, expected).ShouldBeLessThan(5e-6);
+    }
+
+    [Fact]
+    public async Task ARankThatDies_FailsItsPeersWithAMessageNamingIt()
+    {
+        var port = WorkerProcess.FreePort();
+        using var survivor = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 0, port, Model), "ep", "--step-pause", "0.01");
+        using var victim = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 1, port, Model), "ep", "--step-pause", "0.01");
+        await Eventually.HoldsAsync(() => survivor.Output.Contains("rank 0 connected", StringComparison.Ordinal), "the ranks to meet", TimeSpan.FromMinutes(1));
+        victim.Kill();
+
+        (await survivor.WaitAsync(TimeSpan.FromMinutes(1))).ShouldBe(1, survivor.Output);
+        survivor.Output.ShouldContain("rank 1");
+    }
+
+    [Fact]
+    public async Task MissingEnvironment_ExitsTwoNamingTheVariable()
+    {
+        var environment = WorkerProcess.PodEnvironment(2, 1, 0, 1, Model);
+        environment["MOE_MASTER_ADDR"] = "";
+        using var worker = WorkerProcess.Start(environment, "ep");
+        (await worker.WaitAsync(TimeSpan.FromMinutes(1))).ShouldBe(2);
+        worker.Output.ShouldContain("MOE_MASTER_ADDR is not set");
+    }
+
+    private static float[] Floats(string path) => MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+}
