@@ -9,8 +9,14 @@ public sealed record ExpertMapStatus
     /// <summary>Max/mean GPU load measured before the last rebalance.</summary>
     public double? ImbalanceBefore { get; set; }
 
-    /// <summary>Max/mean GPU load expected (then measured) after the last rebalance.</summary>
+    /// <summary>Max/mean GPU load EPLB expected after the last rebalance.</summary>
     public double? ImbalanceAfter { get; set; }
+
+    /// <summary>Max/mean GPU load last measured from the ranks' reports.</summary>
+    public double? MeasuredImbalance { get; set; }
+
+    /// <summary>The map version that <c>measuredImbalance</c> was measured against.</summary>
+    public long? MeasuredVersion { get; set; }
 
     /// <summary>When the last rebalance was published.</summary>
     public DateTimeOffset? LastRebalanceTime { get; set; }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Prometheus;
 
 namespace MoeOperator.Worker.Ep;
@@ -26,9 +25,10 @@ public sealed class WorkerEndpoints : IAsyncDisposable
     public static async Task<WorkerEndpoints> StartAsync(IPEndPoint address, CollectorRegistry registry, Func<bool> ready, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(o => o.Listen(address));
+        // The empty builder reads no appsettings files, so it sets up no file watcher: in a pod's working directory
+        // (on the dev cluster, a tree of bind mounts) a recursive watcher can loop until the stack overflows.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(address));
         var app = builder.Build();
         app.Run(async context =>
         {

@@ -38,7 +38,7 @@ internal static class DevCommand
         var zones = new Option<int?>("--zones") { Description = "Zones (default 1)" };
         var perNvlink = new Option<int?>("--nodes-per-nvlink-domain") { Description = "Nodes sharing an NVLink domain (default 1)" };
         var taints = new Option<string[]>("--taint") { Description = "A taint of every node, key=value:Effect; repeat for several" };
-        var programs = new Option<string[]>("--program") { Description = "Run containers of IMAGE as the local program COMMAND (IMAGE=COMMAND ARGS); repeat for several" };
+        var programs = new Option<string[]>("--program") { Description = "Run containers of IMAGE as the local program COMMAND (IMAGE=COMMAND ARGS); repeat for several. The worker image always runs the local moe-worker unless named here" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where pods, volumes and claims live (default: <state-dir>/data); claims and hostPaths survive restarts" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run pod processes without namespaces of their own (their volumes are then not at their mount paths)" };
         var up = new Command("up", "Start the dev cluster and the operator in the foreground; Ctrl-C stops everything")
@@ -89,7 +89,10 @@ internal static class DevCommand
                     Kubelet = new KubeletOptions
                     {
                         DataDirectory = result.GetValue(dataDir) ?? Path.Combine(directory, "data"),
-                        Programs = (result.GetValue(programs) ?? []).Select(DevClusterFlags.ParseProgram).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                        Programs = new[] { WorkerProgram.ForDevCluster() }
+                            .Concat((result.GetValue(programs) ?? []).Select(DevClusterFlags.ParseProgram))
+                            .GroupBy(p => p.Key, StringComparer.Ordinal)
+                            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
                         Sandbox = !result.GetValue(noSandbox),
                     },
                 };

@@ -58,6 +58,7 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
         }
 
         processEnvironment.Add(new("HOSTNAME", HostsFile.Hostname(pod)));
+        processEnvironment.AddRange(program.Environment.Where(v => !variables.Any(c => c.Key == v.Key)));
         processEnvironment.AddRange(serviceAccount.Environment);
         processEnvironment.AddRange(variables);
         var log = Path.Combine(runtime.Directory, "logs", container.Name, (container.Runs + 1).ToString(CultureInfo.InvariantCulture) + ".log");

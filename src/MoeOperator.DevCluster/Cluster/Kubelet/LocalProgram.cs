@@ -2,10 +2,14 @@ namespace MoeOperator.DevCluster.Cluster.Kubelet;
 
 /// <summary>
 /// A program on this machine that stands in for a container image: containers of the image run it as a real
-/// process, with <see cref="Arguments"/> before the container's args (the image's entrypoint, in effect).
+/// process, with <see cref="Arguments"/> before the container's args (the image's entrypoint, in effect) and
+/// <see cref="Environment"/> under the container's own variables (the image's ENV, in effect).
 /// </summary>
 public sealed record LocalProgram(string Executable, IReadOnlyList<string> Arguments)
 {
+    /// <summary>Variables the program gets unless the container sets them.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     public LocalProgram(string executable)
         : this(executable, [])
     {

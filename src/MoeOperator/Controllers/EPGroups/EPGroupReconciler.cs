@@ -144,6 +144,15 @@ internal sealed class EPGroupReconciler(
 
         var measured = ExpertLoadBalancer.Imbalance(ExpertLoadBalancer.GpuLoads(load, current.PhysicalToLogical, current.ReplicaCounts, spec.Ranks));
         metrics.Measured(key.Namespace, key.Name, measured);
+        // What the ranks see under the map they run: after a rebalance, this checks the expectation.
+        if (status["expertMap"] is not JsonObject shown)
+        {
+            status["expertMap"] = shown = new JsonObject { ["version"] = current.Version };
+        }
+
+        shown["measuredImbalance"] = Math.Round(measured, 4);
+        shown["measuredVersion"] = current.Version;
+
         if (EPGroupRebalancer.Decide(spec, current, load) is not { } decision)
         {
             return ReconcileResult.After(interval);
