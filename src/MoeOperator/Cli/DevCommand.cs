@@ -40,10 +40,11 @@ internal static class DevCommand
         var taints = new Option<string[]>("--taint") { Description = "A taint of every node, key=value:Effect; repeat for several" };
         var programs = new Option<string[]>("--program") { Description = "Run containers of IMAGE as the local program COMMAND (IMAGE=COMMAND ARGS); repeat for several. The worker image always runs the local moe-worker unless named here" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where pods, volumes and claims live (default: <state-dir>/data); claims and hostPaths survive restarts" };
+        var demo = new Option<bool>("--demo") { Description = "Apply the demo EPGroup (4 real worker ranks, skewed routing), show its progress until the operator has rebalanced it, print a summary and stop" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run pod processes without namespaces of their own (their volumes are then not at their mount paths)" };
         var up = new Command("up", "Start the dev cluster and the operator in the foreground; Ctrl-C stops everything")
         {
-            state, kubeconfig, port, noOperator, metrics, probes, logLevel,
+            state, kubeconfig, port, noOperator, demo, metrics, probes, logLevel,
             pool, nodes, gpus, rdma, cpu, memory, perLeaf, perSpine, zones, perNvlink, taints, programs, dataDir, noSandbox,
         };
         up.SetAction((result, token) =>
@@ -103,7 +104,13 @@ internal static class DevCommand
                 return Task.FromResult(2);
             }
 
-            return DevUp.RunAsync(directory, cluster, operatorFlags, kinds, token);
+            if (result.GetValue(demo) && operatorFlags is null)
+            {
+                Console.Error.WriteLine("moe dev up: --demo needs the operator; drop --no-operator");
+                return Task.FromResult(2);
+            }
+
+            return DevUp.RunAsync(directory, cluster, operatorFlags, kinds, result.GetValue(demo), token);
         });
         var down = new Command("down", "Stop a dev cluster started by `moe dev up` in another terminal") { state };
         down.SetAction(result => Down(result.GetValue(state)!));

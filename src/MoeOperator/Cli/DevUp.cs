@@ -4,6 +4,7 @@ using k8s.Autorest;
 using k8s.Models;
 using MoeOperator.Api.Schema;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Cli.Demo;
 using MoeOperator.Controllers;
 using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Hosting;
@@ -21,7 +22,10 @@ internal static class DevUp
 
     public static string PidFile(string stateDirectory) => Path.Combine(stateDirectory, "apiserver.pid");
 
-    public static async Task<int> RunAsync(string stateDirectory, LocalClusterOptions options, OperatorFlags? operatorFlags, IReadOnlyList<IKindModule> kinds, CancellationToken cancellationToken)
+    /// <summary>How long the demo may take before it gives up (it needs about a minute on two cores).</summary>
+    public static readonly TimeSpan DemoDeadline = TimeSpan.FromMinutes(10);
+
+    public static async Task<int> RunAsync(string stateDirectory, LocalClusterOptions options, OperatorFlags? operatorFlags, IReadOnlyList<IKindModule> kinds, bool demo, CancellationToken cancellationToken)
     {
         var pidFile = PidFile(stateDirectory);
         var kubeconfig = options.Server.KubeconfigPath!;
@@ -51,7 +55,8 @@ internal static class DevUp
                   export KUBECONFIG={kubeconfig}
                   kubectl get nodes,pods -A
                 """);
-            showing = new DevProgress(server.Service, Console.Out).RunAsync(cancellationToken);
+            // The demo prints its own progress; the cluster's line would interleave with it.
+            showing = demo ? Task.CompletedTask : new DevProgress(server.Service, Console.Out).RunAsync(cancellationToken);
             if (operatorFlags is null)
             {
                 Console.WriteLine($"The operator is not running; start it with: moe operator --kubeconfig {kubeconfig}\nCtrl-C (or `moe dev down`) stops the cluster.");
@@ -59,8 +64,9 @@ internal static class DevUp
                 return 0;
             }
 
+            using var stopOperator = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var process = new OperatorProcess(operatorFlags, kinds, server.ClientConfiguration());
-            var running = process.RunAsync(cancellationToken);
+            var running = process.RunAsync(stopOperator.Token);
             await Task.WhenAny(process.Host.Listening, running);
             await process.Host.Listening;
             Console.WriteLine($"""
@@ -70,6 +76,15 @@ internal static class DevUp
 
                 Ctrl-C (or `moe dev down`) stops everything.
                 """);
+            if (demo)
+            {
+                using var client = new Kubernetes(server.ClientConfiguration());
+                var demoCode = await WaitAsync(new DemoRun(client, Console.Out, DemoDeadline).RunAsync(cancellationToken));
+                await stopOperator.CancelAsync();
+                await WaitAsync(running);
+                return cancellationToken.IsCancellationRequested ? 0 : demoCode;
+            }
+
             var exitCode = await WaitAsync(running);
             if (exitCode != 0 && !cancellationToken.IsCancellationRequested)
             {

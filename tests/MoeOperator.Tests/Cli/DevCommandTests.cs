@@ -12,6 +12,58 @@ public sealed class DevCommandTests : IDisposable
     private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
 
     [Fact]
+    public async Task UpDemo_RunsRealRanks_UntilTheOperatorHasRebalanced_ThenSummarisesAndExits()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { MoeDll, "dev", "up", "--demo", "--port", "0", "--state-dir", _scratch.Path("state"), "--metrics-bind-address", "0", "--health-probe-bind-address", "0" },
+        };
+        using var up = Process.Start(start)!;
+        var stdout = up.StandardOutput.ReadToEndAsync();
+        var stderr = up.StandardError.ReadToEndAsync();
+        try
+        {
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(4));
+        }
+        finally
+        {
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+        }
+
+        var output = await stdout;
+        up.ExitCode.ShouldBe(0, output + await stderr);
+        output.ShouldContain("ranks 4/4 ready");
+        output.ShouldContain("tokens/s");
+        output.ShouldContain("Summary");
+        var eplb = output.Split('\n').Single(l => l.Contains("EPLB:", StringComparison.Ordinal));
+        var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");
+        Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
+    }
+
+    // No other test runs a group named ep-demo, so its variable identifies the demo's rank processes.
+    private static string ProcessEnvironment(Process process)
+    {
+        try
+        {
+            return "\0" + File.ReadAllText($"/proc/{process.Id}/environ");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
     public async Task Up_ServesKubectlAndRunsTheOperator_AndDownStopsItLeavingNoProcess()
     {
         var state = _scratch.Path("state");
