@@ -7,7 +7,6 @@ namespace MoeOperator.Worker.Tests;
 /// <summary><c>moe-worker ep</c> as the operator runs it: one process per pod, ranks meeting over TCP.</summary>
 public sealed class EpProcessTests
 {
-    private const string Model = "48,16,4,2,4";
     private static readonly MoeShape _shape = new(48, 48, 16, 4, 2, 4);
 
     [Fact]
@@ -17,7 +16,7 @@ public sealed class EpProcessTests
         var port = WorkerProcess.FreePort();
         const double skew = 1.0;
         var workers = Enumerable.Range(0, 4)
-            .Select(rank => WorkerProcess.Start(WorkerProcess.PodEnvironment(4, 1, rank, port, Model), "ep", "--steps", "3", "--tokens", "32", "--seed", "7", "--skew", "1", "--dump-dir", scratch.Info.FullName))
+            .Select(rank => WorkerProcess.Start(WorkerProcess.PodEnvironment(4, 1, rank, port, _shape), "ep", "--steps", "3", "--tokens", "32", "--seed", "7", "--skew", "1", "--dump-dir", scratch.Info.FullName))
             .ToList();
         try
         {
@@ -60,8 +59,8 @@ public sealed class EpProcessTests
     public async Task ARankThatDies_FailsItsPeersWithAMessageNamingIt()
     {
         var port = WorkerProcess.FreePort();
-        using var survivor = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 0, port, Model), "ep", "--step-pause", "0.01");
-        using var victim = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 1, port, Model), "ep", "--step-pause", "0.01");
+        using var survivor = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 0, port, _shape), "ep", "--step-pause", "0.01");
+        using var victim = WorkerProcess.Start(WorkerProcess.PodEnvironment(2, 1, 1, port, _shape), "ep", "--step-pause", "0.01");
         await Eventually.HoldsAsync(() => survivor.Output.Contains("rank 0 connected", StringComparison.Ordinal), "the ranks to meet", TimeSpan.FromMinutes(1));
         victim.Kill();
 
@@ -72,7 +71,7 @@ public sealed class EpProcessTests
     [Fact]
     public async Task MissingEnvironment_ExitsTwoNamingTheVariable()
     {
-        var environment = WorkerProcess.PodEnvironment(2, 1, 0, 1, Model);
+        var environment = WorkerProcess.PodEnvironment(2, 1, 0, 1, _shape);
         environment["MOE_MASTER_ADDR"] = "";
         using var worker = WorkerProcess.Start(environment, "ep");
         (await worker.WaitAsync(TimeSpan.FromMinutes(1))).ShouldBe(2);

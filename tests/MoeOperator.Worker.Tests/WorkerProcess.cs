@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MoeOperator.Worker.Moe;
 
 namespace MoeOperator.Worker.Tests;
 
@@ -59,7 +60,7 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>The environment the operator gives pod <paramref name="rankBase"/> / ranksPerNode of a group.</summary>
-    public static Dictionary<string, string> PodEnvironment(int worldSize, int ranksPerNode, int rankBase, int masterPort, string model) => new()
+    public static Dictionary<string, string> PodEnvironment(int worldSize, int ranksPerNode, int rankBase, int masterPort, MoeShape model) => new()
     {
         ["MOE_GROUP"] = "test",
         ["MOE_WORLD_SIZE"] = worldSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -69,11 +70,11 @@ internal sealed class WorkerProcess : IDisposable
         ["MOE_MASTER_PORT"] = masterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["POD_IP"] = "127.0.0.1",
         ["MOE_METRICS_PORT"] = "0",
-        ["MOE_HIDDEN_SIZE"] = model.Split(',')[0],
-        ["MOE_EXPERTS"] = model.Split(',')[1],
-        ["MOE_EXPERT_GROUPS"] = model.Split(',')[2],
-        ["MOE_TOPK_GROUPS"] = model.Split(',')[3],
-        ["MOE_TOPK"] = model.Split(',')[4],
+        ["MOE_HIDDEN_SIZE"] = model.Hidden.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MOE_EXPERTS"] = model.Experts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MOE_EXPERT_GROUPS"] = model.ExpertGroups.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MOE_TOPK_GROUPS"] = model.TopkGroups.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MOE_TOPK"] = model.Topk.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>A port free right now on 127.0.0.1, for the rendezvous server.</summary>

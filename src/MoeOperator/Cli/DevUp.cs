@@ -22,7 +22,7 @@ internal static class DevUp
 
     public static string PidFile(string stateDirectory) => Path.Combine(stateDirectory, "apiserver.pid");
 
-    /// <summary>How long the demo may take before it gives up (it needs about a minute on two cores).</summary>
+    /// <summary>How long the demo may take before it gives up (it needs about 20 s on two cores once built).</summary>
     public static readonly TimeSpan DemoDeadline = TimeSpan.FromMinutes(10);
 
     public static async Task<int> RunAsync(string stateDirectory, LocalClusterOptions options, OperatorFlags? operatorFlags, IReadOnlyList<IKindModule> kinds, bool demo, CancellationToken cancellationToken)

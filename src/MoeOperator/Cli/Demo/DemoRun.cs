@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using k8s;
 using MoeOperator.Api.Schema;
+using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Runtime.Client;
 
 namespace MoeOperator.Cli.Demo;
@@ -40,7 +41,7 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             var (_, current) = await json.SendAsync(HttpMethod.Get, $"{collection}/{name}", cancellationToken: cancellationToken);
-            var (_, pods) = await json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Namespace}/pods?labelSelector=moe.dev%2Fepgroup%3D{name}", cancellationToken: cancellationToken);
+            var (_, pods) = await json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Namespace}/pods?labelSelector={Uri.EscapeDataString($"{EPGroupNames.GroupLabel}={name}")}", cancellationToken: cancellationToken);
             var view = DemoView.From(current as JsonObject, await TokensPerSecondAsync(http, pods, cancellationToken));
             readyAt ??= view.ReadyRanks == view.Ranks && view.Ranks > 0 ? clock.Elapsed : null;
             var line = view.Line();
@@ -88,7 +89,7 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
         {
             try
             {
-                var text = await http.GetStringAsync(new Uri($"http://{ip}:9400/metrics"), cancellationToken);
+                var text = await http.GetStringAsync(new Uri($"http://{ip}:{EPGroupNames.MetricsPort}/metrics"), cancellationToken);
                 total += WorkerMetricsText.Sum(text, "moe_worker_tokens_per_second");
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

@@ -32,7 +32,7 @@ internal sealed record DemoView(string Phase, int Ranks, int ReadyRanks, double 
 
     public bool Failed => Phase == "Failed";
 
-    /// <summary>For example "Running · ranks 4/4 ready · 5,104 tokens/s · expert map v1 · imbalance 1.41 (measured)".</summary>
+    /// <summary>For example "Running · ranks 4/4 ready · 5,104 tokens/s · expert map v2 · rebalanced 1.408 -> 1.018 expected, measuring".</summary>
     public string Line()
     {
         var parts = new List<string> { Phase, $"ranks {ReadyRanks}/{Ranks} ready" };

@@ -1,69 +1,25 @@
 using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using MoeOperator.Api.Schema;
-using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Cluster.Kubelet;
-using MoeOperator.DevCluster.Hosting;
-using MoeOperator.Runtime.Client;
-using MoeOperator.Runtime.Hosting;
-using MoeOperator.Runtime.Metrics;
 using MoeOperator.Testing;
 
 namespace MoeOperator.Tests.Controllers.EPGroups;
 
 /// <summary>The EPGroup controller on the dev cluster (4 nodes x 2 GPUs; the worker image is simulated here).</summary>
-public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
+public sealed class EPGroupControllerTests : IAsyncLifetime
 {
     private const string Ns = "ep";
-    private readonly ScratchDirectory _scratch = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly RuntimeMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
-    private LocalCluster _cluster = null!;
-    private Kubernetes _client = null!;
-    private KubernetesJsonClient _json = null!;
-    private Task _operator = Task.CompletedTask;
+    private EPGroupCluster _ep = null!;
 
-    public async Task InitializeAsync()
-    {
-        _cluster = await LocalCluster.StartAsync(new LocalClusterOptions
-        {
-            Nodes = new NodePoolSpec { Nodes = 4, GpusPerNode = 2 },
-            Kubelet = new KubeletOptions { DataDirectory = _scratch.Path("data"), SimulatedStartDelay = TimeSpan.FromMilliseconds(200), SyncPeriod = TimeSpan.FromMilliseconds(100) },
-        });
-        _client = new Kubernetes(_cluster.Server.ClientConfiguration());
-        _json = new KubernetesJsonClient(_client);
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
-        foreach (var kind in Kinds.All)
-        {
-            await _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind));
-        }
+    public async Task InitializeAsync() => _ep = await EPGroupCluster.StartAsync(Ns, data => new KubeletOptions { DataDirectory = data, SimulatedStartDelay = TimeSpan.FromMilliseconds(200), SyncPeriod = TimeSpan.FromMilliseconds(100) });
 
-        var host = new OperatorHost(new OperatorOptions(), _client, _metrics, NullLoggerFactory.Instance, TimeProvider.System);
-        _operator = host.RunAsync([EPGroupController.Registration()], _stop.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _operator.WaitAsync(TimeSpan.FromSeconds(20));
-        _client.Dispose();
-        await _cluster.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _stop.Dispose();
-        _scratch.Dispose();
-    }
+    public async Task DisposeAsync() => await _ep.DisposeAsync();
 
     private async Task CreateGroupAsync(int ranks, int maxRestarts, string name = "ep-minimal", JsonObject? eplb = null)
     {
-        var group = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "epgroup-minimal.yaml"))).Single();
-        group["metadata"]!["name"] = name;
+        var group = EPGroupCluster.Sample("epgroup-minimal.yaml", name);
         group["spec"]!["ranks"] = ranks;
         group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = maxRestarts, ["initialBackoff"] = "1s", ["maxBackoff"] = "2s" };
         if (eplb is not null)
@@ -71,37 +27,14 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
             group["spec"]!["eplb"] = eplb;
         }
 
-        var (status, body) = await _json.SendAsync(HttpMethod.Post, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups", group);
-        ((int)status).ShouldBe(201, body?.ToJsonString());
+        await _ep.CreateAsync(group);
     }
 
-    private async Task<JsonObject?> GroupAsync(string name = "ep-minimal")
-    {
-        var (status, body) = await _json.SendAsync(HttpMethod.Get, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/{name}");
-        return (int)status == 200 ? body!.AsObject() : null;
-    }
+    private Task<JsonObject?> GroupAsync(string name = "ep-minimal") => _ep.GroupAsync(name);
 
-    private async Task<List<JsonObject>> PodsAsync(string name = "ep-minimal")
-    {
-        var (_, body) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/pods?labelSelector={EPGroupNames.GroupLabel}%3D{name}");
-        return [.. body!["items"]!.AsArray().OfType<JsonObject>()];
-    }
+    private Task<List<JsonObject>> PodsAsync(string name = "ep-minimal") => _ep.PodsAsync(name);
 
-    private async Task<string?> PhaseAsync(string name = "ep-minimal") => (string?)(await GroupAsync(name))?["status"]?["phase"];
-
-    // Waits for a phase; a timeout reports the group's status and its pods' phases, which is what one needs to know.
-    private async Task WaitForPhaseAsync(string phase, string name = "ep-minimal")
-    {
-        try
-        {
-            await Eventually.HoldsAsync(async () => await PhaseAsync(name) == phase, $"{name} to be {phase}", TimeSpan.FromSeconds(30));
-        }
-        catch (TimeoutException e)
-        {
-            var pods = string.Join("; ", (await PodsAsync(name)).Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} deleting={p["metadata"]!["deletionTimestamp"] is not null}"));
-            throw new TimeoutException($"{e.Message}; status: {(await GroupAsync(name))?["status"]?.ToJsonString()}; pods: {pods}", e);
-        }
-    }
+    private Task<JsonObject> WaitForPhaseAsync(string phase, string name = "ep-minimal") => _ep.WaitForPhaseAsync(name, phase);
 
     [Fact]
     public async Task AGroup_BecomesRunningOnOneLeaf_RestartsWholeAfterARankDies_AndFailsWhenRestartsRunOut()
@@ -115,20 +48,20 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         nodes.ShouldBe([NodeBuilder.NameOf(0), NodeBuilder.NameOf(1)], "both nodes of leaf-0");
         status["placement"]!.AsArray().Select(p => (int?)p!["firstRank"]).ShouldBe([0, 2]);
         // The names and labels the chart's alert rules and dashboards query.
-        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_ranks{{namespace=\"{Ns}\",epgroup=\"ep-minimal\",state=\"ready\"}} 4");
+        (await _ep.Metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_ranks{{namespace=\"{Ns}\",epgroup=\"ep-minimal\",state=\"ready\"}} 4");
 
-        _cluster.KillContainer(Ns, "ep-minimal-1").ShouldBeTrue();
+        _ep.Cluster.KillContainer(Ns, "ep-minimal-1").ShouldBeTrue();
         await Eventually.HoldsAsync(async () => (int?)(await GroupAsync())?["status"]?["restarts"] == 1, "a whole-group restart", TimeSpan.FromSeconds(30));
         ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["pod"]).ShouldBe("ep-minimal-1");
         ((string?)(await GroupAsync())!["status"]!["lastFailure"]!["message"] ?? "").ShouldContain("exited with code 137");
         await WaitForPhaseAsync("Running");
 
-        _cluster.KillContainer(Ns, "ep-minimal-0").ShouldBeTrue();
+        _ep.Cluster.KillContainer(Ns, "ep-minimal-0").ShouldBeTrue();
         await WaitForPhaseAsync("Failed");
         var ready = (await GroupAsync())!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Ready")!;
         ((string?)ready["reason"]).ShouldBe("RestartsExhausted");
         await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the failed group's pods to be deleted", TimeSpan.FromSeconds(30));
-        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_restarts_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
+        (await _ep.Metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_restarts_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
     }
 
     [Fact]
@@ -149,11 +82,11 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         await CreateGroupAsync(ranks: 4, maxRestarts: 1);
         await WaitForPhaseAsync("Running");
 
-        await _json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/ep-minimal");
+        await _ep.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/ep-minimal");
 
         await Eventually.HoldsAsync(async () => (await PodsAsync()).Count == 0, "the pods to go", TimeSpan.FromSeconds(30));
-        await Eventually.HoldsAsync(async () => (int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/services/ep-minimal")).Status == 404, "the service to go");
-        ((int)(await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map")).Status).ShouldBe(404);
+        await Eventually.HoldsAsync(async () => (int)(await _ep.Json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/services/ep-minimal")).Status == 404, "the service to go");
+        ((int)(await _ep.Json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map")).Status).ShouldBe(404);
     }
 
     [Fact]
@@ -167,7 +100,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         foreach (var pod in await PodsAsync())
         {
             var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReports.Annotation] = ExpertLoadReports.Format(1, zipf) } } };
-            var (code, body) = await _json.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}", patch, "application/merge-patch+json");
+            var (code, body) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}", patch, "application/merge-patch+json");
             ((int)code).ShouldBe(200, body?.ToJsonString());
         }
 
@@ -177,9 +110,9 @@ public sealed class EPGroupControllerTests : IAsyncLifetime, IDisposable
         var after = (double)map["imbalanceAfter"]!;
         after.ShouldBeLessThan(before);
         before.ShouldBeGreaterThan(1.1);
-        var (_, configMap) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map");
+        var (_, configMap) = await _ep.Json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/ep-minimal-expert-map");
         ((string?)configMap!["data"]!["version"]).ShouldBe("2");
         (await GroupAsync())!["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Rebalanced" && (string?)c["status"] == "True");
-        (await _metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
+        (await _ep.Metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
     }
 }

@@ -1,17 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using MoeOperator.Api.Schema;
-using MoeOperator.Api.V1Alpha1;
-using MoeOperator.Controllers.EPGroups;
-using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Cluster.Kubelet;
-using MoeOperator.DevCluster.Hosting;
 using MoeOperator.Hosting;
-using MoeOperator.Runtime.Client;
-using MoeOperator.Runtime.Hosting;
-using MoeOperator.Runtime.Metrics;
 using MoeOperator.Testing;
 using Xunit.Abstractions;
 
@@ -21,69 +11,38 @@ namespace MoeOperator.Tests.Controllers.EPGroups;
 /// An EPGroup whose pods run the real moe-worker on the dev cluster (4 nodes x 2 GPUs): the ranks meet over TCP by
 /// their DNS names, route Zipf-skewed tokens, report load on their pods, and switch to the map the operator publishes.
 /// </summary>
-public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
+public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ns = "ep-real";
-    private readonly ScratchDirectory _scratch = new();
-    private readonly CancellationTokenSource _stop = new();
-    private LocalCluster _cluster = null!;
-    private Kubernetes _client = null!;
-    private KubernetesJsonClient _json = null!;
-    private Task _operator = Task.CompletedTask;
+    private EPGroupCluster _ep = null!;
 
     public async Task InitializeAsync()
     {
         var worker = WorkerProgram.ForDevCluster();
         var program = worker.Value with { Environment = new Dictionary<string, string>(worker.Value.Environment) { ["MOE_EP_REPORT_INTERVAL"] = "1" } };
-        _cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        _ep = await EPGroupCluster.StartAsync(Ns, data => new KubeletOptions
         {
-            Nodes = new NodePoolSpec { Nodes = 4, GpusPerNode = 2 },
-            Kubelet = new KubeletOptions
-            {
-                DataDirectory = _scratch.Path("data"),
-                SyncPeriod = TimeSpan.FromMilliseconds(200),
-                Programs = new Dictionary<string, LocalProgram> { [worker.Key] = program },
-            },
+            DataDirectory = data,
+            SyncPeriod = TimeSpan.FromMilliseconds(200),
+            Programs = new Dictionary<string, LocalProgram> { [worker.Key] = program },
         });
-        _client = new Kubernetes(_cluster.Server.ClientConfiguration());
-        _json = new KubernetesJsonClient(_client);
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
-        foreach (var kind in Kinds.All)
-        {
-            await _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind));
-        }
-
-        var host = new OperatorHost(new OperatorOptions(), _client, new RuntimeMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLoggerFactory.Instance, TimeProvider.System);
-        _operator = host.RunAsync([EPGroupController.Registration()], _stop.Token);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _operator.WaitAsync(TimeSpan.FromSeconds(20));
-        _client.Dispose();
-        await _cluster.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _stop.Dispose();
-        _scratch.Dispose();
-    }
+    public async Task DisposeAsync() => await _ep.DisposeAsync();
 
     [Fact]
     public async Task RealRanks_BecomeReady_AndTheMeasuredLoadImbalanceDropsAfterTheOperatorRebalances()
     {
-        var group = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "epgroup-demo.yaml"))).Single();
-        group["metadata"]!["name"] = "demo";
+        var group = EPGroupCluster.Sample("epgroup-demo.yaml", "demo");
         group["spec"]!["eplb"]!["interval"] = "2s";
-        var (created, body) = await _json.SendAsync(HttpMethod.Post, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups", group);
-        ((int)created).ShouldBe(201, body?.ToJsonString());
+        await _ep.CreateAsync(group);
 
-        await WaitAsync(s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "4 ready ranks");
-        var status = await WaitAsync(
+        await _ep.WaitForStatusAsync("demo", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "4 ready ranks", TimeSpan.FromSeconds(120));
+        var status = await _ep.WaitForStatusAsync(
+            "demo",
             s => (long?)s?["expertMap"]?["version"] >= 2 && (long?)s?["expertMap"]?["measuredVersion"] == (long?)s?["expertMap"]?["version"],
-            "a rebalance, then a measurement under the new map");
+            "a rebalance, then a measurement under the new map",
+            TimeSpan.FromSeconds(120));
 
         var map = status["expertMap"]!;
         var before = (double)map["imbalanceBefore"]!;
@@ -93,38 +52,35 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
         before.ShouldBeGreaterThan(1.1, "the Zipf-skewed routing must make the identity map uneven");
         measured.ShouldBeLessThan(before, "the ranks' own counts under the new map must be more even");
 
-        var logs = await _client.CoreV1.ReadNamespacedPodLogAsync("demo-0", Ns);
+        var logs = await _ep.Client.CoreV1.ReadNamespacedPodLogAsync("demo-0", Ns);
         using (var reader = new StreamReader(logs))
         {
             (await reader.ReadToEndAsync()).ShouldContain("connected to all 4 ranks");
         }
 
-        await _json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/demo");
-        await Eventually.HoldsAsync(async () => (await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/pods")).Body!["items"]!.AsArray().Count == 0, "the pods to go", TimeSpan.FromSeconds(60));
+        await _ep.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/demo");
+        await Eventually.HoldsAsync(async () => (await _ep.PodsAsync("demo")).Count == 0, "the pods to go", TimeSpan.FromSeconds(60));
     }
 
-    private async Task<JsonObject> WaitAsync(Func<JsonNode?, bool> condition, string what)
+    [Fact]
+    public async Task KillingARealRank_RestartsTheWholeGroupAfterBackoff_AndFailsItWhenRestartsRunOut()
     {
-        JsonObject? group = null;
-        try
-        {
-            await Eventually.HoldsAsync(
-                async () =>
-                {
-                    var (code, body) = await _json.SendAsync(HttpMethod.Get, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/demo");
-                    group = (int)code == 200 ? body!.AsObject() : null;
-                    return condition(group?["status"]);
-                },
-                what,
-                TimeSpan.FromSeconds(120));
-        }
-        catch (TimeoutException e)
-        {
-            var (_, pods) = await _json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/pods");
-            var summary = string.Join("; ", pods!["items"]!.AsArray().Select(p => $"{p!["metadata"]!["name"]} {p["status"]?["phase"]} {p["metadata"]?["annotations"]?[ExpertLoadReports.Annotation]}"));
-            throw new TimeoutException($"{e.Message}; status: {group?["status"]?.ToJsonString()}; pods: {summary}", e);
-        }
+        var group = EPGroupCluster.Sample("epgroup-demo.yaml", "fragile");
+        group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = 1, ["initialBackoff"] = "1s", ["maxBackoff"] = "2s" };
+        await _ep.CreateAsync(group);
+        await _ep.WaitForStatusAsync("fragile", s => (int?)s?["readyRanks"] == 4, "4 ready ranks", TimeSpan.FromSeconds(120));
+        var firstPods = (await _ep.PodsAsync("fragile")).Select(p => (string?)p["metadata"]!["uid"]).ToHashSet();
 
-        return group!["status"]!.AsObject();
+        _ep.Cluster.KillContainer(Ns, "fragile-1").ShouldBeTrue();
+        var restarted = await _ep.WaitForStatusAsync("fragile", s => (int?)s?["restarts"] == 1, "a whole-group restart", TimeSpan.FromSeconds(60));
+        // The killed rank exits 137; its peers find the connection gone and exit 1 naming it: either may be seen first.
+        ((string?)restarted["lastFailure"]!["message"] ?? "").ShouldMatch("exited with code (137|1)$");
+        await _ep.WaitForStatusAsync("fragile", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "the group running again", TimeSpan.FromSeconds(120));
+        (await _ep.PodsAsync("fragile")).ShouldAllBe(p => !firstPods.Contains((string?)p["metadata"]!["uid"]), "every pod of the group was replaced, not only the killed one");
+
+        _ep.Cluster.KillContainer(Ns, "fragile-0").ShouldBeTrue();
+        var failed = await _ep.WaitForPhaseAsync("fragile", "Failed", TimeSpan.FromSeconds(60));
+        ((string?)failed["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Ready")!["reason"]).ShouldBe("RestartsExhausted");
+        await Eventually.HoldsAsync(async () => (await _ep.PodsAsync("fragile")).Count == 0, "the failed group's pods to be deleted", TimeSpan.FromSeconds(60));
     }
 }
