@@ -105,6 +105,7 @@ internal sealed class ApiDispatcher(
             ("GET", null, _) => "list",
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
+            ("POST", not null, _) when request.Subresource == "binding" && type.GroupResource == "pods" => "create",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
             ("DELETE", null, _) => "deletecollection",
@@ -129,7 +130,7 @@ internal sealed class ApiDispatcher(
             FieldValidation: query["fieldValidation"].ToString() is { Length: > 0 } validation ? validation : "Warn",
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : null);
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -151,6 +152,9 @@ internal sealed class ApiDispatcher(
             case "get":
                 var obj = service.Get(type, ns, request.Name!);
                 await HttpJson.WriteAsync(context, 200, WantsTable(context) ? TableBuilder.Build(type, [obj], (string?)obj["metadata"]?["resourceVersion"], IncludeObject(context), clock.GetUtcNow()) : obj);
+                break;
+            case "create" when request.Subresource == "binding":
+                await HttpJson.WriteAsync(context, 201, PodBinding.Bind(service, type, ns!, request.Name!, (await HttpJson.ReadAsync(context)).AsObject(), options));
                 break;
             case "create":
                 var created = service.Create(type, ns, (await HttpJson.ReadAsync(context)).AsObject(), options);

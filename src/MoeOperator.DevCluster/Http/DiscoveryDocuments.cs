@@ -87,6 +87,7 @@ internal static class DiscoveryDocuments
             if (type.GroupResource == "pods")
             {
                 resources.Add(Subresource(type, "log", "Pod", ["get"]));
+                resources.Add(Subresource(type, "binding", "Binding", ["create"]));
             }
         }
 

@@ -41,6 +41,25 @@ public sealed class CrudSemanticsTests(DevServer dev) : IClassFixture<DevServer>
     }
 
     [Fact]
+    public async Task PodBinding_AssignsAnUnboundPodOnce_AsAnExternalSchedulerDoes()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        await dev.Client.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod { Metadata = new V1ObjectMeta { Name = "p" }, Spec = new V1PodSpec { SchedulerName = "elsewhere", Containers = [new V1Container { Name = "c", Image = "i" }] } }, ns);
+        var binding = new V1Binding { Metadata = new V1ObjectMeta { Name = "p" }, Target = new V1ObjectReference { Kind = "Node", Name = "node-a" } };
+
+        await dev.Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", ns);
+
+        var pod = await dev.Client.CoreV1.ReadNamespacedPodAsync("p", ns);
+        pod.Spec.NodeName.ShouldBe("node-a");
+        pod.Status.Conditions.ShouldContain(c => c.Type == "PodScheduled" && c.Status == "True");
+        binding.Target.Name = "node-b";
+        var again = await Should.ThrowAsync<HttpOperationException>(() => dev.Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", ns));
+        again.Response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        ((string?)JsonNode.Parse(again.Response.Content)!["message"]).ShouldEndWith("already assigned to node \"node-a\"");
+    }
+
+    [Fact]
     public async Task Update_WithAStaleResourceVersion_Is409Conflict()
     {
         var ns = await dev.NewNamespaceAsync();

@@ -74,7 +74,7 @@ internal static class EPGroupBuilder
     }
 
     /// <summary>The pod of node slot <paramref name="index"/>, pinned to <paramref name="node"/>.</summary>
-    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string node)
+    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string? node)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)group["metadata"]!["name"]!;
@@ -123,20 +123,13 @@ internal static class EPGroupBuilder
             ["terminationGracePeriodSeconds"] = 30,
             ["containers"] = new JsonArray(container),
             ["volumes"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["configMap"] = new JsonObject { ["name"] = EPGroupNames.ExpertMap(name) } }),
-            ["affinity"] = new JsonObject
-            {
-                ["nodeAffinity"] = new JsonObject
-                {
-                    ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
-                    {
-                        ["nodeSelectorTerms"] = new JsonArray(new JsonObject
-                        {
-                            ["matchFields"] = new JsonArray(new JsonObject { ["key"] = "metadata.name", ["operator"] = "In", ["values"] = new JsonArray(node) }),
-                        }),
-                    },
-                },
-            },
+            ["affinity"] = node is null ? ExternalAffinity(spec, name) : PinnedAffinity(node),
         };
+        if (node is null && spec.Placement.NodeSelector is { Count: > 0 } selector)
+        {
+            podSpec["nodeSelector"] = new JsonObject([.. selector.Select(s => new KeyValuePair<string, JsonNode?>(s.Key, s.Value))]);
+        }
+
         if (spec.Placement.Tolerations is { Count: > 0 } tolerations)
         {
             podSpec["tolerations"] = new JsonArray([.. tolerations.Select(t => (JsonNode)Toleration(t))]);
@@ -156,9 +149,82 @@ internal static class EPGroupBuilder
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = Metadata(group, EPGroupNames.Pod(name, index), new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture) }),
+            ["metadata"] = Metadata(group, EPGroupNames.Pod(name, index), node is null
+                ? new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.PodGroupLabel] = EPGroupNames.PodGroup(name) }
+                : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture) }),
             ["spec"] = podSpec,
         };
+    }
+
+    /// <summary>Whether an external gang scheduler (spec.scheduling.schedulerName) places the pods instead of the operator.</summary>
+    public static bool UsesExternalScheduler(EPGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Scheduling.SchedulerName is { Length: > 0 } scheduler && scheduler != "default-scheduler";
+    }
+
+    /// <summary>
+    /// The PodGroup of the coscheduling plugin (kubernetes-sigs/scheduler-plugins): the scheduler binds none of the
+    /// group's pods until all of them fit, and gives up after the spec's gang timeout.
+    /// </summary>
+    public static JsonObject PodGroup(JsonObject group, EPGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(spec);
+        var name = (string)group["metadata"]!["name"]!;
+        return new JsonObject
+        {
+            ["apiVersion"] = "scheduling.x-k8s.io/v1alpha1",
+            ["kind"] = "PodGroup",
+            ["metadata"] = Metadata(group, EPGroupNames.PodGroup(name)),
+            ["spec"] = new JsonObject
+            {
+                ["minMember"] = spec.Ranks / spec.RanksPerNode,
+                ["scheduleTimeoutSeconds"] = (int)Durations.Parse(spec.Scheduling.GangTimeout).TotalSeconds,
+            },
+        };
+    }
+
+    // The operator's own placement: pod i on the node the planner chose for it.
+    private static JsonObject PinnedAffinity(string node) => new()
+    {
+        ["nodeAffinity"] = new JsonObject
+        {
+            ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
+            {
+                ["nodeSelectorTerms"] = new JsonArray(new JsonObject
+                {
+                    ["matchFields"] = new JsonArray(new JsonObject { ["key"] = "metadata.name", ["operator"] = "In", ["values"] = new JsonArray(node) }),
+                }),
+            },
+        },
+    };
+
+    // An external scheduler's placement: one pod per node (a node's GPUs share NVLink), packed into the narrowest
+    // topology domain it can manage, as the operator's planner would prefer.
+    private static JsonObject ExternalAffinity(EPGroupSpec spec, string group)
+    {
+        var sameGroup = new JsonObject { ["matchLabels"] = new JsonObject { [EPGroupNames.GroupLabel] = group } };
+        var affinity = new JsonObject
+        {
+            ["podAntiAffinity"] = new JsonObject
+            {
+                ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonArray(new JsonObject { ["labelSelector"] = sameGroup.DeepClone(), ["topologyKey"] = "kubernetes.io/hostname" }),
+            },
+        };
+        if (PlacementInputs.TopologyKeys(spec) is { Count: > 0 } keys)
+        {
+            affinity["podAffinity"] = new JsonObject
+            {
+                ["preferredDuringSchedulingIgnoredDuringExecution"] = new JsonArray(new JsonObject
+                {
+                    ["weight"] = 100,
+                    ["podAffinityTerm"] = new JsonObject { ["labelSelector"] = sameGroup, ["topologyKey"] = keys[^1] },
+                }),
+            };
+        }
+
+        return affinity;
     }
 
     /// <summary>The worker's environment: rendezvous, model shape, expert map and, on GPU transports, NVSHMEM settings.</summary>

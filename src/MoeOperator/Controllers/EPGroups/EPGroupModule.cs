@@ -10,7 +10,8 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>
 /// EPGroup's part of the operator. <c>moe render</c> prints the headless Service, the initial expert map and one pod
 /// per node; without a cluster there are no nodes to plan on, so pods are pinned to placeholders named
-/// planned-node-&lt;i&gt;, where the controller puts the placement planner's choices. The controller is
+/// planned-node-&lt;i&gt;, where the controller puts the placement planner's choices. With an external gang
+/// scheduler (spec.scheduling.schedulerName) the pods are not pinned and a PodGroup comes first. The controller is
 /// <see cref="EPGroupController"/>.
 /// </summary>
 internal sealed class EPGroupModule : IKindModule
@@ -22,11 +23,13 @@ internal sealed class EPGroupModule : IKindModule
         ArgumentNullException.ThrowIfNull(resource);
         var spec = resource["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
         var nodes = spec.Ranks / spec.RanksPerNode;
+        var external = EPGroupBuilder.UsesExternalScheduler(spec);
         return
         [
+            .. external ? [EPGroupBuilder.PodGroup(resource, spec)] : Array.Empty<JsonObject>(),
             EPGroupBuilder.HeadlessService(resource),
             ExpertMapBuilder.ConfigMap(resource, spec, ExpertMapBuilder.Plan(spec), version: 1),
-            .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}")),
+            .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, external ? null : $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}")),
         ];
     }
 

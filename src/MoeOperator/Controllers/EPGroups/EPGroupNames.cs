@@ -12,6 +12,12 @@ internal static class EPGroupNames
     public const string RendezvousPort = "29500";
     public const int MetricsPort = 9400;
 
+    /// <summary>The label by which the coscheduling plugin of kubernetes-sigs/scheduler-plugins finds a pod's PodGroup.</summary>
+    public const string PodGroupLabel = "scheduling.x-k8s.io/pod-group";
+
+    /// <summary>The PodGroup an external gang scheduler places the group's pods by; it is named after the group.</summary>
+    public static string PodGroup(string group) => group;
+
     /// <summary>The pod holding node slot <paramref name="index"/>'s ranks; its hostname too.</summary>
     public static string Pod(string group, int index) => $"{group}-{index.ToString(CultureInfo.InvariantCulture)}";
 

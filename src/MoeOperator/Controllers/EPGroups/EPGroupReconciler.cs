@@ -80,6 +80,12 @@ internal sealed class EPGroupReconciler(
             }
         }
 
+        var external = EPGroupBuilder.UsesExternalScheduler(spec);
+        if (mine.Count == 0 && external)
+        {
+            return await HandOverToSchedulerAsync(key, group, status, spec, now, cancellationToken);
+        }
+
         if (mine.Count == 0 && phase == nameof(EPGroupPhase.Starting) && Recorded(status, nodeCount) is { } recorded)
         {
             // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
@@ -117,6 +123,11 @@ internal sealed class EPGroupReconciler(
         }
 
         await EnsureSharedAsync(group, spec, cancellationToken);
+        if (external)
+        {
+            ObserveExternalPlacement(status, spec, mine, generation, now);
+        }
+
         var next = phase == nameof(EPGroupPhase.Running) && spec.Eplb.Enabled
             ? await BalanceAsync(key, group, status, spec, mine, now, cancellationToken)
             : ReconcileResult.Done;
@@ -210,6 +221,65 @@ internal sealed class EPGroupReconciler(
         metrics.Restarted(key.Namespace, key.Name);
         await events.RecordAsync(group, warning: true, "Restarting", "Restart", $"{message}; restarting the group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", cancellationToken);
         return ReconcileResult.After(delay);
+    }
+
+    // An external gang scheduler places the pods: the PodGroup tells it they go together, the pods carry its name
+    // and the PodGroup label, and no pod is pinned to a node. Without the PodGroup API (or the RBAC to write it) the
+    // group says so and creates no pod, rather than leaving pods that a gang scheduler would never place.
+    private async Task<ReconcileResult> HandOverToSchedulerAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        var nodeCount = spec.Ranks / spec.RanksPerNode;
+        var scheduler = spec.Scheduling.SchedulerName!;
+        try
+        {
+            await _writer.EnsureAsync($"/apis/scheduling.x-k8s.io/v1alpha1/namespaces/{key.Namespace}/podgroups", EPGroupBuilder.PodGroup(group, spec), null, cancellationToken);
+        }
+        catch (ApiRequestException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            var why = e.Status == HttpStatusCode.NotFound
+                ? "the cluster has no scheduling.x-k8s.io/v1alpha1 PodGroup API; install the scheduler-plugins coscheduling CRDs, or remove spec.scheduling.schedulerName to let the operator place the group"
+                : "the operator may not write PodGroups; install the chart with externalGangScheduler.enabled=true";
+            status["phase"] = nameof(EPGroupPhase.Pending);
+            Conditions.Set(status, "Scheduled", false, "PodGroupUnavailable", $"spec.scheduling.schedulerName is {scheduler}, but {why}", generation, now);
+            Conditions.Set(status, "Ready", false, "PodGroupUnavailable", "no pod is created until the group can be gang-scheduled", generation, now);
+            await FinishAsync(key, group, status, spec, [], cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(30));
+        }
+
+        status["phase"] = nameof(EPGroupPhase.Starting);
+        status["expertMap"] ??= new JsonObject { ["version"] = 1 };
+        status.Remove("placement");
+        Conditions.Set(status, "Scheduled", false, "WaitingForScheduler", $"{scheduler} places the {nodeCount} pods as one gang (PodGroup {EPGroupNames.PodGroup(key.Name)})", generation, now);
+        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        await EnsureSharedAsync(group, spec, cancellationToken);
+        for (var i = 0; i < nodeCount; i++)
+        {
+            var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
+            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, node: null), cached, cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    // The placement an external scheduler chose, read back from the pods once every one is bound.
+    private static void ObserveExternalPlacement(JsonObject status, EPGroupSpec spec, List<JsonObject> mine, long generation, DateTimeOffset now)
+    {
+        var nodeCount = spec.Ranks / spec.RanksPerNode;
+        var bound = mine
+            .Where(p => p["metadata"]?["deletionTimestamp"] is null && (string?)p["spec"]?["nodeName"] is { Length: > 0 })
+            .Select(p => (Index: int.Parse((string?)p["metadata"]?["labels"]?[EPGroupNames.NodeIndexLabel] ?? "0", CultureInfo.InvariantCulture), Node: (string)p["spec"]!["nodeName"]!))
+            .OrderBy(p => p.Index)
+            .ToList();
+        var scheduler = spec.Scheduling.SchedulerName!;
+        if (bound.Count < nodeCount)
+        {
+            Conditions.Set(status, "Scheduled", false, "WaitingForScheduler", $"{bound.Count} of {nodeCount} pods placed by {scheduler}", generation, now);
+            return;
+        }
+
+        status["placement"] = new JsonArray([.. bound.Select(p => (JsonNode)new JsonObject { ["node"] = p.Node, ["firstRank"] = p.Index * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
+        Conditions.Set(status, "Scheduled", true, "Placed", $"{scheduler} placed {nodeCount} nodes: {string.Join(", ", bound.Select(p => p.Node))}", generation, now);
     }
 
     private static List<string>? Recorded(JsonObject status, int nodeCount)

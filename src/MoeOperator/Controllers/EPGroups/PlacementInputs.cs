@@ -16,13 +16,20 @@ internal static class PlacementInputs
 
     public const string GpuResource = "nvidia.com/gpu";
 
+    /// <summary>The group's topology keys from widest to narrowest, or the defaults.</summary>
+    public static IReadOnlyList<string> TopologyKeys(EPGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Placement.TopologyKeys is { Count: > 0 } keys ? keys : DefaultTopologyKeys;
+    }
+
     public static PlacementRequest Request(EPGroupSpec spec, int rdmaPerNode = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new PlacementRequest(spec.Ranks, spec.RanksPerNode, spec.RanksPerNode * spec.GpusPerRank)
         {
             RdmaPerNode = rdmaPerNode,
-            TopologyKeys = spec.Placement.TopologyKeys is { Count: > 0 } keys ? keys : DefaultTopologyKeys,
+            TopologyKeys = TopologyKeys(spec),
             NodeSelector = spec.Placement.NodeSelector ?? [],
             Tolerations = [.. (spec.Placement.Tolerations ?? []).Select(t => new GroupToleration(t.Key, t.Operator.ToString(), t.Value, t.Effect?.ToString()))],
         };

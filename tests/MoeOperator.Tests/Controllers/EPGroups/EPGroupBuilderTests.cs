@@ -69,6 +69,37 @@ public sealed class EPGroupBuilderTests
     }
 
     [Fact]
+    public void WithAnExternalGangScheduler_PodsAreUnpinned_OnePerNode_InAPodGroupOfAllOfThem()
+    {
+        var group = Sample("epgroup-minimal.yaml", g =>
+        {
+            g["spec"]!["scheduling"] = new JsonObject { ["schedulerName"] = "scheduler-plugins-scheduler", ["gangTimeout"] = "2m" };
+            g["spec"]!["placement"] = new JsonObject { ["nodeSelector"] = new JsonObject { ["pool"] = "h800" }, ["topologyKeys"] = new JsonArray("zone", "rack") };
+        });
+        var spec = Spec(group);
+        EPGroupBuilder.UsesExternalScheduler(spec).ShouldBeTrue();
+
+        var podGroup = EPGroupBuilder.PodGroup(group, spec);
+        ((string?)podGroup["apiVersion"]).ShouldBe("scheduling.x-k8s.io/v1alpha1");
+        ((int?)podGroup["spec"]!["minMember"]).ShouldBe(2, "4 ranks, 2 per pod");
+        ((int?)podGroup["spec"]!["scheduleTimeoutSeconds"]).ShouldBe(120);
+        ((string?)podGroup["metadata"]!["ownerReferences"]![0]!["uid"]).ShouldBe("uid-1", "deleting the group deletes its PodGroup");
+
+        var pod = EPGroupBuilder.Pod(group, spec, 1, node: null);
+        ((string?)pod["metadata"]!["labels"]![EPGroupNames.PodGroupLabel]).ShouldBe("ep-minimal");
+        ((string?)pod["spec"]!["schedulerName"]).ShouldBe("scheduler-plugins-scheduler");
+        pod["spec"]!["affinity"]!["nodeAffinity"].ShouldBeNull("the external scheduler chooses the node");
+        ((string?)pod["spec"]!["nodeSelector"]!["pool"]).ShouldBe("h800");
+        var antiAffinity = pod["spec"]!["affinity"]!["podAntiAffinity"]!["requiredDuringSchedulingIgnoredDuringExecution"]![0]!;
+        ((string?)antiAffinity["topologyKey"]).ShouldBe("kubernetes.io/hostname");
+        ((string?)antiAffinity["labelSelector"]!["matchLabels"]![EPGroupNames.GroupLabel]).ShouldBe("ep-minimal");
+        ((string?)pod["spec"]!["affinity"]!["podAffinity"]!["preferredDuringSchedulingIgnoredDuringExecution"]![0]!["podAffinityTerm"]!["topologyKey"]).ShouldBe("rack", "the narrowest domain first");
+
+        var own = Sample("epgroup-minimal.yaml", g => g["spec"]!["scheduling"] = new JsonObject { ["schedulerName"] = "default-scheduler" });
+        EPGroupBuilder.UsesExternalScheduler(Spec(own)).ShouldBeFalse("the default scheduler does no gang scheduling");
+    }
+
+    [Fact]
     public void GpuTransportsAcrossNodes_GetRdmaIpcLockAndNvshmemSettings()
     {
         var group = Sample("epgroup-minimal.yaml", g =>

@@ -115,4 +115,55 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
         (await GroupAsync())!["status"]!["conditions"]!.AsArray().ShouldContain(c => (string?)c!["type"] == "Rebalanced" && (string?)c["status"] == "True");
         (await _ep.Metrics.ExportAsync(CancellationToken.None)).ShouldContain($"moe_epgroup_rebalances_total{{namespace=\"{Ns}\",epgroup=\"ep-minimal\"}} 1");
     }
+
+    [Fact]
+    public async Task WithAnExternalGangScheduler_TheOperatorCreatesAPodGroupAndUnpinnedPods_AndRecordsWhereTheyLand()
+    {
+        var group = EPGroupCluster.Sample("epgroup-minimal.yaml", "gang");
+        group["spec"]!["scheduling"] = new JsonObject { ["schedulerName"] = "gang-scheduler" };
+        await _ep.CreateAsync(group);
+
+        // No PodGroup API in the cluster yet: the group says what to install, and creates no pod.
+        var waiting = await _ep.WaitForStatusAsync("gang", s => Condition(s, "Scheduled")?["reason"]?.ToString() == "PodGroupUnavailable", "the missing PodGroup API reported", TimeSpan.FromSeconds(30));
+        ((string?)Condition(waiting, "Scheduled")!["message"] ?? "").ShouldContain("install the scheduler-plugins coscheduling CRDs");
+        (await PodsAsync("gang")).ShouldBeEmpty();
+
+        var (crd, crdBody) = await _ep.Json.SendAsync(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", JsonNode.Parse(PodGroupCrd));
+        ((int)crd).ShouldBe(201, crdBody?.ToJsonString());
+        var (_, annotate) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/gang", new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["retry"] = "now" } } }, "application/merge-patch+json");
+        annotate.ShouldNotBeNull();
+        await Eventually.HoldsAsync(async () => (await PodsAsync("gang")).Count == 2, "the two pods", TimeSpan.FromSeconds(60));
+        var (podGroupStatus, podGroup) = await _ep.Json.SendAsync(HttpMethod.Get, $"/apis/scheduling.x-k8s.io/v1alpha1/namespaces/{Ns}/podgroups/gang");
+        ((int)podGroupStatus).ShouldBe(200);
+        ((int?)podGroup!["spec"]!["minMember"]).ShouldBe(2);
+        var pods = await PodsAsync("gang");
+        pods.ShouldAllBe(p => (string?)p["spec"]!["schedulerName"] == "gang-scheduler" && (string?)p["spec"]!["nodeName"] == null, "the dev scheduler leaves another scheduler's pods alone");
+        ((string?)Condition((await GroupAsync("gang"))!["status"], "Scheduled")!["reason"]).ShouldBe("WaitingForScheduler");
+
+        // Play the gang scheduler: bind both pods, as it would once the whole gang fits.
+        foreach (var (pod, node) in pods.OrderBy(p => (string?)p["metadata"]!["name"], StringComparer.Ordinal).Zip([NodeBuilder.NameOf(2), NodeBuilder.NameOf(3)]))
+        {
+            var binding = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Binding", ["metadata"] = new JsonObject { ["name"] = (string?)pod["metadata"]!["name"] }, ["target"] = new JsonObject { ["kind"] = "Node", ["name"] = node } };
+            var (bound, body) = await _ep.Json.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}/binding", binding);
+            ((int)bound).ShouldBe(201, body?.ToJsonString());
+        }
+
+        var running = await _ep.WaitForPhaseAsync("gang", "Running");
+        running["placement"]!.AsArray().Select(p => (string?)p!["node"]).ShouldBe([NodeBuilder.NameOf(2), NodeBuilder.NameOf(3)]);
+        ((string?)Condition(running, "Scheduled")!["message"]).ShouldBe($"gang-scheduler placed 2 nodes: {NodeBuilder.NameOf(2)}, {NodeBuilder.NameOf(3)}");
+    }
+
+    private static JsonNode? Condition(JsonNode? status, string type) => status?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type);
+
+    // The PodGroup CRD as scheduler-plugins installs it, reduced to what the operator writes.
+    private const string PodGroupCrd = """
+        {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+         "metadata": {"name": "podgroups.scheduling.x-k8s.io"},
+         "spec": {"group": "scheduling.x-k8s.io", "scope": "Namespaced",
+           "names": {"plural": "podgroups", "singular": "podgroup", "kind": "PodGroup", "shortNames": ["pg"]},
+           "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
+             "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+               "minMember": {"type": "integer", "format": "int32"}, "scheduleTimeoutSeconds": {"type": "integer", "format": "int32"}}},
+               "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}]}}
+        """;
 }
