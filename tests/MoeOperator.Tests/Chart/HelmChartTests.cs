@@ -43,6 +43,7 @@ public sealed class HelmChartTests
         var kinds = RenderedChart.Objects(RenderedChart.EverythingOn).Select(o => (string)o["kind"]!).ToList();
 
         kinds.ShouldContain("ServiceMonitor");
+        kinds.ShouldContain("PodMonitor");
         kinds.ShouldContain("PrometheusRule");
         kinds.ShouldContain("ConfigMap");
     }
@@ -56,7 +57,7 @@ public sealed class HelmChartTests
         var result = Tools.Run("node", [Tools.K8sSchemaValidator], stdin: rendered + "---\n" + crds);
 
         result.ExitCode.ShouldBe(0, result.Output);
-        result.Stdout.ShouldContain("13 valid, 0 invalid");
+        result.Stdout.ShouldContain("14 valid, 0 invalid");
     }
 
     [Fact]

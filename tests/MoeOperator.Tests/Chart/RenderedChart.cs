@@ -31,5 +31,5 @@ internal static class RenderedChart
 
     /// <summary>Every optional part switched on, so that everything the chart can render is checked.</summary>
     public static readonly string[] EverythingOn =
-        ["serviceMonitor.enabled=true", "prometheusRule.enabled=true", "dashboards.enabled=true", "externalGangScheduler.enabled=true"];
+        ["serviceMonitor.enabled=true", "workerPodMonitor.enabled=true", "prometheusRule.enabled=true", "dashboards.enabled=true", "externalGangScheduler.enabled=true"];
 }
