@@ -41,6 +41,28 @@ internal sealed class ClusterApi(ResourceService service, string fieldManager)
         Service.Delete(Type(groupResource), ns, name, options, dryRun: false);
     }
 
+    /// <summary>
+    /// Deletes exactly this object, as the kubelet and the controllers do: the uid precondition keeps a copy read
+    /// earlier in a pass from deleting a newer object that took the same name meanwhile. Already gone is fine.
+    /// </summary>
+    public void DeleteExact(string groupResource, JsonObject obj, long? gracePeriodSeconds = null)
+    {
+        var options = new JsonObject { ["preconditions"] = new JsonObject { ["uid"] = (string?)obj["metadata"]?["uid"] } };
+        if (gracePeriodSeconds is { } grace)
+        {
+            options["gracePeriodSeconds"] = grace;
+        }
+
+        try
+        {
+            Service.Delete(Type(groupResource), Namespace(obj), Name(obj), options, dryRun: false);
+        }
+        catch (ApiException e) when (e.Code is 404 or 409)
+        {
+            // Gone, or the name belongs to a newer object now: either way this one is deleted.
+        }
+    }
+
     public static string Name(JsonObject obj) => (string?)obj["metadata"]?["name"] ?? "";
 
     public static string? Namespace(JsonObject obj) => (string?)obj["metadata"]?["namespace"];

@@ -30,6 +30,12 @@ public sealed class ChildWriter(KubernetesJsonClient client)
             existing = body!.AsObject();
         }
 
+        if (existing["metadata"]?["deletionTimestamp"] is not null)
+        {
+            // Patching a dying object would be lost with it; the caller creates the child once the name is free.
+            return ChildOutcome.Terminating;
+        }
+
         if (DesiredState.IsSatisfiedBy(existing, desired))
         {
             return ChildOutcome.Unchanged;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using MoeOperator.Cli;
@@ -10,6 +11,8 @@ namespace MoeOperator.Tests.Cli;
 /// <summary>`moe operator` as a process against the dev API server, and as the chart runs it.</summary>
 public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
 {
+    private static readonly TimeSpan _leaseDuration = TimeSpan.FromSeconds(2);
+
     private static readonly string[] _fastElection =
     [
         "--leader-elect", "--leader-election-namespace=default",
@@ -63,7 +66,7 @@ public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task TwoProcesses_OneLeadsOneStandsBy_TheStandbyTakesOver_AndALostLeaseExitsNonZero()
+    public async Task TwoProcesses_OneLeadsOneStandsBy_TheStandbyTakesOverAKilledLeader_AndALostLeaseExitsNonZero()
     {
         using var first = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-a", _fastElection);
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(first)).Body.StartsWith("leading", StringComparison.Ordinal), "the first process to lead");
@@ -79,13 +82,22 @@ public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
         check.ExitCode.ShouldBe(0, check.Output);
         check.Output.Trim().ShouldBeEmpty("promtool reports no warnings");
 
-        (await first.TerminateAsync()).ShouldBe(0, "SIGTERM is a clean stop");
+        // A killed leader never releases the lease: the standby must wait for it to lapse, and no longer.
+        var killed = Stopwatch.StartNew();
+        await first.KillAsync();
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(second)).Body.StartsWith("leading", StringComparison.Ordinal), "the standby to take over", TimeSpan.FromSeconds(10));
+        killed.Elapsed.ShouldBeLessThan(_leaseDuration + TimeSpan.FromSeconds(1), "the lease lapses and the standby's next retry acquires it");
+
+        // A clean stop (SIGTERM, as the kubelet sends) exits 0 and hands over too.
+        using var third = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-c", _fastElection);
+        await Eventually.HoldsAsync(async () => (await ReadyzAsync(third)).Body == "standby: operator-b holds the lease", "the new standby");
+        (await second.TerminateAsync()).ShouldBe(0, "SIGTERM is a clean stop");
+        await Eventually.HoldsAsync(async () => (await ReadyzAsync(third)).Body.StartsWith("leading", StringComparison.Ordinal), "the new standby to take over", TimeSpan.FromSeconds(10));
 
         _server.Faults.FailNext("*", "leases", 500, count: 100_000);
-        (await second.WaitForExitAsync(TimeSpan.FromSeconds(20))).ShouldBe(1, "a leader that cannot renew stops and exits so that its pod restarts");
-        second.Lines.ShouldContain(l => l.Contains("Leader election lost", StringComparison.Ordinal));
-        foreach (var line in first.Lines.Concat(second.Lines))
+        (await third.WaitForExitAsync(TimeSpan.FromSeconds(20))).ShouldBe(1, "a leader that cannot renew stops and exits so that its pod restarts");
+        third.Lines.ShouldContain(l => l.Contains("Leader election lost", StringComparison.Ordinal));
+        foreach (var line in first.Lines.Concat(second.Lines).Concat(third.Lines))
         {
             JsonNode.Parse(line).ShouldBeOfType<JsonObject>($"every log line is one JSON object: {line}");
         }

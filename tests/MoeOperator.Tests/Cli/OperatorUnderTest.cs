@@ -68,6 +68,13 @@ internal sealed class OperatorUnderTest : IDisposable
         return await WaitForExitAsync(TimeSpan.FromSeconds(20));
     }
 
+    /// <summary>Sends SIGKILL, as a node failure or the OOM killer would: the process gets no chance to release its lease.</summary>
+    public async Task<int> KillAsync()
+    {
+        Tools.Run("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return await WaitForExitAsync(TimeSpan.FromSeconds(20));
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan limit)
     {
         using var timeout = new CancellationTokenSource(limit);

@@ -51,7 +51,7 @@ internal sealed class DaemonSetController(ClusterApi api) : ControlLoop(api, Tim
             {
                 foreach (var pod in eligible.Contains(node) ? extra.Skip(1) : extra)
                 {
-                    Api.Delete("pods", ClusterApi.Namespace(pod), ClusterApi.Name(pod));
+                    Api.DeleteExact("pods", pod);
                     owned.Remove(pod);
                 }
             }

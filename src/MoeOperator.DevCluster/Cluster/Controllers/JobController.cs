@@ -57,7 +57,7 @@ internal sealed class JobController(ClusterApi api) : ControlLoop(api, TimeSpan.
         {
             foreach (var pod in active)
             {
-                Api.Delete("pods", ClusterApi.Namespace(pod), ClusterApi.Name(pod));
+                Api.DeleteExact("pods", pod);
             }
 
             active.Clear();

@@ -25,7 +25,7 @@ internal sealed class ReplicaSetController(ClusterApi api) : ControlLoop(api, Ti
 
             foreach (var surplus in active.OrderBy(p => (string?)p["spec"]?["nodeName"] is null ? 0 : 1).ThenBy(p => Workloads.Phase(p) == "Running" ? 1 : 0).ThenBy(p => Workloads.IsReady(p) ? 1 : 0).Take(Math.Max(0, active.Count - wanted)).ToList())
             {
-                Api.Delete("pods", ClusterApi.Namespace(surplus), ClusterApi.Name(surplus));
+                Api.DeleteExact("pods", surplus);
                 active.Remove(surplus);
             }
 

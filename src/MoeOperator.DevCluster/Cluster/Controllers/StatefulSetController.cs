@@ -53,7 +53,7 @@ internal sealed class StatefulSetController(ClusterApi api) : ControlLoop(api, T
 
             if (Workloads.Phase(pod) == "Failed" && pod["metadata"]?["deletionTimestamp"] is null)
             {
-                Api.Delete("pods", ns, ClusterApi.Name(pod));
+                Api.DeleteExact("pods", pod);
                 blocked = ordered;
                 continue;
             }
@@ -69,7 +69,7 @@ internal sealed class StatefulSetController(ClusterApi api) : ControlLoop(api, T
         {
             if (pod["metadata"]?["deletionTimestamp"] is null)
             {
-                Api.Delete("pods", ns, ClusterApi.Name(pod));
+                Api.DeleteExact("pods", pod);
             }
 
             byOrdinal.Remove(ordinal);
@@ -80,7 +80,7 @@ internal sealed class StatefulSetController(ClusterApi api) : ControlLoop(api, T
         if (stale.Count > 0 && current.Count == replicas && current.All(p => Workloads.IsReady(p) && p["metadata"]?["deletionTimestamp"] is null))
         {
             var highest = stale.OrderByDescending(p => Ordinal(name, ClusterApi.Name(p))).First();
-            Api.Delete("pods", ns, ClusterApi.Name(highest));
+            Api.DeleteExact("pods", highest);
         }
 
         var active = current.Where(Workloads.IsActive).ToList();

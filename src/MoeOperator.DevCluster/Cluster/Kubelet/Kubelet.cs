@@ -335,6 +335,6 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         }
 
         runtime.Kill();
-        Api.Delete("pods", runtime.Namespace, runtime.Name, gracePeriodSeconds: 0);
+        Api.DeleteExact("pods", pod, gracePeriodSeconds: 0);
     }
 }

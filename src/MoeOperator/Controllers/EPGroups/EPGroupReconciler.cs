@@ -90,8 +90,19 @@ internal sealed class EPGroupReconciler(
         {
             // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
             // recorded placement, so a retry never moves a rank.
-            await CreateChildrenAsync(key, group, spec, recorded, cancellationToken);
-            return await FinishAsync(key, group, status, spec, mine, cancellationToken);
+            var created = await CreateChildrenAsync(key, group, spec, recorded, cancellationToken);
+            var result = await FinishAsync(key, group, status, spec, mine, cancellationToken);
+            return created ? result : ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
+
+        if (phase == nameof(EPGroupPhase.Starting) && mine.Count(p => p["metadata"]?["deletionTimestamp"] is null) < nodeCount
+            && (external ? [.. Enumerable.Repeat<string?>(null, nodeCount)] : Recorded(status, nodeCount)) is { } incomplete)
+        {
+            // Some pods exist, not all: a create met the previous run's pod of that name still terminating. Create
+            // the rest (on their recorded nodes, or for the external scheduler) once the names are free.
+            var created = await CreateChildrenAsync(key, group, spec, incomplete, cancellationToken);
+            await FinishAsync(key, group, status, spec, mine, cancellationToken);
+            return created ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
         if (mine.Count == 0)
@@ -116,10 +127,10 @@ internal sealed class EPGroupReconciler(
 
             // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
             await FinishAsync(key, group, status, spec, [], cancellationToken);
-            await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
+            var placed = await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
 
             await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
-            return ReconcileResult.Done;
+            return placed ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
         await EnsureSharedAsync(group, spec, cancellationToken);
@@ -252,14 +263,8 @@ internal sealed class EPGroupReconciler(
         status.Remove("placement");
         Conditions.Set(status, "Scheduled", false, "WaitingForScheduler", $"{scheduler} places the {nodeCount} pods as one gang (PodGroup {EPGroupNames.PodGroup(key.Name)})", generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
-        await EnsureSharedAsync(group, spec, cancellationToken);
-        for (var i = 0; i < nodeCount; i++)
-        {
-            var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
-            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, node: null), cached, cancellationToken);
-        }
-
-        return ReconcileResult.Done;
+        var created = await CreateChildrenAsync(key, group, spec, [.. Enumerable.Repeat<string?>(null, nodeCount)], cancellationToken);
+        return created ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
     }
 
     // The placement an external scheduler chose, read back from the pods once every one is bound.
@@ -282,21 +287,25 @@ internal sealed class EPGroupReconciler(
         Conditions.Set(status, "Scheduled", true, "Placed", $"{scheduler} placed {nodeCount} nodes: {string.Join(", ", bound.Select(p => p.Node))}", generation, now);
     }
 
-    private static List<string>? Recorded(JsonObject status, int nodeCount)
+    private static List<string?>? Recorded(JsonObject status, int nodeCount)
     {
-        var nodes = status["placement"]?.AsArray().Select(p => (string?)p?["node"]).OfType<string>().ToList();
+        var nodes = status["placement"]?.AsArray().Select(p => (string?)p?["node"]).OfType<string>().ToList<string?>();
         return nodes?.Count == nodeCount ? nodes : null;
     }
 
-    // The Service, the expert map, and pod i on nodes[i].
-    private async Task CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string> nodes, CancellationToken cancellationToken)
+    /// <summary>Creates the Service, the expert map and pod i on nodes[i] (null: left to the scheduler); false when a pod's name is still held by a terminating pod of the previous run.</summary>
+    private async Task<bool> CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string?> nodes, CancellationToken cancellationToken)
     {
         await EnsureSharedAsync(group, spec, cancellationToken);
+        var complete = true;
         for (var i = 0; i < nodes.Count; i++)
         {
             var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
-            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i]), cached, cancellationToken);
+            var outcome = await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i]), cached, cancellationToken);
+            complete &= outcome != ChildOutcome.Terminating;
         }
+
+        return complete;
     }
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
