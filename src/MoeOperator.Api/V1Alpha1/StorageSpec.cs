@@ -20,8 +20,8 @@ public sealed record StorageSpec
     [Required, MinLength(1), MaxLength(64), RegularExpression(Patterns.AbsolutePath)]
     public List<string> DiskPaths { get; set; } = [];
 
-    /// <summary>Storage targets per disk; each belongs to a different chain.</summary>
-    [Range(1, 256)]
+    /// <summary>Storage targets per disk, each in a different chain; at most 99, because a 3FS target id gives the index two digits.</summary>
+    [Range(1, 99)]
     public int TargetsPerDisk { get; set; } = 4;
 
     /// <summary>Replicas per chain (CRAQ chain length), each on a different node.</summary>

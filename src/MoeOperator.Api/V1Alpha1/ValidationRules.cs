@@ -22,8 +22,8 @@ public static class ValidationRules
             "replicationFactor must not exceed replicas: each replica of a chain needs its own storage node", ".replicationFactor"),
         new(typeof(StorageSpec), "self.diskPaths.all(p, self.diskPaths.exists_one(q, q == p))",
             "diskPaths must not list a path twice", ".diskPaths"),
-        new(typeof(StorageSpec), "(self.replicas * size(self.diskPaths) * self.targetsPerDisk) % self.replicationFactor == 0",
-            "replicas x number of diskPaths x targetsPerDisk must be a multiple of replicationFactor, so every chain gets a full set of targets", ".targetsPerDisk"),
+        new(typeof(StorageSpec), "(self.replicas * self.targetsPerDisk) % self.replicationFactor == 0",
+            "replicas x targetsPerDisk must be a multiple of replicationFactor: every disk index holds whole chains, because a 3FS chain id carries its disk", ".targetsPerDisk"),
         new(typeof(StorageSpec), "self.stripeSize <= self.replicas * size(self.diskPaths) * self.targetsPerDisk / self.replicationFactor",
             "stripeSize must not exceed the number of chains (replicas x number of diskPaths x targetsPerDisk / replicationFactor)", ".stripeSize"),
 

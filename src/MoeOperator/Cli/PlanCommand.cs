@@ -8,6 +8,7 @@ using MoeOperator.Api.Validation;
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Planning.Eplb;
 using MoeOperator.Planning.Placement;
+using MoeOperator.Planning.ThreeFS;
 
 namespace MoeOperator.Cli;
 
@@ -29,7 +30,75 @@ internal static class PlanCommand
         var rdma = new Option<int>("--rdma-per-node") { Description = "RDMA devices each node must have free", DefaultValueFactory = _ => 0 };
         var placement = new Command("placement", "Place an EPGroup on nodes all-or-nothing, packed by topology; prints the nodes in rank order or why it cannot fit") { files, rdma };
         placement.SetAction(result => Placement(result.GetValue(files)!, result.GetValue(rdma), Console.Out, Console.Error));
-        return new Command("plan", "What-if planning with the operator's planners") { eplb, placement };
+        return new Command("plan", "What-if planning with the operator's planners") { eplb, placement, ChainsCommand() };
+    }
+
+    private static Command ChainsCommand()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Storage nodes (3FS node ids 10001, 10002, ...)", Required = true };
+        var disks = new Option<int>("--disks") { Description = "Disks per storage node", Required = true };
+        var targets = new Option<int>("--targets-per-disk") { Description = "Storage targets per disk, each in a different chain", Required = true };
+        var replication = new Option<int>("--replication") { Description = "Replicas per chain, each on a different node", DefaultValueFactory = _ => 3 };
+        var stripe = new Option<int?>("--stripe-size") { Description = "Chains a file is striped over; checked against the chain count" };
+        var targetPrefix = new Option<int>("--target-id-prefix") { Description = "Leading digits of target ids", DefaultValueFactory = _ => 1 };
+        var chainPrefix = new Option<int>("--chain-id-prefix") { Description = "Leading digits of chain ids", DefaultValueFactory = _ => 9 };
+        var chains = new Command("chains", "Cut storage disks into targets and chains (CRAQ) in upstream 3FS numbering; prints the chains and how evenly node pairs share them")
+        {
+            nodes, disks, targets, replication, stripe, targetPrefix, chainPrefix,
+        };
+        chains.SetAction(result => Chains(
+            ChainTableRequest.ForNodes(result.GetValue(nodes), result.GetValue(disks), result.GetValue(targets), result.GetValue(replication)) with
+            {
+                StripeSize = result.GetValue(stripe),
+                TargetIdPrefix = result.GetValue(targetPrefix),
+                ChainIdPrefix = result.GetValue(chainPrefix),
+            },
+            Console.Out,
+            Console.Error));
+        return chains;
+    }
+
+    internal static int Chains(ChainTableRequest request, TextWriter output, TextWriter errors)
+    {
+        ChainTable table;
+        try
+        {
+            table = ChainTablePlanner.Plan(request);
+        }
+        catch (ChainTablePlanException e)
+        {
+            errors.WriteLine($"moe plan chains: {e.Message}");
+            return 2;
+        }
+
+        var balance = table.Balance;
+        var summary = new JsonObject
+        {
+            ["chains"] = table.Chains.Count,
+            ["chainsPerDisk"] = request.ChainsPerDisk,
+            ["targets"] = table.Chains.Sum(c => c.Targets.Count),
+            ["replicationFactor"] = request.ReplicationFactor,
+            ["chainsPerNodePair"] = new JsonObject { ["min"] = balance.MinChainsPerNodePair, ["max"] = balance.MaxChainsPerNodePair, ["spread"] = balance.PairSpread },
+            ["headsPerNode"] = new JsonObject { ["min"] = balance.MinHeadsPerNode, ["max"] = balance.MaxHeadsPerNode, ["spread"] = balance.HeadSpread },
+        };
+        if (request.StripeSize is { } stripeSize)
+        {
+            summary["stripeSize"] = stripeSize;
+        }
+
+        // One chain per line: the table stays readable (and greppable) at hundreds of chains.
+        var chainLines = table.Chains.Select(c => "    " + JsonSerializer.Serialize(new
+        {
+            id = c.Id,
+            targets = c.Targets.Select(t => new { id = t.Id, node = t.Node, disk = t.Disk }),
+        }));
+        output.WriteLine("{");
+        output.WriteLine("  \"chains\": [\n" + string.Join(",\n", chainLines) + "\n  ],");
+        output.WriteLine($"  \"chainTable\": {JsonSerializer.Serialize(table.Chains.Select(c => c.Id))},");
+        output.WriteLine($"  \"nodes\": {JsonSerializer.Serialize(request.NodeIds)},");
+        output.WriteLine($"  \"summary\": {summary.ToJsonString()}");
+        output.WriteLine("}");
+        return 0;
     }
 
     internal static int Placement(IEnumerable<FileSystemInfo> inputs, int rdmaPerNode, TextWriter output, TextWriter errors)

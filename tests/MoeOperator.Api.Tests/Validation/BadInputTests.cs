@@ -38,6 +38,7 @@ public sealed class BadInputTests
         new("threefscluster-minimal.yaml", "replication 3 on 2 nodes", "spec.storage.replicationFactor", "must not exceed replicas", ("spec.storage.replicas", "2")),
         new("threefscluster-minimal.yaml", "stripe wider than the chain count", "spec.storage.stripeSize", "number of chains", ("spec.storage.stripeSize", "32")),
         new("threefscluster-minimal.yaml", "targets not divisible into chains", "spec.storage.targetsPerDisk", "multiple of replicationFactor", ("spec.storage.replicas", "4")),
+        new("threefscluster-minimal.yaml", "more targets per disk than a target id numbers", "spec.storage.targetsPerDisk", "less than or equal to 99", ("spec.storage.targetsPerDisk", "100")),
         new("threefscluster-minimal.yaml", "storage port colliding with mgmtd", "spec.network.ports", "must differ", ("spec.network", "{\"ports\":{\"storageRdma\":8000}}")),
         new("threefscluster-minimal.yaml", "a disk listed twice", "spec.storage.diskPaths", "twice", ("spec.storage.diskPaths", "[\"/data/a\",\"/data/a\"]")),
         new("threefscluster-minimal.yaml", "relative disk path", "spec.storage.diskPaths[0]", "should match", ("spec.storage.diskPaths", "[\"data/a\"]")),
