@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 
 namespace MoeOperator.Api.Schema;
 
@@ -9,6 +11,7 @@ public static class YamlText
     private static readonly ISerializer _serializer = new SerializerBuilder()
         .WithQuotingNecessaryStrings()
         .DisableAliases()
+        .WithEventEmitter(next => new MultilineAsLiteral(next))
         .Build();
 
     /// <summary>YAML text of a JSON document, keys in their JSON order.</summary>
@@ -30,4 +33,18 @@ public static class YamlText
         },
         _ => throw new NotSupportedException(node.GetType().Name),
     };
+
+    // File contents in ConfigMaps (TOML, scripts) read as they are written: a literal block, not folded lines.
+    private sealed class MultilineAsLiteral(IEventEmitter next) : ChainedEventEmitter(next)
+    {
+        public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+        {
+            if (eventInfo.Source.Value is string text && text.Contains('\n', StringComparison.Ordinal))
+            {
+                eventInfo.Style = ScalarStyle.Literal;
+            }
+
+            base.Emit(eventInfo, emitter);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using MoeOperator.Controllers.EPGroups;
+using MoeOperator.Controllers.ThreeFSClusters;
 
 namespace MoeOperator.Controllers;
 
@@ -9,5 +10,5 @@ namespace MoeOperator.Controllers;
 /// </summary>
 internal static class KindModules
 {
-    public static IReadOnlyList<IKindModule> All { get; } = [new EPGroupModule()];
+    public static IReadOnlyList<IKindModule> All { get; } = [new EPGroupModule(), new ThreeFSClusterModule()];
 }

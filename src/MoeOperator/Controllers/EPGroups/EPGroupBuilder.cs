@@ -26,32 +26,8 @@ internal static class EPGroupBuilder
     public static int RdmaPerNode(EPGroupSpec spec) => UsesRdma(spec) ? spec.RanksPerNode * spec.GpusPerRank : 0;
 
     /// <summary>Metadata of a child: name, namespace, the managed-by and group labels, and the controller reference.</summary>
-    public static JsonObject Metadata(JsonObject group, string name, JsonObject? extraLabels = null)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        var groupName = (string)group["metadata"]!["name"]!;
-        var labels = new JsonObject { [EPGroupNames.ManagedBy] = EPGroupNames.Operator, [EPGroupNames.GroupLabel] = groupName };
-        foreach (var (key, value) in extraLabels ?? [])
-        {
-            labels[key] = value?.DeepClone();
-        }
-
-        return new JsonObject
-        {
-            ["name"] = name,
-            ["namespace"] = (string?)group["metadata"]!["namespace"] ?? "default",
-            ["labels"] = labels,
-            ["ownerReferences"] = new JsonArray(new JsonObject
-            {
-                ["apiVersion"] = ApiGroup.ApiVersion,
-                ["kind"] = EPGroup.KindName,
-                ["name"] = groupName,
-                ["uid"] = (string?)group["metadata"]!["uid"] ?? "",
-                ["controller"] = true,
-                ["blockOwnerDeletion"] = true,
-            }),
-        };
-    }
+    public static JsonObject Metadata(JsonObject group, string name, JsonObject? extraLabels = null) =>
+        ChildObjects.Metadata(group, EPGroup.KindName, EPGroupNames.GroupLabel, name, extraLabels);
 
     public static JsonObject HeadlessService(JsonObject group)
     {
@@ -123,7 +99,7 @@ internal static class EPGroupBuilder
             ["terminationGracePeriodSeconds"] = 30,
             ["containers"] = new JsonArray(container),
             ["volumes"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["configMap"] = new JsonObject { ["name"] = EPGroupNames.ExpertMap(name) } }),
-            ["affinity"] = node is null ? ExternalAffinity(spec, name) : PinnedAffinity(node),
+            ["affinity"] = node is null ? ExternalAffinity(spec, name) : ChildObjects.PinnedAffinity(node),
         };
         if (node is null && spec.Placement.NodeSelector is { Count: > 0 } selector)
         {
@@ -132,7 +108,7 @@ internal static class EPGroupBuilder
 
         if (spec.Placement.Tolerations is { Count: > 0 } tolerations)
         {
-            podSpec["tolerations"] = new JsonArray([.. tolerations.Select(t => (JsonNode)Toleration(t))]);
+            podSpec["tolerations"] = ChildObjects.Tolerations(tolerations);
         }
 
         if (spec.Scheduling.SchedulerName is { } scheduler)
@@ -184,21 +160,6 @@ internal static class EPGroupBuilder
             },
         };
     }
-
-    // The operator's own placement: pod i on the node the planner chose for it.
-    private static JsonObject PinnedAffinity(string node) => new()
-    {
-        ["nodeAffinity"] = new JsonObject
-        {
-            ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
-            {
-                ["nodeSelectorTerms"] = new JsonArray(new JsonObject
-                {
-                    ["matchFields"] = new JsonArray(new JsonObject { ["key"] = "metadata.name", ["operator"] = "In", ["values"] = new JsonArray(node) }),
-                }),
-            },
-        },
-    };
 
     // An external scheduler's placement: one pod per node (a node's GPUs share NVLink), packed into the narrowest
     // topology domain it can manage, as the operator's planner would prefer.
@@ -281,32 +242,6 @@ internal static class EPGroupBuilder
         {
             yield return new JsonObject { ["name"] = name, ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = path } } };
         }
-    }
-
-    private static JsonObject Toleration(Toleration toleration)
-    {
-        var result = new JsonObject { ["operator"] = toleration.Operator.ToString() };
-        if (toleration.Key is { } key)
-        {
-            result["key"] = key;
-        }
-
-        if (toleration.Value is { } value)
-        {
-            result["value"] = value;
-        }
-
-        if (toleration.Effect is { } effect)
-        {
-            result["effect"] = effect.ToString();
-        }
-
-        if (toleration.TolerationSeconds is { } seconds)
-        {
-            result["tolerationSeconds"] = seconds;
-        }
-
-        return result;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -5,8 +5,8 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>The deterministic names and labels of a group's children (a crash mid-way never duplicates anything).</summary>
 internal static class EPGroupNames
 {
-    public const string ManagedBy = "app.kubernetes.io/managed-by";
-    public const string Operator = "moe-operator";
+    public const string ManagedBy = ChildObjects.ManagedBy;
+    public const string Operator = ChildObjects.Operator;
     public const string GroupLabel = "moe.dev/epgroup";
     public const string NodeIndexLabel = "moe.dev/node-index";
     public const string RendezvousPort = "29500";
