@@ -83,14 +83,15 @@ internal static class DevCommand
                     throw new ArgumentException($"--{problem}");
                 }
 
+                var data = result.GetValue(dataDir) ?? Path.Combine(directory, "data");
                 cluster = new LocalClusterOptions
                 {
                     Server = new DevApiServerOptions { Port = result.GetValue(port), KubeconfigPath = result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig") },
                     Nodes = spec,
                     Kubelet = new KubeletOptions
                     {
-                        DataDirectory = result.GetValue(dataDir) ?? Path.Combine(directory, "data"),
-                        Programs = new[] { WorkerProgram.ForDevCluster() }
+                        DataDirectory = data,
+                        Programs = new[] { WorkerProgram.ForDevCluster(), ThreeFSSimProgram.ForDevCluster(data) }
                             .Concat((result.GetValue(programs) ?? []).Select(DevClusterFlags.ParseProgram))
                             .GroupBy(p => p.Key, StringComparer.Ordinal)
                             .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),

@@ -24,7 +24,7 @@ internal static class WorkerProgram
     });
 
     /// <summary>The dotnet host running this process if it is one, else the one the SDK names, else dotnet on PATH.</summary>
-    private static string DotnetHost() =>
+    public static string DotnetHost() =>
         Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
         : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
         : "dotnet";

@@ -69,6 +69,7 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
 
         var mounts = volumes.Prepare(pod, runtime.Directory, container.Spec);
         mounts.Add(new Mount("/etc/hosts", hostsFile, ReadOnly: false));
+        mounts.AddRange(program.ImageFiles.Select(f => new Mount(f.Key, f.Value, ReadOnly: true)));
         var root = Path.Combine(runtime.Directory, "rootfs", container.Name);
         Directory.CreateDirectory(root);
         var script = SandboxScript.Build(root, HostsFile.Hostname(pod), mounts, (string?)container.Spec["workingDir"] ?? "/", ListDirectory);

@@ -10,6 +10,12 @@ public sealed record LocalProgram(string Executable, IReadOnlyList<string> Argum
     /// <summary>Variables the program gets unless the container sets them.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Directories of the image, by container path, and the machine directories that stand in for them (read-only).
+    /// With them a container's own command runs unchanged: /opt/3fs/bin/admin_cli is a script of the simulator.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ImageFiles { get; init; } = new Dictionary<string, string>();
+
     public LocalProgram(string executable)
         : this(executable, [])
     {
