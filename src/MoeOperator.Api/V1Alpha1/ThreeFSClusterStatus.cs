@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace MoeOperator.Api.V1Alpha1;
 
 /// <summary>The observed state of a 3FS cluster.</summary>
@@ -29,6 +31,10 @@ public sealed record ThreeFSClusterStatus
 
     /// <summary>Secret holding the admin token.</summary>
     public string? TokenSecretName { get; set; }
+
+    /// <summary>Where each mgmtd, meta and storage daemon runs, by 3FS node id.</summary>
+    [MaxLength(1100)]
+    public List<ThreeFSMember>? Members { get; set; }
 
     /// <summary>Bootstrap steps completed, in order; a completed step is never run again.</summary>
     public List<string>? CompletedBootstrapSteps { get; set; }

@@ -134,7 +134,8 @@ public static class SimProcess
         System.Net.Sockets.TcpListener? listener = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var (ready, why, paths) = store.Update(DateTimeOffset.UtcNow, simulator => Beat(simulator, type, nodeId, hostname));
+            var first = !registered;
+            var (ready, why, paths) = store.Update(DateTimeOffset.UtcNow, simulator => Beat(simulator, type, nodeId, hostname, first));
             if (ready && !registered)
             {
                 // Listen on the TCP port of the config mgmtd holds, on this node's address, as the daemon does:
@@ -219,7 +220,7 @@ public static class SimProcess
     }
 
     // One heartbeat, if the daemon may run yet; storage also learns where its targets' directories go.
-    private static (bool Ready, string? Why, List<string> TargetDirectories) Beat(ThreeFSSimulator simulator, string type, long nodeId, string hostname)
+    private static (bool Ready, string? Why, List<string> TargetDirectories) Beat(ThreeFSSimulator simulator, string type, long nodeId, string hostname, bool first)
     {
         var state = simulator.State;
         if (type == "MGMTD" && !state.Initialized)
@@ -237,7 +238,7 @@ public static class SimProcess
             return (false, $"mgmtd holds no {type} config yet (admin_cli set-config --type {type})", []);
         }
 
-        simulator.Heartbeat(nodeId, type, hostname, DateTimeOffset.UtcNow);
+        simulator.Heartbeat(nodeId, type, hostname, DateTimeOffset.UtcNow, restarted: first);
         if (type != "STORAGE")
         {
             return (true, null, []);

@@ -20,9 +20,25 @@ public sealed class ThreeFSSimulator(SimState state, SimTimings timings)
 
     public List<SimTransition> Transitions { get; } = [];
 
-    /// <summary>A daemon's heartbeat: registers it on first contact and marks it up.</summary>
-    public void Heartbeat(long nodeId, string type, string hostname, DateTimeOffset now)
+    /// <summary>
+    /// A daemon's heartbeat: registers it on first contact and marks it up. The first beat of a restarted storage
+    /// daemon (<paramref name="restarted"/>) takes its targets out of service: they missed writes while it was down,
+    /// so they sync from the chain before serving again, unless no other replica serves.
+    /// </summary>
+    public void Heartbeat(long nodeId, string type, string hostname, DateTimeOffset now, bool restarted = false)
     {
+        if (restarted && type == "STORAGE")
+        {
+            foreach (var (id, target) in State.Targets.Where(t => t.Value.NodeId == nodeId && t.Value.ChainId is not null && t.Value.PublicState == TargetStates.Serving))
+            {
+                var chain = State.Chains[target.ChainId!.Value];
+                if (chain.Targets.Any(t => t != id && State.Targets[t].PublicState == TargetStates.Serving && NodeUp(State.Targets[t].NodeId)))
+                {
+                    Set(id, target, TargetStates.Offline, now);
+                }
+            }
+        }
+
         if (!State.Nodes.TryGetValue(nodeId, out var node))
         {
             node = new SimNode { Type = type, Hostname = hostname };

@@ -158,4 +158,17 @@ public sealed class SimulatorTests
         stale.Code.ShouldBe(1, "mgmtd refuses a table that disagrees with its chains");
         stale.Output.ShouldContain("Target mismatch of ChainId(900100001)");
     }
+
+    [Fact]
+    public void AStorageDaemonThatRestartsQuickly_StillSyncsItsTargets()
+    {
+        Bootstrap();
+
+        _now += TimeSpan.FromSeconds(1);
+        _sim.Heartbeat(10002, "STORAGE", "host-10002", _now, restarted: true);
+
+        States(900100001).ShouldBe("10001:SERVING 10003:SERVING 10002:SYNCING", "it missed writes while it was down, however briefly");
+        Pass(TimeSpan.FromSeconds(3), 1, 100, 10001, 10002, 10003);
+        States(900100001).ShouldBe("10001:SERVING 10003:SERVING 10002:SERVING");
+    }
 }

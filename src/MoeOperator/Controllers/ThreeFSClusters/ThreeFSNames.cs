@@ -30,6 +30,9 @@ internal static class ThreeFSNames
 
     public static string FuseDaemonSet(string cluster) => $"{cluster}-fuse";
 
+    /// <summary>The ConfigMap holding the chain table's files.</summary>
+    public static string ChainTable(string cluster) => $"{cluster}-chain-table";
+
     /// <summary>The Secret holding the admin token (created before the root user, so the token never passes through a log).</summary>
     public static string TokenSecret(string cluster) => $"{cluster}-admin-token";
 

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+
+namespace MoeOperator.Controllers.ThreeFSClusters;
+
+/// <summary>The bootstrap: upstream's steps in order, each an admin Job or daemons that must become ready.</summary>
+internal sealed partial class ThreeFSClusterReconciler
+{
+    private async Task<ReconcileResult> BootstrapAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var completed = Completed(status);
+        foreach (var step in ThreeFSBootstrap.Order)
+        {
+            if (!spec.Clients.Enabled && step is ThreeFSBootstrapStep.SetConfigFuse or ThreeFSBootstrapStep.Clients)
+            {
+                continue;
+            }
+
+            var name = ThreeFSBootstrap.Name(step);
+            var done = completed.Contains(name);
+            if (!ThreeFSBootstrap.IsJob(step))
+            {
+                // Daemons of a completed step are kept running (re-created when a pod is deleted).
+                var (ready, blocker) = await EnsureDaemonsAsync(key, cluster, spec, members, step, cancellationToken);
+                if (!done && !ready)
+                {
+                    status["phase"] = nameof(ThreeFSClusterPhase.Bootstrapping);
+                    Conditions.Set(status, "Bootstrapped", false, blocker is null ? "Starting" : "Unschedulable", $"waiting for {name} to be ready{(blocker is null ? "" : ": " + blocker)}", generation, now);
+                    return ReconcileResult.After(_poll);
+                }
+            }
+            else if (!done)
+            {
+                var outcome = await RunJobAsync(key, cluster, spec, step, status, generation, now, cancellationToken);
+                if (outcome is not null)
+                {
+                    return outcome;
+                }
+            }
+
+            if (!done)
+            {
+                completed.Add(name);
+                status["completedBootstrapSteps"] = new JsonArray([.. completed.Select(s => (JsonNode)s)]);
+                await events.RecordAsync(cluster, warning: false, "BootstrapStep", "Bootstrap", $"{name} done", cancellationToken);
+            }
+        }
+
+        if (Conditions.Set(status, "Bootstrapped", true, "Done", $"{completed.Count} bootstrap steps done", generation, now))
+        {
+            await events.RecordAsync(cluster, warning: false, "Bootstrapped", "Bootstrap", "every bootstrap step is done", cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    // Null when the step's Job succeeded; otherwise how long to wait (running) or that it failed.
+    private async Task<ReconcileResult?> RunJobAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSBootstrapStep step, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var name = ThreeFSBootstrap.Name(step);
+        var jobName = ThreeFSJobBuilder.JobName(key.Name, name);
+        status["phase"] = nameof(ThreeFSClusterPhase.Bootstrapping);
+        var job = jobs.Get(new ObjectReference(key.Namespace, jobName));
+        if (job is null)
+        {
+            var desired = ThreeFSJobBuilder.Job(cluster, spec, name, ThreeFSJobBuilder.Script(step, spec), ThreeFSBootstrap.MainConfig(step), ThreeFSBootstrap.ReadsChainTable(step),
+                keep: step == ThreeFSBootstrapStep.InitCluster);
+            // Created once by name: a second pass (or a restarted operator) finds it instead of running the step again.
+            await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", desired, null, cancellationToken);
+            Conditions.Set(status, "Bootstrapped", false, "Running", $"running {name}", generation, now);
+            return ReconcileResult.After(_poll);
+        }
+
+        if (JobCondition(job, "Complete"))
+        {
+            return null;
+        }
+
+        if (JobCondition(job, "Failed"))
+        {
+            var tail = await JobLogAsync(key.Namespace, job, tailLines: 10, cancellationToken);
+            status["phase"] = nameof(ThreeFSClusterPhase.Failed);
+            Conditions.Set(status, "Bootstrapped", false, "StepFailed", $"{name} failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
+            return ReconcileResult.After(TimeSpan.FromSeconds(30));
+        }
+
+        Conditions.Set(status, "Bootstrapped", false, "Running", $"running {name}", generation, now);
+        return ReconcileResult.After(_poll);
+    }
+
+    private static bool JobCondition(JsonObject job, string type) =>
+        job["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == type && (string?)c?["status"] == "True") == true;
+
+    // The newest pod of a Job, and the last lines of its log.
+    private async Task<string> JobLogAsync(string ns, JsonObject job, int? tailLines, CancellationToken cancellationToken)
+    {
+        var uid = (string?)job["metadata"]?["uid"] ?? "";
+        var pod = pods.ByLabel("controller-uid", uid)
+            .OrderByDescending(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (pod is null)
+        {
+            return "(no pod)";
+        }
+
+        var query = tailLines is { } lines ? $"?tailLines={lines}" : "";
+        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod["metadata"]!["name"]}/log{query}", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(cancellationToken) : $"(log unavailable: {(int)response.StatusCode})";
+    }
+
+    // The daemons of a step: one pod per member (mgmtd, meta, storage), or the FUSE DaemonSet; whether all are
+    // ready, and the scheduler's word on a pod it cannot place.
+    private async Task<(bool Ready, string? Blocker)> EnsureDaemonsAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSBootstrapStep step, CancellationToken cancellationToken)
+    {
+        if (step == ThreeFSBootstrapStep.Clients)
+        {
+            await _writer.EnsureAsync($"/apis/apps/v1/namespaces/{key.Namespace}/daemonsets", ThreeFSPodBuilder.FuseDaemonSet(cluster, spec), null, cancellationToken);
+            return (true, null);
+        }
+
+        var component = step switch
+        {
+            ThreeFSBootstrapStep.Mgmtd => ThreeFSComponent.Mgmtd,
+            ThreeFSBootstrapStep.Meta => ThreeFSComponent.Meta,
+            _ => ThreeFSComponent.Storage,
+        };
+        var ready = true;
+        string? blocker = null;
+        foreach (var member in members.Where(m => m.Component == ThreeFSNames.Component(component)))
+        {
+            var name = ThreeFSNames.ServerPod(key.Name, component, member.NodeId);
+            var cached = pods.Get(new ObjectReference(key.Namespace, name));
+            if (cached is null)
+            {
+                // A pod of that name still terminating answers Terminating: the next pass creates it.
+                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", ThreeFSPodBuilder.ServerPod(cluster, spec, component, member.NodeId, member.Node), null, cancellationToken);
+                ready = false;
+                continue;
+            }
+
+            ready &= IsReady(cached);
+            if (cached["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "PodScheduled" && (string?)c?["status"] == "False") is { } unscheduled)
+            {
+                blocker ??= $"pod {name}: {(string?)unscheduled["message"]}";
+            }
+        }
+
+        return (ready, blocker);
+    }
+}

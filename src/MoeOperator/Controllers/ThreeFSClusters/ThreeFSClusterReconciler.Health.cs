@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Controllers.ThreeFSClusters.AdminCli;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+
+namespace MoeOperator.Controllers.ThreeFSClusters;
+
+/// <summary>
+/// The health probe: a short admin Job that prints list-nodes and list-chains; its log becomes status (targets and
+/// chains by state, the Storage and Ready conditions) and metrics. It runs every few seconds while a chain is not
+/// fully serving, less often when all are.
+/// </summary>
+internal sealed partial class ThreeFSClusterReconciler
+{
+    public const string ProbeStep = "probe";
+
+    private static readonly TimeSpan _healthyInterval = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<ObjectReference, (DateTimeOffset Time, ThreeFSHealth Health)> _health = new();
+
+    /// <summary>The last health the probe read for a cluster, if any (rolling restarts wait on it).</summary>
+    private ThreeFSHealth? LastHealth(ObjectReference key) => _health.TryGetValue(key, out var known) ? known.Health : null;
+
+    private async Task<ReconcileResult> ProbeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var probes = jobs.ByLabel(ThreeFSJobBuilder.StepLabel, ProbeStep)
+            .Where(j => (string?)j["metadata"]?["namespace"] == key.Namespace && (string?)j["metadata"]?["labels"]?[ThreeFSNames.ClusterLabel] == key.Name)
+            .ToList();
+        var running = false;
+        foreach (var probe in probes.Where(p => p["metadata"]?["deletionTimestamp"] is null))
+        {
+            if (JobCondition(probe, "Complete"))
+            {
+                Read(key, spec, await JobLogAsync(key.Namespace, probe, tailLines: null, cancellationToken), now);
+                await DeleteJobAsync(key.Namespace, probe, cancellationToken);
+            }
+            else if (JobCondition(probe, "Failed"))
+            {
+                var tail = await JobLogAsync(key.Namespace, probe, tailLines: 5, cancellationToken);
+                Conditions.Set(status, "Storage", null, "ProbeFailed", $"admin_cli could not list the cluster: {tail.Trim()}", generation, now);
+                await DeleteJobAsync(key.Namespace, probe, cancellationToken);
+            }
+            else
+            {
+                running = true;
+            }
+        }
+
+        var known = _health.TryGetValue(key, out var last);
+        // A daemon that is not ready (just killed, restarting) is a reason to look again soon.
+        var daemonsReady = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name)
+            .Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace && (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage")
+            .All(IsReady);
+        var healthy = known && last.Health.AllChainsServing && daemonsReady;
+        var interval = healthy ? _healthyInterval : _poll;
+        if (!running && (!known || now - last.Time >= interval))
+        {
+            var name = $"{ProbeStep}-{now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
+            var job = ThreeFSJobBuilder.Job(cluster, spec, name, ThreeFSJobBuilder.ProbeScript(), mainConfigOf: null, chainTable: false, keep: false);
+            job["metadata"]!["labels"]![ThreeFSJobBuilder.StepLabel] = ProbeStep;
+            job["spec"]!["template"]!["metadata"]!["labels"]![ThreeFSJobBuilder.StepLabel] = ProbeStep;
+            await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", job, null, cancellationToken);
+        }
+
+        if (_health.TryGetValue(key, out var current))
+        {
+            Apply(status, current.Health, generation, now);
+            metrics.Health(key.Namespace, key.Name, current.Health);
+        }
+
+        return ReconcileResult.After(interval);
+    }
+
+    private void Read(ObjectReference key, ThreeFSClusterSpec spec, string log, DateTimeOffset now)
+    {
+        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? section = null;
+        foreach (var line in log.Split('\n'))
+        {
+            if (line.StartsWith(ThreeFSJobBuilder.ProbeMarker, StringComparison.Ordinal))
+            {
+                section = line[ThreeFSJobBuilder.ProbeMarker.Length..].Trim();
+                sections[section] = "";
+            }
+            else if (section is not null)
+            {
+                sections[section] += line + "\n";
+            }
+        }
+
+        if (sections.TryGetValue("list-chains", out var chains))
+        {
+            _health[key] = (now, ThreeFSHealth.From(AdminCliOutput.ParseChains(chains), spec.Storage.ReplicationFactor));
+        }
+    }
+
+    private static void Apply(JsonObject status, ThreeFSHealth health, long generation, DateTimeOffset now)
+    {
+        status["targets"] = System.Text.Json.JsonSerializer.SerializeToNode(health.Targets, Api.Serialization.ApiJson.Options);
+        status["chains"] = System.Text.Json.JsonSerializer.SerializeToNode(health.Chains, Api.Serialization.ApiJson.Options);
+        var chains = health.Chains;
+        if (health.AllChainsServing)
+        {
+            Conditions.Set(status, "Storage", true, "AllChainsServing", $"{chains.Total} of {chains.Total} chains serving", generation, now);
+            status["phase"] = nameof(ThreeFSClusterPhase.Ready);
+            Conditions.Set(status, "Ready", true, "AllChainsServing", $"bootstrapped; {chains.Total} chains serving", generation, now);
+        }
+        else
+        {
+            var message = $"{chains.Serving} of {chains.Total} chains fully serving, {chains.Degraded} degraded, {chains.Unavailable} unavailable; {health.Targets.Offline} targets offline, {health.Targets.Syncing} syncing";
+            Conditions.Set(status, "Storage", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
+            status["phase"] = nameof(ThreeFSClusterPhase.Degraded);
+            Conditions.Set(status, "Ready", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
+        }
+    }
+
+    private async Task DeleteJobAsync(string ns, JsonObject job, CancellationToken cancellationToken)
+    {
+        var options = new JsonObject { ["kind"] = "DeleteOptions", ["apiVersion"] = "v1", ["propagationPolicy"] = "Background" };
+        await api.SendAsync(HttpMethod.Delete, $"/apis/batch/v1/namespaces/{ns}/jobs/{job["metadata"]!["name"]}", options, cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.ThreeFS;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+using MoeOperator.Runtime.Informers;
+
+namespace MoeOperator.Controllers.ThreeFSClusters;
+
+/// <summary>
+/// Converges one ThreeFSCluster: FoundationDB (checked or run), the admin token, the daemons' placement, their
+/// configs and the chain table, then upstream's bootstrap steps one at a time (each recorded in status and never
+/// repeated), then a probe that reads list-nodes and list-chains into status and metrics. Status is written first
+/// and guarded by the resourceVersion, so a stale view never creates what another pass already decided.
+/// </summary>
+internal sealed partial class ThreeFSClusterReconciler(
+    CacheView clusters,
+    CacheView pods,
+    CacheView jobs,
+    CacheView configMaps,
+    CacheView secrets,
+    CacheView nodes,
+    KubernetesJsonClient api,
+    EventRecorder events,
+    ThreeFSMetrics metrics,
+    TimeProvider clock) : IReconciler
+{
+    /// <summary>Keeps deletion waiting until the data policy has been carried out.</summary>
+    public const string Finalizer = "moe.dev/threefs-data";
+
+    private static readonly TimeSpan _poll = TimeSpan.FromSeconds(2);
+    private readonly ChildWriter _writer = new(api);
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (clusters.Get(key) is not { } cluster)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (cluster["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return await DeleteAsync(key, cluster, cancellationToken);
+        }
+
+        if (Finalizers.AddPatch(cluster, Finalizer) is { } addFinalizer)
+        {
+            await PatchAsync(key, addFinalizer, "application/json-patch+json", cancellationToken);
+            return ReconcileResult.Done;
+        }
+
+        var spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
+        var status = cluster["status"]?.DeepClone().AsObject() ?? [];
+        var generation = (long?)cluster["metadata"]?["generation"] ?? 1;
+        var now = clock.GetUtcNow();
+        status["observedGeneration"] = generation;
+        status["phase"] ??= nameof(ThreeFSClusterPhase.Pending);
+
+        if (await FoundationDBAsync(key, cluster, spec, status, generation, now, cancellationToken) is { } waitForDatabase)
+        {
+            return await FinishAsync(key, cluster, status, spec, waitForDatabase, cancellationToken);
+        }
+
+        await EnsureTokenAsync(key, cluster, cancellationToken);
+        status["tokenSecretName"] = ThreeFSNames.TokenSecret(key.Name);
+
+        var existing = status["members"]?.Deserialize<List<ThreeFSMember>>(ApiJson.Options) ?? [];
+        var placement = ThreeFSPlacement.Place(spec, nodes.List(), existing);
+        if (placement.Reason is { } unplaceable)
+        {
+            status["phase"] = nameof(ThreeFSClusterPhase.Pending);
+            Conditions.Set(status, "Ready", false, "Unschedulable", unplaceable, generation, now);
+            return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.FromSeconds(10)), cancellationToken);
+        }
+
+        if (!existing.SequenceEqual(placement.Members))
+        {
+            // The placement is recorded before any pod is created on it: a crash never places a daemon twice.
+            status["members"] = JsonSerializer.SerializeToNode(placement.Members, ApiJson.Options);
+            return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.Zero), cancellationToken);
+        }
+
+        var members = placement.Members;
+        var inputs = Inputs(spec, members);
+        var components = new List<ThreeFSComponent> { ThreeFSComponent.Mgmtd, ThreeFSComponent.Meta, ThreeFSComponent.Storage, ThreeFSComponent.AdminCli };
+        if (spec.Clients.Enabled)
+        {
+            components.Add(ThreeFSComponent.Fuse);
+        }
+
+        foreach (var component in components)
+        {
+            var desired = ThreeFSPodBuilder.ConfigMap(cluster, component, inputs);
+            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", desired, configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ConfigMap(key.Name, component))), cancellationToken);
+        }
+
+        if (!await EnsureChainTableAsync(key, cluster, spec, members, status, generation, now, cancellationToken))
+        {
+            return await FinishAsync(key, cluster, status, spec, ReconcileResult.Done, cancellationToken);
+        }
+
+        var next = await BootstrapAsync(key, cluster, spec, members, status, generation, now, cancellationToken);
+        if (ThreeFSBootstrap.Next(Completed(status), spec.Clients.Enabled) is null)
+        {
+            next = await ProbeAsync(key, cluster, spec, status, generation, now, cancellationToken);
+        }
+
+        return await FinishAsync(key, cluster, status, spec, next, cancellationToken);
+    }
+
+    private static ThreeFSConfigInputs Inputs(ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members)
+    {
+        List<ThreeFSMember> Of(ThreeFSComponent c) => [.. members.Where(m => m.Component == ThreeFSNames.Component(c)).OrderBy(m => m.NodeId)];
+        var mgmtd = Of(ThreeFSComponent.Mgmtd);
+        return new ThreeFSConfigInputs(spec, [.. mgmtd.Select(m => m.Address!)], [.. mgmtd.Select(m => m.NodeId)], [.. Of(ThreeFSComponent.Meta).Select(m => m.NodeId)], [.. Of(ThreeFSComponent.Storage).Select(m => m.NodeId)]);
+    }
+
+    private static List<string> Completed(JsonObject status) =>
+        [.. status["completedBootstrapSteps"]?.AsArray().Select(s => (string?)s).OfType<string>() ?? []];
+
+    // An external database must have its cluster file; a managed one is created and its cluster file written once
+    // its first process has an address. Null means the database is there.
+    private async Task<ReconcileResult?> FoundationDBAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (secretName, secretKey) = ThreeFSVolumes.ClusterFileSecret(key.Name, spec);
+        if (spec.FoundationDB.External is not null)
+        {
+            var secret = secrets.Get(new ObjectReference(key.Namespace, secretName));
+            if (secret?["data"]?[secretKey] is null)
+            {
+                Conditions.Set(status, "FoundationDB", false, "ClusterFileMissing",
+                    $"spec.foundationDB.external.clusterFileSecret names Secret {secretName} (key {secretKey}), which {(secret is null ? "does not exist" : "has no such key")} in namespace {key.Namespace}: create it from your fdb.cluster", generation, now);
+                status["phase"] = nameof(ThreeFSClusterPhase.Pending);
+                return ReconcileResult.After(TimeSpan.FromSeconds(10));
+            }
+
+            Conditions.Set(status, "FoundationDB", true, "External", $"cluster file from Secret {secretName}", generation, now);
+            return null;
+        }
+
+        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/services", FoundationDBBuilder.Service(cluster), null, cancellationToken);
+        await _writer.EnsureAsync($"/apis/apps/v1/namespaces/{key.Namespace}/statefulsets", FoundationDBBuilder.StatefulSet(cluster, spec), null, cancellationToken);
+        if (secrets.Get(new ObjectReference(key.Namespace, secretName)) is null)
+        {
+            var first = pods.Get(new ObjectReference(key.Namespace, FoundationDBBuilder.Name(key.Name) + "-0"));
+            if ((string?)first?["status"]?["podIP"] is not { Length: > 0 } ip)
+            {
+                Conditions.Set(status, "FoundationDB", false, "Starting", $"waiting for {FoundationDBBuilder.Name(key.Name)}-0 to have an address", generation, now);
+                status["phase"] = nameof(ThreeFSClusterPhase.Pending);
+                return ReconcileResult.After(_poll);
+            }
+
+            var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+            await CreateSecretAsync(key, cluster, secretName, secretKey, FoundationDBBuilder.ClusterFile(spec.ClusterId, id, ip), cancellationToken);
+        }
+
+        Conditions.Set(status, "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
+        return null;
+    }
+
+    // The admin token is made once and never changed: the root user is created with it.
+    private async Task EnsureTokenAsync(ObjectReference key, JsonObject cluster, CancellationToken cancellationToken)
+    {
+        if (secrets.Get(new ObjectReference(key.Namespace, ThreeFSNames.TokenSecret(key.Name))) is null)
+        {
+            var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+            await CreateSecretAsync(key, cluster, ThreeFSNames.TokenSecret(key.Name), ThreeFSNames.TokenKey, token, cancellationToken);
+        }
+    }
+
+    private async Task CreateSecretAsync(ObjectReference key, JsonObject cluster, string name, string dataKey, string value, CancellationToken cancellationToken)
+    {
+        var secret = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = ChildObjects.Metadata(cluster, ThreeFSCluster.KindName, ThreeFSNames.ClusterLabel, name),
+            ["type"] = "Opaque",
+            ["data"] = new JsonObject { [dataKey] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) },
+        };
+        var (code, body) = await api.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{key.Namespace}/secrets", secret, cancellationToken: cancellationToken);
+        // Conflict: another pass (or a stale cache) made it already; it is never overwritten.
+        if (code != HttpStatusCode.Conflict && (int)code is < 200 or > 299)
+        {
+            throw new ApiRequestException(code, $"create secret {key.Namespace}/{name} answered {(int)code}: {body?["message"]}");
+        }
+    }
+
+    // The chain table is planned once, over the storage node ids, and kept: target ids are written into the disks.
+    private async Task<bool> EnsureChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainTable(key.Name))) is not null)
+        {
+            return true;
+        }
+
+        ChainTable table;
+        try
+        {
+            var storage = members.Where(m => m.Component == "storage").Select(m => m.NodeId).Order().ToList();
+            table = ChainTablePlanner.Plan(ThreeFSClusterModule.ChainTable(spec, storage));
+        }
+        catch (ChainTablePlanException e)
+        {
+            status["phase"] = nameof(ThreeFSClusterPhase.Failed);
+            Conditions.Set(status, "Ready", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
+            return false;
+        }
+
+        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", ThreeFSJobBuilder.ChainTableConfigMap(cluster, table), null, cancellationToken);
+        await events.RecordAsync(cluster, warning: false, "ChainTablePlanned", "Plan",
+            $"{table.Chains.Count} chains over {members.Count(m => m.Component == "storage")} storage nodes; node pairs share {table.Balance.MinChainsPerNodePair}..{table.Balance.MaxChainsPerNodePair} chains", cancellationToken);
+        return true;
+    }
+
+    private async Task PatchAsync(ObjectReference key, JsonNode patch, string contentType, CancellationToken cancellationToken)
+    {
+        var (code, body) = await api.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", patch, contentType, cancellationToken);
+        if ((int)code is < 200 or > 299 && code != HttpStatusCode.NotFound)
+        {
+            throw new ApiRequestException(code, $"patch of threefscluster {key} answered {(int)code}: {body?["message"]}");
+        }
+    }
+
+    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject cluster, JsonObject status, ThreeFSClusterSpec spec, ReconcileResult next, CancellationToken cancellationToken)
+    {
+        status["nodes"] = JsonSerializer.SerializeToNode(Counts(key, spec), ApiJson.Options);
+        metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
+        if (cluster["status"]?.ToJsonString() != status.ToJsonString())
+        {
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = (string?)cluster["metadata"]?["resourceVersion"] }, ["status"] = status };
+            var (code, body) = await api.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}/status", patch, "application/merge-patch+json", cancellationToken);
+            if ((int)code is < 200 or > 299)
+            {
+                throw new ApiRequestException(code, $"status of threefscluster {key} answered {(int)code}: {body?["message"]}");
+            }
+        }
+
+        return next;
+    }
+
+    private ThreeFSNodeCounts Counts(ObjectReference key, ThreeFSClusterSpec spec)
+    {
+        ReplicaCount Count(ThreeFSComponent component, int desired) => new()
+        {
+            Desired = desired,
+            Ready = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name)
+                .Count(p => (string?)p["metadata"]?["namespace"] == key.Namespace && (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] == ThreeFSNames.Component(component) && IsReady(p)),
+        };
+        return new ThreeFSNodeCounts
+        {
+            Mgmtd = Count(ThreeFSComponent.Mgmtd, spec.Mgmtd.Replicas),
+            Meta = Count(ThreeFSComponent.Meta, spec.Meta.Replicas),
+            Storage = Count(ThreeFSComponent.Storage, spec.Storage.Replicas),
+        };
+    }
+
+    private static bool IsReady(JsonObject pod) =>
+        pod["metadata"]?["deletionTimestamp"] is null
+        && pod["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true;
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Schema;
+using MoeOperator.Controllers.ThreeFSClusters;
+using MoeOperator.DevCluster.ThreeFS;
+using MoeOperator.Testing;
+
+namespace MoeOperator.Tests.Controllers.ThreeFSClusters;
+
+/// <summary>
+/// The sample ThreeFSCluster on the dev cluster, whose 3FS image runs the simulator behind admin_cli: bootstrap in
+/// upstream's order, a killed storage daemon seen degraded and then recovered, and deletion that keeps the data.
+/// </summary>
+public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
+{
+    private const string Ns = "storage";
+    private const string Name = "tfs-minimal";
+    private ThreeFSDevCluster _tfs = null!;
+
+    public async Task InitializeAsync() => _tfs = await ThreeFSDevCluster.StartAsync(Ns, syncDuration: TimeSpan.FromSeconds(6));
+
+    public async Task DisposeAsync() => await _tfs.DisposeAsync();
+
+    private static JsonObject Sample() => YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "threefscluster-minimal.yaml"))).Single();
+
+    private static int Chains(JsonNode? status, string state) => (int?)status?["chains"]?[state] ?? -1;
+
+    [Fact]
+    public async Task TheSample_BootstrapsInUpstreamsOrder_RecoversAKilledStorageDaemon_AndKeepsItsDataWhenDeleted()
+    {
+        await _tfs.CreateAsync(Sample());
+
+        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
+        ready["completedBootstrapSteps"]!.AsArray().Select(s => (string?)s).ShouldBe(
+            ["init-cluster", "mgmtd", "set-config-meta", "meta", "set-config-storage", "storage", "root-user", "create-targets", "upload-chains", "upload-chain-table", "set-config-fuse", "clients"]);
+        Chains(ready, "total").ShouldBe(16, "3 nodes x 2 disks x 8 targets / 3 replicas");
+        Chains(ready, "serving").ShouldBe(16);
+        ready["members"]!.AsArray().Count(m => (string?)m!["component"] == "storage").ShouldBe(3);
+        var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
+        store.Read()!.Initialized.ShouldBeTrue();
+        (await _tfs.ListAsync("secrets")).Select(s => (string?)s["metadata"]!["name"]).ShouldContain(ThreeFSNames.TokenSecret(Name));
+
+        _tfs.Cluster.KillContainer(Ns, ThreeFSNames.ServerPod(Name, ThreeFSComponent.Storage, 10002)).ShouldBeTrue();
+        var degraded = await _tfs.WaitForStatusAsync(Name, s => Chains(s, "degraded") > 0, "chains degraded after the kill", TimeSpan.FromSeconds(30));
+        ((string?)degraded["phase"]).ShouldBe("Degraded");
+        Chains(degraded, "unavailable").ShouldBe(0, "two replicas of every chain still serve");
+        var recovered = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready" && Chains(s, "serving") == 16, "the chains to serve again", TimeSpan.FromSeconds(60));
+        recovered["targets"]!["serving"]!.GetValue<int>().ShouldBe(48);
+        var history = store.History();
+        history.ShouldContain(t => t.NodeId == 10002 && t.To == TargetStates.Syncing);
+        history.Where(t => t.NodeId == 10002).Last().To.ShouldBe(TargetStates.Serving);
+
+        var (code, _) = await _tfs.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}");
+        ((int)code).ShouldBeInRange(200, 202);
+        await Eventually.HoldsAsync(async () => await _tfs.GetAsync(Name) is null, "the cluster to be gone", TimeSpan.FromSeconds(30));
+        var retained = (await _tfs.ListAsync("events")).Concat(await EventsV1Async()).Select(e => (string?)e["note"] ?? (string?)e["message"]).OfType<string>().ToList();
+        retained.ShouldContain(n => n.Contains("deletionPolicy Retain: kept the data directories /data/3fs/disk0/3fs, /data/3fs/disk1/3fs", StringComparison.Ordinal));
+        Directory.EnumerateDirectories(Path.Combine(_tfs.HostPaths, "data", "3fs", "disk0", "3fs")).Count().ShouldBeGreaterThan(0, "the targets' directories stay");
+        (await _tfs.ListAsync("secrets")).Select(s => (string?)s["metadata"]!["name"]).ShouldContain(ThreeFSNames.TokenSecret(Name), "the admin token outlives the cluster");
+    }
+
+    private async Task<List<JsonObject>> EventsV1Async()
+    {
+        var (_, body) = await _tfs.Json.SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{Ns}/events");
+        return [.. body?["items"]?.AsArray().OfType<JsonObject>() ?? []];
+    }
+}
