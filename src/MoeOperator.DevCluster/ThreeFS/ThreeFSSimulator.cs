@@ -27,6 +27,16 @@ public sealed class ThreeFSSimulator(SimState state, SimTimings timings)
     /// </summary>
     public void Heartbeat(long nodeId, string type, string hostname, DateTimeOffset now, bool restarted = false)
     {
+        if (restarted && type == "MGMTD")
+        {
+            // A starting mgmtd gives every daemon a fresh lease (upstream's bootstrapping period) rather than
+            // declaring offline those that could not reach it while it was down.
+            foreach (var other in State.Nodes.Values.Where(n => n.Up))
+            {
+                other.LastHeartbeat = now;
+            }
+        }
+
         if (restarted && type == "STORAGE")
         {
             foreach (var (id, target) in State.Targets.Where(t => t.Value.NodeId == nodeId && t.Value.ChainId is not null && t.Value.PublicState == TargetStates.Serving))
@@ -65,9 +75,19 @@ public sealed class ThreeFSSimulator(SimState state, SimTimings timings)
     /// <summary>Brings every target and chain up to <paramref name="now"/>.</summary>
     public void Advance(DateTimeOffset now)
     {
-        foreach (var node in State.Nodes.Values.Where(n => n.Up && n.LastHeartbeat is { } last && now - last > timings.HeartbeatTimeout))
+        bool Lapsed(SimNode n) => n.Up && n.LastHeartbeat is { } last && now - last > timings.HeartbeatTimeout;
+        foreach (var node in State.Nodes.Values.Where(n => n.Type == "MGMTD" && Lapsed(n)))
         {
             node.Up = false;
+        }
+
+        // Only a running mgmtd judges heartbeats: while none runs, nobody can be declared gone.
+        if (State.Nodes.Values.Any(n => n.Type == "MGMTD" && n.Up))
+        {
+            foreach (var node in State.Nodes.Values.Where(n => n.Type != "MGMTD" && Lapsed(n)))
+            {
+                node.Up = false;
+            }
         }
 
         // Settle: one change can enable another (a LASTSRV target serving lets a WAITING one sync).

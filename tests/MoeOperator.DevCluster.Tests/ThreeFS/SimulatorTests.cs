@@ -171,4 +171,18 @@ public sealed class SimulatorTests
         Pass(TimeSpan.FromSeconds(3), 1, 100, 10001, 10002, 10003);
         States(900100001).ShouldBe("10001:SERVING 10003:SERVING 10002:SERVING");
     }
+
+    [Fact]
+    public void WhileMgmtdRestarts_NoStorageNodeIsDeclaredGone()
+    {
+        Bootstrap();
+
+        // mgmtd is down for 5 s; storage daemons cannot reach it, so they send no heartbeat.
+        _now += TimeSpan.FromSeconds(5);
+        _sim.Advance(_now);
+        _sim.Heartbeat(1, "MGMTD", "host-1", _now, restarted: true);
+        Pass(TimeSpan.FromSeconds(2), 1, 100, 10001, 10002, 10003);
+
+        _sim.State.Targets.Values.ShouldAllBe(t => t.PublicState == TargetStates.Serving);
+    }
 }

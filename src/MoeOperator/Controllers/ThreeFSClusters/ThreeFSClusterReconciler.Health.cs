@@ -18,6 +18,7 @@ internal sealed partial class ThreeFSClusterReconciler
     public const string ProbeStep = "probe";
 
     private static readonly TimeSpan _healthyInterval = TimeSpan.FromSeconds(10);
+    // The last health read, with the time its probe started.
     private readonly ConcurrentDictionary<ObjectReference, (DateTimeOffset Time, ThreeFSHealth Health)> _health = new();
 
     /// <summary>The last health the probe read for a cluster, if any (rolling restarts wait on it).</summary>
@@ -33,7 +34,9 @@ internal sealed partial class ThreeFSClusterReconciler
         {
             if (JobCondition(probe, "Complete"))
             {
-                Read(key, spec, await JobLogAsync(key.Namespace, probe, tailLines: null, cancellationToken), now);
+                // The probe's own start time: what it printed may predate anything that happened while it ran.
+                var started = DateTimeOffset.TryParse((string?)probe["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) ? created : now;
+                Read(key, spec, await JobLogAsync(key.Namespace, probe, tailLines: null, cancellationToken), started);
                 await DeleteJobAsync(key.Namespace, probe, cancellationToken);
             }
             else if (JobCondition(probe, "Failed"))

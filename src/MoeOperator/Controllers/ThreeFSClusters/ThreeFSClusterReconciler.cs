@@ -110,6 +110,10 @@ internal sealed partial class ThreeFSClusterReconciler(
         if (ThreeFSBootstrap.Next(Completed(status), spec.Clients.Enabled) is null)
         {
             next = await ProbeAsync(key, cluster, spec, status, generation, now, cancellationToken);
+            if (await UpgradeAsync(key, cluster, spec, members, status, generation, now, cancellationToken) is { } upgrading)
+            {
+                next = upgrading;
+            }
         }
 
         return await FinishAsync(key, cluster, status, spec, next, cancellationToken);

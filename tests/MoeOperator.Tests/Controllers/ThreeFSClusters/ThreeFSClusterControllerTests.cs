@@ -63,4 +63,50 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
         var (_, body) = await _tfs.Json.SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{Ns}/events");
         return [.. body?["items"]?.AsArray().OfType<JsonObject>() ?? []];
     }
+
+    [Fact]
+    public async Task AnImageUpgrade_RestartsOneDaemonAtATime_AndNeverTakesTwoReplicasOfAChainDown()
+    {
+        await _tfs.CreateAsync(Sample());
+        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
+        var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
+        var before = store.History().Count;
+
+        var patch = new JsonObject { ["spec"] = new JsonObject { ["image"] = "ghcr.io/moe-operator/3fs:0.2.0" } };
+        var (code, body) = await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", patch, "application/merge-patch+json");
+        ((int)code).ShouldBe(200, body?.ToJsonString());
+
+        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Upgrading", "the rolling restart to start", TimeSpan.FromSeconds(30));
+        var done = await _tfs.WaitForStatusAsync(
+            Name,
+            s => (string?)s?["phase"] == "Ready" && s?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Upgrading" && (string?)c?["status"] == "False") == true,
+            "every daemon upgraded and every chain serving",
+            TimeSpan.FromSeconds(180));
+        Chains(done, "serving").ShouldBe(16);
+        var daemons = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage")
+            .ToList();
+        daemons.Count.ShouldBe(5);
+        daemons.ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["image"] == "ghcr.io/moe-operator/3fs:0.2.0");
+
+        // Replay the simulator's record of the upgrade: every chain started fully serving, and at no moment did
+        // more than one of its replicas stop serving.
+        var upgrade = store.History().Skip(before).ToList();
+        upgrade.Where(t => t.To == TargetStates.Offline).Select(t => t.NodeId).Distinct().Order().ToList().ShouldBe(new List<long> { 10001, 10002, 10003 }, "each storage node was restarted");
+        var down = new Dictionary<long, HashSet<long>>();
+        foreach (var change in upgrade.Where(t => t.ChainId is not null))
+        {
+            var chain = down.TryGetValue(change.ChainId!.Value, out var set) ? set : down[change.ChainId.Value] = [];
+            if (change.To == TargetStates.Serving)
+            {
+                chain.Remove(change.TargetId);
+            }
+            else
+            {
+                chain.Add(change.TargetId);
+            }
+
+            chain.Count.ShouldBeLessThanOrEqualTo(1, $"chain {change.ChainId} had {string.Join(", ", chain)} down at {change.Time:O}");
+        }
+    }
 }

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
+
+namespace MoeOperator.Controllers.ThreeFSClusters;
+
+/// <summary>
+/// Rolling restarts when spec.image changes: one daemon at a time, mgmtd first, then meta, then storage. A storage
+/// daemon is replaced only when every other daemon is ready and a probe taken after the previous replacement shows
+/// every chain fully serving again, so no chain ever has two replicas down because of the upgrade.
+/// </summary>
+internal sealed partial class ThreeFSClusterReconciler
+{
+    // When every daemon was first seen ready after the last replacement.
+    private readonly ConcurrentDictionary<ObjectReference, DateTimeOffset> _readySince = new();
+
+    // Null when no daemon runs an outdated image; otherwise when to look again.
+    private async Task<ReconcileResult?> UpgradeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var daemons = members
+            .Select(m => (Member: m, Pod: pods.Get(new ObjectReference(key.Namespace, ThreeFSNames.ServerPod(key.Name, Enum.Parse<ThreeFSComponent>(m.Component, ignoreCase: true), m.NodeId)))))
+            .ToList();
+        // A daemon being replaced (terminating, or not yet re-created) counts as outdated until it runs the new image.
+        var stale = daemons
+            .Where(d => d.Pod is null || d.Pod["metadata"]?["deletionTimestamp"] is not null || (string?)d.Pod["spec"]?["containers"]?[0]?["image"] != spec.Image)
+            .OrderBy(d => d.Member.Component switch { "mgmtd" => 0, "meta" => 1, _ => 2 })
+            .ThenBy(d => d.Member.NodeId)
+            .ToList();
+        if (stale.Count == 0)
+        {
+            if (Conditions.Set(status, "Upgrading", false, "UpToDate", $"every daemon runs {spec.Image}", generation, now))
+            {
+                await events.RecordAsync(cluster, warning: false, "Upgraded", "Upgrade", $"every daemon runs {spec.Image}", cancellationToken);
+            }
+
+            return null;
+        }
+
+        status["phase"] = nameof(ThreeFSClusterPhase.Upgrading);
+        Conditions.Set(status, "Upgrading", true, "RollingRestart", $"{daemons.Count - stale.Count} of {daemons.Count} daemons run {spec.Image}; restarting one at a time", generation, now);
+        var next = stale[0];
+        var othersReady = daemons.All(d => d.Pod is not null && IsReady(d.Pod));
+        if (!othersReady)
+        {
+            return ReconcileResult.After(_poll);
+        }
+
+        if (next.Member.Component == "storage")
+        {
+            // The replaced daemon is ready again: note when, once. Only a probe started after that says whether
+            // its targets have synced and its chains serve again.
+            var readySince = _readySince.GetOrAdd(key, now);
+            if (!_health.TryGetValue(key, out var health) || health.Time <= readySince || !health.Health.AllChainsServing)
+            {
+                return ReconcileResult.After(_poll);
+            }
+        }
+
+        var name = (string)next.Pod!["metadata"]!["name"]!;
+        await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/pods/{name}", cancellationToken: cancellationToken);
+        _readySince.TryRemove(key, out _);
+        await events.RecordAsync(cluster, warning: false, "RollingRestart", "Upgrade", $"restarting {next.Member.Component} {next.Member.NodeId} on {next.Member.Node} with {spec.Image}", cancellationToken);
+        return ReconcileResult.After(_poll);
+    }
+}
