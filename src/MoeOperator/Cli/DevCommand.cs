@@ -69,7 +69,9 @@ internal static class DevCommand
                 {
                     Nodes = result.GetValue(nodes) ?? spec.Nodes,
                     GpusPerNode = result.GetValue(gpus) ?? spec.GpusPerNode,
-                    RdmaPerNode = result.GetValue(rdma) ?? spec.RdmaPerNode,
+                    // The demo's 3FS daemons, admin Jobs and FUSE clients each take an RDMA device, as under a
+                    // shared RDMA device plugin; give the nodes enough of them unless told otherwise.
+                    RdmaPerNode = result.GetValue(rdma) ?? (result.GetValue(demo) ? Math.Max(spec.RdmaPerNode, 8) : spec.RdmaPerNode),
                     Cpu = result.GetValue(cpu) ?? spec.Cpu,
                     Memory = result.GetValue(memory) ?? spec.Memory,
                     NodesPerLeaf = result.GetValue(perLeaf) ?? spec.NodesPerLeaf,

@@ -49,4 +49,26 @@ public sealed class DemoViewTests
             """;
         WorkerMetricsText.Sum(text, "moe_worker_tokens_per_second").ShouldBe(200);
     }
+
+    [Fact]
+    public void The3FSLine_ShowsBootstrapProgressAndThenChainHealth()
+    {
+        var bootstrapping = ThreeFSDemoView.From(
+            JsonNode.Parse("""{"metadata": {"name": "tfs"}, "status": {"phase": "Bootstrapping", "completedBootstrapSteps": ["init-cluster", "mgmtd"], "conditions": [{"type": "Bootstrapped", "status": "False", "message": "running set-config-meta"}]}}""")!.AsObject(),
+            stepCount: 12);
+        bootstrapping.Ready.ShouldBeFalse();
+        bootstrapping.Line().ShouldBe("3fs tfs: Bootstrapping · 2/12 bootstrap steps, last mgmtd · running set-config-meta");
+
+        var degraded = ThreeFSDemoView.From(
+            JsonNode.Parse("""{"metadata": {"name": "tfs"}, "status": {"phase": "Degraded", "completedBootstrapSteps": ["init-cluster"], "chains": {"total": 16, "serving": 12, "degraded": 4}}}""")!.AsObject(),
+            stepCount: 1);
+        degraded.Ready.ShouldBeFalse();
+        degraded.Line().ShouldBe("3fs tfs: Degraded · 1/1 bootstrap steps, last init-cluster · chains 12/16 serving, 4 degraded");
+
+        var ready = ThreeFSDemoView.From(
+            JsonNode.Parse("""{"metadata": {"name": "tfs"}, "status": {"phase": "Ready", "completedBootstrapSteps": ["init-cluster", "mgmtd"], "chains": {"total": 16, "serving": 16, "degraded": 0}, "targets": {"serving": 48}}}""")!.AsObject(),
+            stepCount: 2);
+        ready.Ready.ShouldBeTrue();
+        ready.Summary(TimeSpan.FromSeconds(61)).ShouldBe("  3FS:        tfs bootstrapped in 2 steps (init-cluster -> mgmtd), 16 chains and 48 targets serving, ready after 61 s");
+    }
 }

@@ -12,7 +12,7 @@ public sealed class DevCommandTests : IDisposable
     private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
 
     [Fact]
-    public async Task UpDemo_RunsRealRanks_UntilTheOperatorHasRebalanced_ThenSummarisesAndExits()
+    public async Task UpDemo_RunsRealRanksAndA3FSCluster_UntilRebalancedAndServing_ThenSummarisesAndExits()
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,6 +40,10 @@ public sealed class DevCommandTests : IDisposable
         output.ShouldContain("ranks 4/4 ready");
         output.ShouldContain("tokens/s");
         output.ShouldContain("Summary");
+        output.ShouldContain("3fs tfs-minimal: Bootstrapping");
+        output.ShouldContain("3fs tfs-minimal: Ready · 12/12 bootstrap steps, last clients · chains 16/16 serving");
+        output.ShouldContain("3FS:        tfs-minimal bootstrapped in 12 steps (init-cluster -> mgmtd -> set-config-meta");
+        output.ShouldNotContain("Reconciler error");
         var eplb = output.Split('\n').Single(l => l.Contains("EPLB:", StringComparison.Ordinal));
         var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");

@@ -4,25 +4,38 @@ using System.Text.Json.Nodes;
 using k8s;
 using MoeOperator.Api.Schema;
 using MoeOperator.Controllers.EPGroups;
+using MoeOperator.Controllers.ThreeFSClusters;
 using MoeOperator.Runtime.Client;
 
 namespace MoeOperator.Cli.Demo;
 
 /// <summary>
-/// <c>moe dev up --demo</c>: applies the demo EPGroup (crds/samples/epgroup-demo.yaml, built into this program),
-/// shows its progress every two seconds (ranks, tokens/s scraped from the ranks, imbalance) until the operator has
-/// rebalanced it and the ranks have measured the new map, then prints a summary. Returns 0 then, 1 when the group
-/// fails or the deadline passes.
+/// <c>moe dev up --demo</c>: applies the sample ThreeFSCluster and the demo EPGroup (crds/samples, built into this
+/// program), shows their progress every two seconds (3FS bootstrap steps and chain health; ranks, tokens/s scraped
+/// from the ranks, imbalance) until the 3FS cluster serves and the operator has rebalanced the group and the ranks
+/// have measured the new map, then prints a summary. Returns 0 then, 1 when either fails or the deadline passes.
 /// </summary>
 internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan deadline)
 {
     public const string Namespace = "default";
     private const string ResourceName = "epgroup-demo.yaml";
+    private const string ThreeFSResourceName = "threefscluster-minimal.yaml";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var json = new KubernetesJsonClient(client);
-        var group = YamlDocuments.Parse(await SampleAsync()).Single();
+        var storage = YamlDocuments.Parse(await SampleAsync(ThreeFSResourceName)).Single();
+        var storageName = (string)storage["metadata"]!["name"]!;
+        var storagePath = $"/apis/moe.dev/v1alpha1/namespaces/{Namespace}/threefsclusters";
+        var (applied, refusal) = await json.SendAsync(HttpMethod.Post, storagePath, storage, cancellationToken: cancellationToken);
+        if ((int)applied is not (201 or 409))
+        {
+            await output.WriteLineAsync($"demo: could not create the ThreeFSCluster: {refusal?.ToJsonString()}");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"demo: applied ThreeFSCluster {Namespace}/{storageName} (FoundationDB, mgmtd, meta, 3 storage nodes and FUSE clients; the 3FS image runs the dev cluster's simulator); watch it with `kubectl get tfs,jobs,pods`");
+        var group = YamlDocuments.Parse(await SampleAsync(ResourceName)).Single();
         var name = (string)group["metadata"]!["name"]!;
         var collection = $"/apis/moe.dev/v1alpha1/namespaces/{Namespace}/epgroups";
         var (created, body) = await json.SendAsync(HttpMethod.Post, collection, group, cancellationToken: cancellationToken);
@@ -36,10 +49,27 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan? readyAt = null;
+        TimeSpan? storageReadyAt = null;
         string? last = null;
+        string? lastStorage = null;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
+            var (_, currentStorage) = await json.SendAsync(HttpMethod.Get, $"{storagePath}/{storageName}", cancellationToken: cancellationToken);
+            var storageView = ThreeFSDemoView.From(currentStorage as JsonObject, ThreeFSBootstrap.Order.Count);
+            storageReadyAt ??= storageView.Ready ? clock.Elapsed : null;
+            if (storageView.Line() != lastStorage)
+            {
+                lastStorage = storageView.Line();
+                await output.WriteLineAsync($"[{clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture)}] {lastStorage}");
+            }
+
+            if (storageView.Failed)
+            {
+                await output.WriteLineAsync($"demo: the 3FS cluster failed; see `kubectl describe threefscluster {storageName}`");
+                return 1;
+            }
+
             var (_, current) = await json.SendAsync(HttpMethod.Get, $"{collection}/{name}", cancellationToken: cancellationToken);
             var (_, pods) = await json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Namespace}/pods?labelSelector={Uri.EscapeDataString($"{EPGroupNames.GroupLabel}={name}")}", cancellationToken: cancellationToken);
             var view = DemoView.From(current as JsonObject, await TokensPerSecondAsync(http, pods, cancellationToken));
@@ -57,15 +87,16 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
                 return 1;
             }
 
-            if (view.Rebalanced)
+            if (view.Rebalanced && storageReadyAt is { } storageReady)
             {
                 await output.WriteLineAsync(view.Summary(readyAt ?? clock.Elapsed, clock.Elapsed));
+                await output.WriteLineAsync(storageView.Summary(storageReady));
                 return 0;
             }
 
             if (clock.Elapsed > deadline)
             {
-                await output.WriteLineAsync($"demo: no rebalance within {deadline.TotalMinutes} minutes; see `kubectl describe epgroup {name}`");
+                await output.WriteLineAsync($"demo: not done within {deadline.TotalMinutes} minutes; see `kubectl describe epgroup {name}` and `kubectl describe threefscluster {storageName}`");
                 return 1;
             }
         }
@@ -73,10 +104,10 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
         return 1;
     }
 
-    private static async Task<string> SampleAsync()
+    private static async Task<string> SampleAsync(string resource)
     {
-        await using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"{ResourceName} is not built into this program");
+        await using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"{resource} is not built into this program");
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync();
     }

@@ -73,6 +73,7 @@ internal sealed partial class ThreeFSClusterReconciler(
 
         var existing = status["members"]?.Deserialize<List<ThreeFSMember>>(ApiJson.Options) ?? [];
         var placement = ThreeFSPlacement.Place(spec, nodes.List(), existing);
+        Conditions.Set(status, "SpecAccepted", placement.Refusal is null, placement.Refusal is null ? "Accepted" : "ScaleDownRefused", placement.Refusal ?? "the spec can be carried out", generation, now);
         if (placement.Reason is { } unplaceable)
         {
             status["phase"] = nameof(ThreeFSClusterPhase.Pending);
@@ -241,6 +242,12 @@ internal sealed partial class ThreeFSClusterReconciler(
         {
             var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = (string?)cluster["metadata"]?["resourceVersion"] }, ["status"] = status };
             var (code, body) = await api.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}/status", patch, "application/merge-patch+json", cancellationToken);
+            if (code == HttpStatusCode.Conflict)
+            {
+                // This pass read a cluster older than the last write (often its own): run again on the newer one.
+                return ReconcileResult.Again;
+            }
+
             if ((int)code is < 200 or > 299)
             {
                 throw new ApiRequestException(code, $"status of threefscluster {key} answered {(int)code}: {body?["message"]}");

@@ -15,7 +15,8 @@ namespace MoeOperator.Controllers.ThreeFSClusters;
 /// </summary>
 internal static class ThreeFSPlacement
 {
-    public sealed record Result(IReadOnlyList<ThreeFSMember> Members, string? Reason);
+    /// <summary>The members; why more could not be placed (Reason), or why a change of the spec is refused (Refusal, members unchanged).</summary>
+    public sealed record Result(IReadOnlyList<ThreeFSMember> Members, string? Reason, string? Refusal = null);
 
     public static Result Place(ThreeFSClusterSpec spec, IReadOnlyList<JsonObject> nodes, IReadOnlyList<ThreeFSMember> existing)
     {
@@ -32,8 +33,16 @@ internal static class ThreeFSPlacement
         })
         {
             var name = ThreeFSNames.Component(component);
+            var placed = existing.Where(m => m.Component == name).OrderBy(m => m.NodeId).ToList();
+            if (component == ThreeFSComponent.Storage && placed.Count > replicas)
+            {
+                // Taking a storage node away takes a replica from each of its chains; without a migration that
+                // first moves them, chains would run short. Refuse, and change nothing.
+                return new Result(existing, null, $"spec.storage.replicas is {replicas} but {placed.Count} storage nodes hold targets: removing storage nodes is refused because their chains would lose replicas; set spec.storage.replicas back to {placed.Count}");
+            }
+
             // Placed members stay, even on a node that is down for now: its data and its id are there.
-            var kept = existing.Where(m => m.Component == name).OrderBy(m => m.NodeId).Take(replicas).ToList();
+            var kept = placed.Take(replicas).ToList();
             members.AddRange(kept);
             var rules = tolerations?.Select(t => new GroupToleration(t.Key, t.Operator.ToString(), t.Value, t.Effect?.ToString())).ToList() ?? [];
             var free = candidates.Values
