@@ -46,4 +46,17 @@ public static class ChainTableFiles
         ArgumentNullException.ThrowIfNull(table);
         return "ChainId\n" + string.Concat(table.Chains.Select(c => c.Id.ToString(CultureInfo.InvariantCulture) + "\n"));
     }
+
+    /// <summary>Reads a table back from generated_chains.csv and generated_chain_table.csv (node and disk come from the target ids).</summary>
+    public static ChainTable Parse(string chainsCsv, string chainTableCsv)
+    {
+        ArgumentNullException.ThrowIfNull(chainsCsv);
+        ArgumentNullException.ThrowIfNull(chainTableCsv);
+        var chains = chainsCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1)
+            .Select(line => line.Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToList())
+            .ToDictionary(row => row[0], row => new Chain(row[0], [.. row.Skip(1).Select(id => new ChainTarget(id, ThreeFSIds.NodeOfTarget(id), ThreeFSIds.DiskOfTarget(id)))]));
+        var order = chainTableCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1)
+            .Select(id => long.Parse(id, CultureInfo.InvariantCulture));
+        return new ChainTable([.. order.Select(id => chains[id])], new ChainTableBalance(0, 0, 0, 0));
+    }
 }

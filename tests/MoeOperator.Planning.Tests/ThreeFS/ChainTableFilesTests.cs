@@ -40,4 +40,15 @@ public sealed class ChainTableFilesTests
         commands.Select(c => c.Split(' ')[6]).ShouldBeUnique();
         ChainTableFiles.ChainTableCsv(table).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(1 + table.Chains.Count);
     }
+
+    [Fact]
+    public void ATableReadBack_HasTheSameChainsTargetsNodesAndDisks()
+    {
+        var table = ChainTablePlanner.Plan(ChainTableRequest.ForNodes(4, 2, 3, 3));
+
+        var read = ChainTableFiles.Parse(ChainTableFiles.ChainsCsv(table), ChainTableFiles.ChainTableCsv(table));
+
+        read.Chains.Select(c => (c.Id, string.Join(',', c.Targets.Select(t => (t.Id, t.Node, t.Disk)))))
+            .ShouldBe(table.Chains.Select(c => (c.Id, string.Join(',', c.Targets.Select(t => (t.Id, t.Node, t.Disk))))));
+    }
 }

@@ -115,6 +115,10 @@ internal sealed partial class ThreeFSClusterReconciler(
             {
                 next = upgrading;
             }
+            else if (await ScaleOutAsync(key, cluster, spec, members, status, generation, now, cancellationToken) is { } scaling)
+            {
+                next = scaling;
+            }
         }
 
         return await FinishAsync(key, cluster, status, spec, next, cancellationToken);

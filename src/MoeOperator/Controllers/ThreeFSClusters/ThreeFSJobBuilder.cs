@@ -50,7 +50,11 @@ internal static class ThreeFSJobBuilder
         $"set -e; echo '{ProbeMarker}list-nodes'; {AdminCli} list-nodes; echo '{ProbeMarker}list-chains'; {AdminCli} list-chains";
 
     /// <summary>The Job of one admin step; <paramref name="keep"/> leaves it as a record (init-cluster), otherwise it goes an hour after it finished.</summary>
-    public static JsonObject Job(JsonObject cluster, ThreeFSClusterSpec spec, string step, string script, ThreeFSComponent? mainConfigOf, bool chainTable, bool keep)
+    public static JsonObject Job(JsonObject cluster, ThreeFSClusterSpec spec, string step, string script, ThreeFSComponent? mainConfigOf, bool chainTable, bool keep) =>
+        Job(cluster, spec, step, script, mainConfigOf, chainTable ? (ThreeFSNames.ChainTable((string)cluster["metadata"]!["name"]!), ChainTableDirectory) : null, keep);
+
+    /// <summary>An admin Job that also mounts the ConfigMap <paramref name="files"/> names at its path.</summary>
+    public static JsonObject Job(JsonObject cluster, ThreeFSClusterSpec spec, string step, string script, ThreeFSComponent? mainConfigOf, (string ConfigMap, string Path)? files, bool keep)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(spec);
@@ -73,10 +77,10 @@ internal static class ThreeFSJobBuilder
         sources.Add(new JsonObject { ["secret"] = new JsonObject { ["name"] = secret, ["items"] = new JsonArray(new JsonObject { ["key"] = key, ["path"] = "fdb.cluster" }) } });
         var volumes = new JsonArray(new JsonObject { ["name"] = ThreeFSVolumes.Config, ["projected"] = new JsonObject { ["sources"] = sources, ["defaultMode"] = 416 } });
         var mounts = new JsonArray(ThreeFSVolumes.ConfigMount());
-        if (chainTable)
+        if (files is { } extra)
         {
-            volumes.Add(new JsonObject { ["name"] = "chain-table", ["configMap"] = new JsonObject { ["name"] = ThreeFSNames.ChainTable(name) } });
-            mounts.Add(new JsonObject { ["name"] = "chain-table", ["mountPath"] = ChainTableDirectory, ["readOnly"] = true });
+            volumes.Add(new JsonObject { ["name"] = "files", ["configMap"] = new JsonObject { ["name"] = extra.ConfigMap } });
+            mounts.Add(new JsonObject { ["name"] = "files", ["mountPath"] = extra.Path, ["readOnly"] = true });
         }
 
         var labels = new JsonObject { [ThreeFSNames.ClusterLabel] = name, [ThreeFSNames.ComponentLabel] = "admin", [StepLabel] = step };

@@ -30,6 +30,9 @@ internal static class ThreeFSNames
 
     public static string FuseDaemonSet(string cluster) => $"{cluster}-fuse";
 
+    /// <summary>The ConfigMap holding a storage scale-out's plan (admin_cli command files and the table it ends in).</summary>
+    public static string ChainMigration(string cluster) => $"{cluster}-chain-migration";
+
     /// <summary>The ConfigMap holding the chain table's files.</summary>
     public static string ChainTable(string cluster) => $"{cluster}-chain-table";
 

@@ -44,7 +44,7 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
 
     public string SimDirectory => Path.Combine(_scratch.Path("data"), "3fs-sim");
 
-    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration)
+    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration, int nodes = 4)
     {
         var cluster = new ThreeFSDevCluster(ns);
         var data = cluster._scratch.Path("data");
@@ -56,7 +56,7 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
         cluster.Cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
             // A shared RDMA device plugin gives every node many devices: daemons, admin Jobs and clients share them.
-            Nodes = new NodePoolSpec { Nodes = 4, GpusPerNode = 2, RdmaPerNode = 16 },
+            Nodes = new NodePoolSpec { Nodes = nodes, GpusPerNode = 2, RdmaPerNode = 16 },
             Kubelet = new KubeletOptions
             {
                 DataDirectory = data,
