@@ -10,6 +10,8 @@ namespace MoeOperator.Controllers.ThreeFSClusters;
 /// Deleting a cluster carries out spec.deletionPolicy before the finalizer goes. Retain (the default) deletes no
 /// data: the daemons go with the cluster, the data directories on the storage nodes stay, the admin token and
 /// cluster file Secrets are released from the cluster so they outlive it, and an event lists what was kept.
+/// Delete removes the data only after the cluster is gone: every daemon is stopped first, then a Job on each
+/// storage node removes its data directories, then the managed FoundationDB's volumes are deleted.
 /// </summary>
 internal sealed partial class ThreeFSClusterReconciler
 {
@@ -37,10 +39,9 @@ internal sealed partial class ThreeFSClusterReconciler
             await events.RecordAsync(cluster, warning: false, "DataRetained", "Delete",
                 $"deletionPolicy Retain: kept the data directories {string.Join(", ", directories)} on storage nodes {(members.Count == 0 ? "(none placed)" : string.Join(", ", members))}, and the Secrets {ThreeFSNames.TokenSecret(key.Name)} and {clusterFile}; delete them yourself when the data is no longer needed", cancellationToken);
         }
-        else
+        else if (await WipeAsync(key, cluster, spec, directories, cancellationToken) is { } waiting)
         {
-            await events.RecordAsync(cluster, warning: true, "DataDeletionUnsupported", "Delete",
-                $"deletionPolicy Delete is not carried out by this version: the data directories {string.Join(", ", directories)} on {string.Join(", ", members)} were kept", cancellationToken);
+            return waiting;
         }
 
         if (Finalizers.RemovePatch(cluster, Finalizer) is { } remove)
@@ -50,5 +51,61 @@ internal sealed partial class ThreeFSClusterReconciler
 
         _health.TryRemove(key, out _);
         return ReconcileResult.Done;
+    }
+
+    // Null once the data is gone; otherwise when to look again.
+    private async Task<ReconcileResult?> WipeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, List<string> directories, CancellationToken cancellationToken)
+    {
+        var mine = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name).Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace).ToList();
+        var daemons = mine.Where(p => (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage" or "fuse").ToList();
+        if (daemons.Count > 0)
+        {
+            await api.SendAsync(HttpMethod.Delete, $"/apis/apps/v1/namespaces/{key.Namespace}/daemonsets/{ThreeFSNames.FuseDaemonSet(key.Name)}", cancellationToken: cancellationToken);
+            foreach (var pod in daemons.Where(p => p["metadata"]?["deletionTimestamp"] is null))
+            {
+                await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/pods/{pod["metadata"]!["name"]}", cancellationToken: cancellationToken);
+            }
+
+            return ReconcileResult.After(_poll);
+        }
+
+        var members = cluster["status"]?["members"]?.AsArray().Where(m => (string?)m?["component"] == "storage").Select(m => ((int)m!["nodeId"]!, (string)m["node"]!)).ToList() ?? [];
+        var done = true;
+        foreach (var (nodeId, node) in members)
+        {
+            var name = ThreeFSJobBuilder.JobName(key.Name, $"wipe-{nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            var job = jobs.Get(new ObjectReference(key.Namespace, name));
+            if (job is null)
+            {
+                await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", ThreeFSJobBuilder.WipeJob(cluster, spec, nodeId, node, directories), null, cancellationToken);
+                done = false;
+            }
+            else if (JobCondition(job, "Failed"))
+            {
+                await events.RecordAsync(cluster, warning: true, "DataDeletionFailed", "Delete", $"{name} on {node} failed: {(await JobLogAsync(key.Namespace, job, 5, cancellationToken)).Trim()}; delete the Job to try again", cancellationToken);
+                return ReconcileResult.After(TimeSpan.FromSeconds(30));
+            }
+            else
+            {
+                done &= JobCondition(job, "Complete");
+            }
+        }
+
+        if (!done)
+        {
+            return ReconcileResult.After(_poll);
+        }
+
+        if (spec.FoundationDB.Managed is { } managed)
+        {
+            for (var i = 0; i < managed.Replicas; i++)
+            {
+                await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/persistentvolumeclaims/data-{FoundationDBBuilder.Name(key.Name)}-{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}", cancellationToken: cancellationToken);
+            }
+        }
+
+        await events.RecordAsync(cluster, warning: false, "DataDeleted", "Delete",
+            $"deletionPolicy Delete: removed the data directories {string.Join(", ", directories)} on {string.Join(", ", members.Select(m => m.Item2))}{(spec.FoundationDB.Managed is null ? "" : " and the FoundationDB volumes")}", cancellationToken);
+        return null;
     }
 }

@@ -149,4 +149,53 @@ internal static class ThreeFSJobBuilder
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The Job that removes a storage node's data directories (deletionPolicy Delete, after every daemon is gone).</summary>
+    public static JsonObject WipeJob(JsonObject cluster, ThreeFSClusterSpec spec, int nodeId, string node, IReadOnlyList<string> directories)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(directories);
+        var name = (string)cluster["metadata"]!["name"]!;
+        var step = $"wipe-{Text(nodeId)}";
+        var volumes = new JsonArray();
+        var mounts = new JsonArray();
+        for (var disk = 0; disk < spec.Storage.DiskPaths.Count; disk++)
+        {
+            volumes.Add(new JsonObject { ["name"] = $"disk-{Text(disk)}", ["hostPath"] = new JsonObject { ["path"] = spec.Storage.DiskPaths[disk], ["type"] = "Directory" } });
+            mounts.Add(new JsonObject { ["name"] = $"disk-{Text(disk)}", ["mountPath"] = spec.Storage.DiskPaths[disk] });
+        }
+
+        var metadata = ThreeFSPodBuilder.Metadata(cluster, JobName(name, step), ThreeFSComponent.AdminCli);
+        metadata["labels"]![StepLabel] = step;
+        return new JsonObject
+        {
+            ["apiVersion"] = "batch/v1",
+            ["kind"] = "Job",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject
+            {
+                ["backoffLimit"] = 2,
+                ["template"] = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [ThreeFSNames.ClusterLabel] = name, [StepLabel] = step } },
+                    ["spec"] = new JsonObject
+                    {
+                        ["restartPolicy"] = "Never",
+                        ["affinity"] = ChildObjects.PinnedAffinity(node),
+                        ["tolerations"] = ChildObjects.Tolerations(spec.Storage.Tolerations),
+                        ["containers"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = "wipe",
+                            ["image"] = spec.Image,
+                            ["command"] = new JsonArray("/bin/sh", "-c", $"rm -rf {string.Join(' ', directories.Select(d => "'" + d + "'"))} && echo removed {string.Join(' ', directories)}"),
+                            ["volumeMounts"] = mounts,
+                            ["securityContext"] = new JsonObject { ["allowPrivilegeEscalation"] = false },
+                        }),
+                        ["volumes"] = volumes,
+                    },
+                },
+            },
+        };
+    }
 }

@@ -19,7 +19,7 @@ public sealed class ThreeFSScaleOutTests : IAsyncLifetime
     public async Task DisposeAsync() => await _tfs.DisposeAsync();
 
     [Fact]
-    public async Task ScalingStorageFrom4To6_MovesReplicasByUpstreamsProcedure_NeverBelowTheReplicationFactor_AndEndsBalanced()
+    public async Task ScalingStorageFrom4To6_MovesReplicasByUpstreamsProcedure_NeverBelowTheReplicationFactor_EndsBalanced_AndDeleteRemovesTheData()
     {
         var sample = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "threefscluster-minimal.yaml"))).Single();
         sample["spec"]!["storage"]!["replicas"] = 4;
@@ -93,5 +93,16 @@ public sealed class ThreeFSScaleOutTests : IAsyncLifetime
         }
 
         store.History().Skip(before).Count(t => t.To == TargetStates.Syncing).ShouldBeGreaterThan(0, "replicas moved to the new nodes");
+
+        // deletionPolicy Delete: the data goes, but only after the cluster's daemons are gone.
+        var dataDirectory = Path.Combine(_tfs.HostPaths, "data", "3fs", "disk0", "3fs");
+        Directory.EnumerateDirectories(dataDirectory).ShouldNotBeEmpty();
+        var policy = new JsonObject { ["spec"] = new JsonObject { ["deletionPolicy"] = "Delete" } };
+        ((int)(await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", policy, "application/merge-patch+json")).Status).ShouldBe(200);
+        ((int)(await _tfs.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}")).Status).ShouldBeInRange(200, 202);
+        await Eventually.HoldsAsync(async () => await _tfs.GetAsync(Name) is null, "the cluster to be gone", TimeSpan.FromSeconds(60));
+        Directory.Exists(dataDirectory).ShouldBeFalse("deletionPolicy Delete removes the data directories");
+        var (_, events) = await _tfs.Json.SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{Ns}/events");
+        events!["items"]!.AsArray().Select(e => (string?)e!["reason"]).ShouldContain("DataDeleted");
     }
 }
