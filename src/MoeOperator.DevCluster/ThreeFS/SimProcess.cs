@@ -18,7 +18,9 @@ public static class SimProcess
     public const string HeartbeatTimeoutVariable = "MOE_3FS_SIM_HEARTBEAT_TIMEOUT";
     public const string SyncSecondsVariable = "MOE_3FS_SIM_SYNC_SECONDS";
 
-    public static readonly string[] Programs = ["mgmtd_main", "meta_main", "storage_main", "hf3fs_fuse_main", "admin_cli"];
+    public const string FdbClientVersionVariable = "MOE_3FS_SIM_FDB_CLIENT_VERSION";
+
+    public static readonly string[] Programs = ["mgmtd_main", "meta_main", "storage_main", "hf3fs_fuse_main", "admin_cli", "fdbcli"];
 
     private static readonly TimeSpan _beat = TimeSpan.FromMilliseconds(500);
 
@@ -38,6 +40,7 @@ public static class SimProcess
             return program switch
             {
                 "admin_cli" => AdminCli(root, arguments, stdin, stdout),
+                "fdbcli" => FdbCli(arguments, stdout),
                 "mgmtd_main" => await DaemonAsync(root, "MGMTD", arguments, stderr, cancellationToken),
                 "meta_main" => await DaemonAsync(root, "META", arguments, stderr, cancellationToken),
                 "storage_main" => await DaemonAsync(root, "STORAGE", arguments, stderr, cancellationToken),
@@ -50,6 +53,19 @@ public static class SimProcess
             await stderr.WriteLineAsync($"{program}: {e.Message}");
             return 1;
         }
+    }
+
+    // Only --version: the image's FoundationDB client release (what the operator checks before bootstrap).
+    private static int FdbCli(IReadOnlyList<string> arguments, TextWriter stdout)
+    {
+        if (!arguments.Contains("--version"))
+        {
+            throw new SimAdminException("1002(StatusCode::kInvalidArg)", "the simulator's fdbcli answers only --version");
+        }
+
+        var version = Environment.GetEnvironmentVariable(FdbClientVersionVariable) is { Length: > 0 } set ? set : "7.3.63";
+        stdout.Write($"FoundationDB CLI {string.Join('.', version.Split('.').Take(2))} (v{version})\nsource version 0000000000000000000000000000000000000000\nprotocol fdb00b073000000\n");
+        return 0;
     }
 
     private static SimTimings Timings() => new(

@@ -8,6 +8,7 @@ internal static class ThreeFSBootstrap
     /// <summary>The step's name in status and in its Job's name: init-cluster, set-config-meta, ...</summary>
     public static string Name(ThreeFSBootstrapStep step) => step switch
     {
+        ThreeFSBootstrapStep.CheckFoundationDB => "check-fdb-version",
         ThreeFSBootstrapStep.InitCluster => "init-cluster",
         ThreeFSBootstrapStep.SetConfigMeta => "set-config-meta",
         ThreeFSBootstrapStep.SetConfigStorage => "set-config-storage",

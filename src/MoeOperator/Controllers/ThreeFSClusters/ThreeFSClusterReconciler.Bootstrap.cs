@@ -38,6 +38,22 @@ internal sealed partial class ThreeFSClusterReconciler
                 {
                     return outcome;
                 }
+
+                if (step == ThreeFSBootstrapStep.CheckFoundationDB)
+                {
+                    var job = jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name)))!;
+                    var (matches, message) = FoundationDBVersionCheck.Evaluate(await JobLogAsync(key.Namespace, job, tailLines: null, cancellationToken), spec.FoundationDB.Version);
+                    if (!matches)
+                    {
+                        // Checked again every pass: correcting spec.foundationDB.version is enough to go on.
+                        status["phase"] = nameof(ThreeFSClusterPhase.Failed);
+                        Conditions.Set(status, "FoundationDB", false, "VersionMismatch", message, generation, now);
+                        Conditions.Set(status, "Bootstrapped", false, "VersionMismatch", "bootstrap waits until the FoundationDB client and server versions match", generation, now);
+                        return ReconcileResult.After(TimeSpan.FromSeconds(30));
+                    }
+
+                    await events.RecordAsync(cluster, warning: false, "FoundationDBChecked", "Bootstrap", message, cancellationToken);
+                }
             }
 
             if (!done)

@@ -139,6 +139,9 @@ internal sealed partial class ThreeFSClusterReconciler(
     private async Task<ReconcileResult?> FoundationDBAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (secretName, secretKey) = ThreeFSVolumes.ClusterFileSecret(key.Name, spec);
+        // A version mismatch found by the check step stands until the check passes (it is re-evaluated each pass).
+        var mismatch = status["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "FoundationDB" && (string?)c?["reason"] == "VersionMismatch") == true
+            && !Completed(status).Contains(ThreeFSBootstrap.Name(ThreeFSBootstrapStep.CheckFoundationDB));
         if (spec.FoundationDB.External is not null)
         {
             var secret = secrets.Get(new ObjectReference(key.Namespace, secretName));
@@ -150,7 +153,11 @@ internal sealed partial class ThreeFSClusterReconciler(
                 return ReconcileResult.After(TimeSpan.FromSeconds(10));
             }
 
-            Conditions.Set(status, "FoundationDB", true, "External", $"cluster file from Secret {secretName}", generation, now);
+            if (!mismatch)
+            {
+                Conditions.Set(status, "FoundationDB", true, "External", $"cluster file from Secret {secretName}", generation, now);
+            }
+
             return null;
         }
 
@@ -170,7 +177,11 @@ internal sealed partial class ThreeFSClusterReconciler(
             await CreateSecretAsync(key, cluster, secretName, secretKey, FoundationDBBuilder.ClusterFile(spec.ClusterId, id, ip), cancellationToken);
         }
 
-        Conditions.Set(status, "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
+        if (!mismatch)
+        {
+            Conditions.Set(status, "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
+        }
+
         return null;
     }
 

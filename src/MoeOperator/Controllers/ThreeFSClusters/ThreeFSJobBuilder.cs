@@ -31,6 +31,8 @@ internal static class ThreeFSJobBuilder
         ArgumentNullException.ThrowIfNull(spec);
         return step switch
         {
+            // The client library the image's programs load; fdbcli is built from the same release.
+            ThreeFSBootstrapStep.CheckFoundationDB => "PATH=/opt/3fs/bin:$PATH; exec fdbcli --version",
             ThreeFSBootstrapStep.InitCluster => $"exec {AdminCli} \"init-cluster --mgmtd /opt/3fs/etc/mgmtd_main.toml 1 {Text(spec.Storage.ChunkSize)} {Text(spec.Storage.StripeSize)}\"",
             ThreeFSBootstrapStep.SetConfigMeta => $"exec {AdminCli} \"set-config --type META --file /opt/3fs/etc/meta_main.toml\"",
             ThreeFSBootstrapStep.SetConfigStorage => $"exec {AdminCli} \"set-config --type STORAGE --file /opt/3fs/etc/storage_main.toml\"",

@@ -31,7 +31,7 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
 
         var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
         ready["completedBootstrapSteps"]!.AsArray().Select(s => (string?)s).ShouldBe(
-            ["init-cluster", "mgmtd", "set-config-meta", "meta", "set-config-storage", "storage", "root-user", "create-targets", "upload-chains", "upload-chain-table", "set-config-fuse", "clients"]);
+            ["check-fdb-version", "init-cluster", "mgmtd", "set-config-meta", "meta", "set-config-storage", "storage", "root-user", "create-targets", "upload-chains", "upload-chain-table", "set-config-fuse", "clients"]);
         Chains(ready, "total").ShouldBe(16, "3 nodes x 2 disks x 8 targets / 3 replicas");
         Chains(ready, "serving").ShouldBe(16);
         ready["members"]!.AsArray().Count(m => (string?)m!["component"] == "storage").ShouldBe(3);

@@ -44,7 +44,11 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
 
     public string SimDirectory => Path.Combine(_scratch.Path("data"), "3fs-sim");
 
-    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration, int nodes = 4)
+    /// <param name="ns">The namespace the clusters live in.</param>
+    /// <param name="syncDuration">How long a returning target syncs in the simulator.</param>
+    /// <param name="nodes">Dev cluster nodes.</param>
+    /// <param name="fdbClientVersion">The FoundationDB client release the simulated 3FS image reports.</param>
+    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration, int nodes = 4, string fdbClientVersion = "7.3.63")
     {
         var cluster = new ThreeFSDevCluster(ns);
         var data = cluster._scratch.Path("data");
@@ -52,6 +56,7 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
         var environment = new Dictionary<string, string>(program.Environment)
         {
             [SimProcess.SyncSecondsVariable] = syncDuration.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SimProcess.FdbClientVersionVariable] = fdbClientVersion,
         };
         cluster.Cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
