@@ -22,7 +22,8 @@ public static class SimProcess
 
     public static readonly string[] Programs = ["mgmtd_main", "meta_main", "storage_main", "hf3fs_fuse_main", "admin_cli", "fdbcli"];
 
-    private static readonly TimeSpan _beat = TimeSpan.FromMilliseconds(500);
+    // A third of the default heartbeat timeout: a beat can be late twice before the daemon is declared gone.
+    private static readonly TimeSpan _beat = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(string program, IReadOnlyList<string> arguments, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -276,7 +277,8 @@ public static class SimProcess
         var mounted = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var up = store.Update(DateTimeOffset.UtcNow, simulator => simulator.State.Nodes.Any(n => n.Value.Type == "MGMTD" && n.Value.Up));
+            // A client only reads mgmtd's state; it never writes it.
+            var up = store.Read()?.Nodes.Values.Any(n => n.Type == "MGMTD" && n.Up) == true;
             if (up && !mounted)
             {
                 await log.WriteLineAsync($"hf3fs_fuse_main: mounted {Text(launcher, "cluster_id")} at {mountpoint}");
@@ -285,7 +287,7 @@ public static class SimProcess
 
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -9,7 +9,7 @@ using MoeOperator.Runtime.Controllers;
 namespace MoeOperator.Controllers.ThreeFSClusters;
 
 /// <summary>
-/// The health probe: a short admin Job that prints list-nodes and list-chains; its log becomes status (targets and
+/// The health probe: a short admin Job that prints list-chains; its log becomes status (targets and
 /// chains by state, the Storage and Ready conditions) and metrics. It runs every few seconds while a chain is not
 /// fully serving, less often when all are.
 /// </summary>

@@ -47,9 +47,9 @@ internal static class ThreeFSJobBuilder
         };
     }
 
-    /// <summary>The probe: list-nodes and list-chains, each table after a marker line.</summary>
+    /// <summary>The probe: list-chains after a marker line (one admin_cli run; status needs only the chains).</summary>
     public static string ProbeScript() =>
-        $"set -e; echo '{ProbeMarker}list-nodes'; {AdminCli} list-nodes; echo '{ProbeMarker}list-chains'; {AdminCli} list-chains";
+        $"echo '{ProbeMarker}list-chains'; exec {AdminCli} list-chains";
 
     /// <summary>The Job of one admin step; <paramref name="keep"/> leaves it as a record (init-cluster), otherwise it goes an hour after it finished.</summary>
     public static JsonObject Job(JsonObject cluster, ThreeFSClusterSpec spec, string step, string script, ThreeFSComponent? mainConfigOf, bool chainTable, bool keep) =>

@@ -10,6 +10,7 @@ namespace MoeOperator.Tests.Controllers.ThreeFSClusters;
 /// The sample ThreeFSCluster on the dev cluster, whose 3FS image runs the simulator behind admin_cli: bootstrap in
 /// upstream's order, a killed storage daemon seen degraded and then recovered, and deletion that keeps the data.
 /// </summary>
+[Collection(ThreeFSDevClusterCollection.Name)]
 public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
 {
     private const string Ns = "storage";
@@ -29,7 +30,7 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
     {
         await _tfs.CreateAsync(Sample());
 
-        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
+        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(180));
         ready["completedBootstrapSteps"]!.AsArray().Select(s => (string?)s).ShouldBe(
             ["check-fdb-version", "init-cluster", "mgmtd", "set-config-meta", "meta", "set-config-storage", "storage", "root-user", "create-targets", "upload-chains", "upload-chain-table", "set-config-fuse", "clients"]);
         Chains(ready, "total").ShouldBe(16, "3 nodes x 2 disks x 8 targets / 3 replicas");
@@ -68,7 +69,7 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
     public async Task AnImageUpgrade_RestartsOneDaemonAtATime_AndNeverTakesTwoReplicasOfAChainDown()
     {
         await _tfs.CreateAsync(Sample());
-        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
+        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(180));
         var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
         var before = store.History().Count;
 

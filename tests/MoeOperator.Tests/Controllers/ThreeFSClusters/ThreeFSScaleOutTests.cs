@@ -8,6 +8,7 @@ using MoeOperator.Testing;
 namespace MoeOperator.Tests.Controllers.ThreeFSClusters;
 
 /// <summary>Growing storage from 4 to 6 nodes on a 6-node dev cluster whose 3FS image runs the simulator.</summary>
+[Collection(ThreeFSDevClusterCollection.Name)]
 public sealed class ThreeFSScaleOutTests : IAsyncLifetime
 {
     private const string Ns = "storage";
@@ -27,7 +28,7 @@ public sealed class ThreeFSScaleOutTests : IAsyncLifetime
         sample["spec"]!["storage"]!["stripeSize"] = 8;
         sample["spec"]!["clients"] = new JsonObject { ["enabled"] = false };
         await _tfs.CreateAsync(sample);
-        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(120));
+        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(180));
         ((int?)ready["chains"]!["total"]).ShouldBe(8, "4 nodes x 2 disks x 3 targets / 3 replicas");
         var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
         var before = store.History().Count;

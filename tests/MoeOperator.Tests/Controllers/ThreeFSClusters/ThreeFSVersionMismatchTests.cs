@@ -5,6 +5,7 @@ using MoeOperator.Testing;
 namespace MoeOperator.Tests.Controllers.ThreeFSClusters;
 
 /// <summary>A 3FS image whose FoundationDB client does not match the server: nothing is initialised until it does.</summary>
+[Collection(ThreeFSDevClusterCollection.Name)]
 public sealed class ThreeFSVersionMismatchTests : IAsyncLifetime
 {
     private const string Ns = "storage";
