@@ -55,7 +55,12 @@ public static class ChainMigrationPlanner
 
         // Table order as the planner lays it out: chain 1 of every disk, then chain 2 of every disk, ...
         var ordered = final.Values.OrderBy(c => c.Id % 100_000).ThenBy(c => c.Targets[0].Disk).ToList();
-        return new ChainMigration(moves, newChains, new ChainTable(ordered, fresh.Balance));
+        // The final chains hold exactly the fresh plan's node sets, so its pair counts are theirs; heads are where
+        // the kept replicas put them, so they are counted again.
+        var heads = ordered.GroupBy(c => c.Targets[0].Node).Select(g => g.Count()).ToList();
+        var missing = grown.NodeIds.Count - heads.Count;
+        var balance = fresh.Balance with { MinHeadsPerNode = missing > 0 ? 0 : heads.Min(), MaxHeadsPerNode = heads.Max() };
+        return new ChainMigration(moves, newChains, new ChainTable(ordered, balance));
     }
 
     // Each existing chain to the planned chain of its disk sharing most nodes, greedily from the best overlap.

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
@@ -22,7 +23,7 @@ internal sealed partial class ThreeFSClusterReconciler
             return ReconcileResult.Done;
         }
 
-        var spec = System.Text.Json.JsonSerializer.Deserialize<ThreeFSClusterSpec>(cluster["spec"]!.ToJsonString(), ApiJson.Options)!;
+        var spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
         var members = cluster["status"]?["members"]?.AsArray().Select(m => (string?)m?["node"] is { } node && (string?)m?["component"] == "storage" ? node : null).OfType<string>().Order(StringComparer.Ordinal).ToList() ?? [];
         var directories = spec.Storage.DiskPaths.Select(ThreeFSPaths.TargetDirectory).ToList();
         if (spec.DeletionPolicy == DeletionPolicy.Retain)

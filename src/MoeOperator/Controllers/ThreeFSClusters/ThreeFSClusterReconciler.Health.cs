@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Controllers.ThreeFSClusters.AdminCli;
 using MoeOperator.Runtime.Client;
@@ -101,8 +103,8 @@ internal sealed partial class ThreeFSClusterReconciler
 
     private static void Apply(JsonObject status, ThreeFSHealth health, long generation, DateTimeOffset now)
     {
-        status["targets"] = System.Text.Json.JsonSerializer.SerializeToNode(health.Targets, Api.Serialization.ApiJson.Options);
-        status["chains"] = System.Text.Json.JsonSerializer.SerializeToNode(health.Chains, Api.Serialization.ApiJson.Options);
+        status["targets"] = JsonSerializer.SerializeToNode(health.Targets, ApiJson.Options);
+        status["chains"] = JsonSerializer.SerializeToNode(health.Chains, ApiJson.Options);
         var chains = health.Chains;
         if (health.AllChainsServing)
         {
