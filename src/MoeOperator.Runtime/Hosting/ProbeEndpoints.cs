@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using MoeOperator.Runtime.Metrics;
 
 namespace MoeOperator.Runtime.Hosting;
@@ -74,9 +73,10 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
 
     private async Task<Uri> ServeAsync(IPEndPoint address, RequestDelegate handler, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address));
+        // The empty builder reads no appsettings files, so it sets up no file watcher: run as a pod (on the dev
+        // cluster, in a tree of bind mounts) a recursive watcher can loop until the stack overflows.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address));
         var app = builder.Build();
         app.Run(handler);
         await app.StartAsync(cancellationToken);
