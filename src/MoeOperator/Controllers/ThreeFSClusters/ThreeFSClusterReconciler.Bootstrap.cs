@@ -145,9 +145,8 @@ internal sealed partial class ThreeFSClusterReconciler
         var ready = true;
         string? blocker = null;
         var wanted = members.Where(m => m.Component == ThreeFSNames.Component(component)).Select(m => ThreeFSNames.ServerPod(key.Name, component, m.NodeId)).ToHashSet(StringComparer.Ordinal);
-        foreach (var extra in pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name).Where(p =>
-            (string?)p["metadata"]?["namespace"] == key.Namespace && (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] == ThreeFSNames.Component(component)
-            && p["metadata"]?["deletionTimestamp"] is null && !wanted.Contains((string)p["metadata"]!["name"]!)))
+        foreach (var extra in ClusterPods(key).Where(p =>
+            ComponentOf(p) == ThreeFSNames.Component(component) && p["metadata"]?["deletionTimestamp"] is null && !wanted.Contains((string)p["metadata"]!["name"]!)))
         {
             // An instance the spec no longer asks for (mgmtd or meta scaled down).
             await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/pods/{extra["metadata"]!["name"]}", cancellationToken: cancellationToken);

@@ -57,8 +57,7 @@ internal sealed partial class ThreeFSClusterReconciler
     // Null once the data is gone; otherwise when to look again.
     private async Task<ReconcileResult?> WipeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, List<string> directories, CancellationToken cancellationToken)
     {
-        var mine = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name).Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace).ToList();
-        var daemons = mine.Where(p => (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage" or "fuse").ToList();
+        var daemons = ClusterPods(key).Where(p => ComponentOf(p) is "mgmtd" or "meta" or "storage" or "fuse").ToList();
         if (daemons.Count > 0)
         {
             await api.SendAsync(HttpMethod.Delete, $"/apis/apps/v1/namespaces/{key.Namespace}/daemonsets/{ThreeFSNames.FuseDaemonSet(key.Name)}", cancellationToken: cancellationToken);

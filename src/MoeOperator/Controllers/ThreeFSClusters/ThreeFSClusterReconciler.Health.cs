@@ -55,9 +55,7 @@ internal sealed partial class ThreeFSClusterReconciler
 
         var known = _health.TryGetValue(key, out var last);
         // A daemon that is not ready (just killed, restarting) is a reason to look again soon.
-        var daemonsReady = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name)
-            .Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace && (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage")
-            .All(IsReady);
+        var daemonsReady = ClusterPods(key).Where(p => ComponentOf(p) is "mgmtd" or "meta" or "storage").All(IsReady);
         var healthy = known && last.Health.AllChainsServing && daemonsReady;
         var interval = healthy ? _healthyInterval : _poll;
         if (!running && (!known || now - last.Time >= interval))

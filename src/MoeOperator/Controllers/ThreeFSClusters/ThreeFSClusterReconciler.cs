@@ -277,8 +277,7 @@ internal sealed partial class ThreeFSClusterReconciler(
         ReplicaCount Count(ThreeFSComponent component, int desired) => new()
         {
             Desired = desired,
-            Ready = pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name)
-                .Count(p => (string?)p["metadata"]?["namespace"] == key.Namespace && (string?)p["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel] == ThreeFSNames.Component(component) && IsReady(p)),
+            Ready = ClusterPods(key).Count(p => ComponentOf(p) == ThreeFSNames.Component(component) && IsReady(p)),
         };
         return new ThreeFSNodeCounts
         {
@@ -287,6 +286,12 @@ internal sealed partial class ThreeFSClusterReconciler(
             Storage = Count(ThreeFSComponent.Storage, spec.Storage.Replicas),
         };
     }
+
+    // The cluster's pods (daemons and admin Job pods) in its namespace, from the cache.
+    private IEnumerable<JsonObject> ClusterPods(ObjectReference key) =>
+        pods.ByLabel(ThreeFSNames.ClusterLabel, key.Name).Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace);
+
+    private static string? ComponentOf(JsonObject pod) => (string?)pod["metadata"]?["labels"]?[ThreeFSNames.ComponentLabel];
 
     private static bool IsReady(JsonObject pod) =>
         pod["metadata"]?["deletionTimestamp"] is null
