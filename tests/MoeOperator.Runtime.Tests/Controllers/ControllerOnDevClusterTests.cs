@@ -56,6 +56,10 @@ public sealed class ControllerOnDevClusterTests : IAsyncLifetime
         var copy = await _session.Client.CoreV1.ReadNamespacedConfigMapAsync("alpha-copy", Ns);
         copy.Metadata.OwnerReferences.ShouldHaveSingleItem().Name.ShouldBe("alpha");
 
+        // The copy is visible to the test before the reconcile that created it has recorded its outcome, and
+        // before the child informer has seen it; one Unchanged outcome proves both, so the baseline starts after.
+        await Eventually.HoldsAsync(() => Task.FromResult(_reconciler.Outcomes.Contains(ChildOutcome.Unchanged)), "a reconcile that finds the copy in its cache");
+        _reconciler.Outcomes.ShouldContain(ChildOutcome.Created);
         _session.Server.Requests.Reset();
         var before = _reconciler.Outcomes.Count;
         await Eventually.HoldsAsync(() => Task.FromResult(_reconciler.Outcomes.Count >= before + 4), "several resync reconciles");
