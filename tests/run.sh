@@ -38,6 +38,11 @@ install_helm_and_kubectl() {
 install_debian_packages() {
   local missing=()
   command -v promtool >/dev/null || missing+=(prometheus)
+  # native/: the compiler, CMake and Ninja that `dotnet build` drives, GoogleTest and Google Benchmark.
+  local package
+  for package in g++ cmake ninja-build libgtest-dev libbenchmark-dev; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
   [ ${#missing[@]} -eq 0 ] && return
   step "installing Debian packages: ${missing[*]}"
   local sudo=""
@@ -65,15 +70,22 @@ dotnet build MoeOperator.slnx --nologo -clp:ErrorsOnly
 step "checking formatting (dotnet format --verify-no-changes)"
 dotnet format MoeOperator.slnx --verify-no-changes --no-restore
 
+step "running the native kernel tests (ctest: GoogleTest on the fast and the scalar CPU path)"
+native_status=0
+native_log="$(mktemp)"
+ctest --test-dir native/build --output-on-failure --no-tests=error -j2 >"$native_log" 2>&1 || native_status=$?
+if [ "$native_status" -eq 0 ]; then tail -n 3 "$native_log"; else cat "$native_log"; fi
+
 step "running tests"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-status=0
+trap 'rm -f "$log" "$native_log"' EXIT
+status=$native_status
 dotnet test MoeOperator.slnx --no-build --nologo 2>&1 | tee "$log" || status=$?
 
 # One closing line over every suite: "N passed, N failed".
 awk '/^(Passed|Failed)!/ {
        for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
      }
-     END { printf "\n%d passed, %d failed\n", p, f }' "$log"
+     /tests passed, [0-9]+ tests failed out of/ { f += $4; p += $NF - $4 }
+     END { printf "\n%d passed, %d failed\n", p, f }' "$log" "$native_log"
 exit "$status"

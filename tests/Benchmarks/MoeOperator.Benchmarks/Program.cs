@@ -1,3 +1,3 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(MoeOperator.Benchmarks.Kernels.Fp8GemmBenchmarks).Assembly).Run(args);

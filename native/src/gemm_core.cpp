@@ -1,0 +1,86 @@
+// Blocking for the FP8 GEMM on the CPU: a task owns a block of 192 rows of A and a group of 128-row panels of B
+// (one scale row each), so threads never write the same output; both are decoded 256 columns of K at a time, so
+// FP8 bytes cross memory and float32 stays in cache.
+#include "gemm_core.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "e4m3.h"
+#include "moe_fp8.h"
+#include "parallel.h"
+#include "simd.h"
+
+namespace moe {
+namespace {
+
+constexpr int64_t kBlock = MOE_FP8_BLOCK;
+constexpr int64_t kPanelRows = kBlock;       // rows of B per task, one row of B scales
+constexpr int64_t kPanelDepth = 2 * kBlock;  // columns of K decoded at once
+constexpr int64_t kOuterProductMinRows = 2;  // a single row takes dot products, B decoded in registers
+constexpr int64_t kRowBlock = 192;           // rows of A per pass over a panel
+
+}  // namespace
+
+void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* b, const float* b_scales, int64_t n,
+             int64_t k, float* acc, int64_t ldc) {
+  if (m == 0) return;
+  const int64_t panels = (n + kPanelRows - 1) / kPanelRows;
+  const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
+  // Enough tasks to keep every thread busy: decode shapes (one row block) split over panels alone.
+  const int64_t panel_groups = std::min(panels, std::max<int64_t>(1, (4 * Threads() + row_blocks - 1) / row_blocks));
+  const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
+  const int64_t k_blocks = k / kBlock;
+  const auto& cpu = Cpu();
+  ParallelFor(row_blocks * panel_groups, [&](int64_t task) {
+    thread_local std::vector<float> a_slice, b_panel;
+    a_slice.resize(static_cast<size_t>(kRowBlock * kPanelDepth));
+    b_panel.resize(static_cast<size_t>(kPanelRows * kPanelDepth));
+    const int64_t m0 = task / panel_groups * kRowBlock;
+    const int64_t block_rows = std::min(kRowBlock, m - m0);
+    const int64_t first_panel = task % panel_groups * panels_per_group;
+    const int64_t last_panel = std::min(panels, first_panel + panels_per_group);
+    // One row cannot pay for packing B (its FMA chains would wait on each other); it reads the codes directly.
+    const bool outer_product = block_rows >= kOuterProductMinRows;
+    for (int64_t k0 = 0; k0 < k; k0 += kPanelDepth) {
+      const int64_t depth = std::min(kPanelDepth, k - k0);
+      // Both operands are decoded into dense buffers: rows of A a power of two apart in memory would share cache
+      // sets and evict each other, and the A slice (192 KiB) must stay in L2 while every panel passes over it.
+      for (int64_t r = 0; r < block_rows; ++r) {
+        for (int64_t kk = 0; kk < depth; kk += kBlock) {
+          cpu.decode_e4m3_scaled(a + (m0 + r) * k + k0 + kk, a_scales[(m0 + r) * k_blocks + (k0 + kk) / kBlock],
+                                 a_slice.data() + r * kPanelDepth + kk, kBlock);
+        }
+      }
+      for (int64_t panel = first_panel; panel < last_panel; ++panel) {
+        const int64_t row0 = panel * kPanelRows;
+        const int64_t rows = std::min(kPanelRows, n - row0);
+        const float* scales = b_scales + panel * k_blocks + k0 / kBlock;
+        float* c = acc + m0 * ldc + row0;
+        if (outer_product) {
+          cpu.pack_b(b + row0 * k + k0, k, rows, depth, scales, b_panel.data());
+          cpu.gemm_packed(a_slice.data(), kPanelDepth, block_rows, b_panel.data(), rows, depth, c, ldc);
+        } else {
+          cpu.dot_codes(a_slice.data(), kPanelDepth, block_rows, b + row0 * k + k0, k, rows, depth, scales, c, ldc);
+        }
+      }
+    }
+  });
+}
+
+void StoreRows(const float* acc, int64_t first_row, int64_t rows, int64_t n, void* d, moe_dtype d_type) {
+  const int64_t count = rows * n;
+  if (d_type == MOE_DTYPE_F32) {
+    std::memcpy(static_cast<float*>(d) + first_row * n, acc, static_cast<size_t>(count) * sizeof(float));
+    return;
+  }
+  uint16_t* out = static_cast<uint16_t*>(d) + first_row * n;
+  for (int64_t i = 0; i < count; ++i) out[i] = FloatToBf16(acc[i]);
+}
+
+void ZeroRows(int64_t first_row, int64_t rows, int64_t n, void* d, moe_dtype d_type) {
+  const size_t element = d_type == MOE_DTYPE_F32 ? sizeof(float) : sizeof(uint16_t);
+  std::memset(static_cast<char*>(d) + first_row * n * element, 0, static_cast<size_t>(rows * n) * element);
+}
+
+}  // namespace moe

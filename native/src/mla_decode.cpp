@@ -1,0 +1,182 @@
+// MLA decoding on the CPU. Each piece of the schedule runs flash-attention style over its pages: a page of 64 KV
+// tokens is read once for all query rows (s_q * h_q of them share the single KV head), scores for the page update a
+// running max and denominator, then the page's values are accumulated. Pieces of one sequence are merged by their
+// log-sum-exp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "error.h"
+#include "mla_pieces.h"
+#include "moe_mla.h"
+#include "parallel.h"
+#include "simd.h"
+
+namespace moe {
+namespace {
+
+constexpr int64_t kPage = MOE_MLA_PAGE_SIZE;
+constexpr int64_t kHead = MOE_MLA_HEAD_DIM;
+constexpr int64_t kValue = MOE_MLA_VALUE_DIM;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+struct Problem {
+  const float* q;
+  const float* k_cache;
+  const int32_t* block_table;
+  const int32_t* cache_seqlens;
+  int64_t s_q, h_q, max_blocks;
+  float scale;
+  bool causal;
+};
+
+// Tokens query position i of s_q may see.
+int64_t Visible(const Problem& p, int64_t seq, int64_t i) {
+  const int64_t seqlen = p.cache_seqlens[seq];
+  return p.causal ? std::max<int64_t>(0, seqlen - (p.s_q - 1 - i)) : seqlen;
+}
+
+// Unnormalised attention of every query row of one sequence over pages [page_begin, page_end); leaves the running
+// max in row_max, the denominator in row_sum and the weighted values in out (rows = s_q * h_q, row = i * h_q + h).
+void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page_end, float* row_max, float* row_sum,
+                 float* out) {
+  const auto& cpu = Cpu();
+  const int64_t rows = p.s_q * p.h_q;
+  const int64_t seqlen = p.cache_seqlens[seq];
+  const float* q = p.q + seq * rows * kHead;
+  std::vector<float> scores(static_cast<size_t>(rows * kPage));
+  for (int64_t page = page_begin; page < page_end; ++page) {
+    const float* kv = p.k_cache + static_cast<int64_t>(p.block_table[seq * p.max_blocks + page]) * kPage * kHead;
+    const int64_t first = page * kPage;
+    const int64_t tokens = std::min(kPage, seqlen - first);
+    for (int64_t t = 0; t < tokens; ++t) {
+      for (int64_t r = 0; r < rows; ++r)
+        scores[r * kPage + t] = p.scale * cpu.dot(q + r * kHead, kv + t * kHead, kHead);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t visible = std::min(tokens, Visible(p, seq, r / p.h_q) - first);
+      if (visible <= 0) continue;
+      float* s = scores.data() + r * kPage;
+      const float page_max = *std::max_element(s, s + visible);
+      const float new_max = std::max(row_max[r], page_max);
+      if (row_max[r] != new_max) {
+        const float rescale = std::exp(row_max[r] - new_max);  // 0 when the old max was -inf
+        row_sum[r] *= rescale;
+        cpu.scale(rescale, out + r * kValue, kValue);
+        row_max[r] = new_max;
+      }
+      for (int64_t t = 0; t < visible; ++t) {
+        const float weight = std::exp(s[t] - new_max);
+        row_sum[r] += weight;
+        cpu.axpy(weight, kv + t * kHead, out + r * kValue, kValue);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace moe
+
+extern "C" moe_status moe_mla_decode(const float* q, const float* k_cache, const int32_t* block_table,
+                                     const int32_t* cache_seqlens, int64_t batch, int64_t s_q, int64_t h_q,
+                                     int64_t num_blocks, int64_t max_blocks_per_seq, float softmax_scale,
+                                     int32_t causal, const int32_t* tile_metadata, const int32_t* num_splits,
+                                     int64_t num_parts, float* out, float* lse) {
+  using moe::kHead;
+  using moe::kValue;
+  return moe::Guarded([&] {
+    MOE_REQUIRE_POSITIVE(batch);
+    MOE_REQUIRE_POSITIVE(s_q);
+    MOE_REQUIRE_POSITIVE(h_q);
+    MOE_REQUIRE_POSITIVE(num_blocks);
+    MOE_REQUIRE_POSITIVE(max_blocks_per_seq);
+    MOE_REQUIRE_POSITIVE(num_parts);
+    MOE_REQUIRE_NOT_NULL(q);
+    MOE_REQUIRE_NOT_NULL(k_cache);
+    MOE_REQUIRE_NOT_NULL(block_table);
+    MOE_REQUIRE_NOT_NULL(cache_seqlens);
+    MOE_REQUIRE_NOT_NULL(tile_metadata);
+    MOE_REQUIRE_NOT_NULL(num_splits);
+    MOE_REQUIRE_NOT_NULL(out);
+    MOE_REQUIRE_NOT_NULL(lse);
+    for (int64_t b = 0; b < batch; ++b) {
+      const int64_t seqlen = cache_seqlens[b];
+      MOE_REQUIRE(seqlen >= 0 && seqlen <= max_blocks_per_seq * moe::kPage, MOE_ERR_SHAPE,
+                  "cache_seqlens[%lld] is %lld: it must lie in [0, max_blocks_per_seq * 64 = %lld]",
+                  static_cast<long long>(b), static_cast<long long>(seqlen),
+                  static_cast<long long>(max_blocks_per_seq * moe::kPage));
+      for (int64_t page = 0; page < moe::PagesOf(cache_seqlens[b]); ++page) {
+        const int32_t block = block_table[b * max_blocks_per_seq + page];
+        MOE_REQUIRE(block >= 0 && block < num_blocks, MOE_ERR_INDEX,
+                    "block_table[%lld, %lld] is %d: cache blocks are numbered [0, num_blocks = %lld)",
+                    static_cast<long long>(b), static_cast<long long>(page), block, static_cast<long long>(num_blocks));
+      }
+    }
+    std::vector<moe::MlaPiece> pieces;
+    if (const moe_status status =
+            moe::PiecesFromMetadata(tile_metadata, num_splits, cache_seqlens, batch, num_parts, pieces);
+        status != MOE_OK) {
+      return status;
+    }
+
+    const moe::Problem problem{q,
+                               k_cache,
+                               block_table,
+                               cache_seqlens,
+                               s_q,
+                               h_q,
+                               max_blocks_per_seq,
+                               softmax_scale > 0 ? softmax_scale : 1.0f / std::sqrt(static_cast<float>(kHead)),
+                               causal != 0};
+    const int64_t rows = s_q * h_q;
+    const int64_t slots = num_splits[batch];
+    std::vector<float> partial_out(static_cast<size_t>(slots * rows * kValue), 0.0f);
+    std::vector<float> partial_lse(static_cast<size_t>(slots * rows), moe::kNegInf);
+    // Pieces of a partition run in order on one thread, as a GPU's compute unit would run them.
+    std::vector<std::vector<const moe::MlaPiece*>> by_part(static_cast<size_t>(num_parts));
+    for (const auto& piece : pieces) by_part[static_cast<size_t>(piece.part)].push_back(&piece);
+    moe::ParallelFor(num_parts, [&](int64_t part) {
+      std::vector<float> row_max(static_cast<size_t>(rows)), row_sum(static_cast<size_t>(rows));
+      for (const moe::MlaPiece* piece : by_part[static_cast<size_t>(part)]) {
+        std::fill(row_max.begin(), row_max.end(), moe::kNegInf);
+        std::fill(row_sum.begin(), row_sum.end(), 0.0f);
+        float* o = partial_out.data() + piece->slot * rows * kValue;
+        moe::AttendPages(problem, piece->seq, piece->page_begin, piece->page_end, row_max.data(), row_sum.data(), o);
+        for (int64_t r = 0; r < rows; ++r) {
+          if (row_sum[static_cast<size_t>(r)] == 0.0f) continue;
+          moe::Cpu().scale(1.0f / row_sum[static_cast<size_t>(r)], o + r * kValue, kValue);
+          partial_lse[static_cast<size_t>(piece->slot * rows + r)] =
+              row_max[static_cast<size_t>(r)] + std::log(row_sum[static_cast<size_t>(r)]);
+        }
+      }
+    });
+
+    moe::ParallelFor(batch, [&](int64_t b) {
+      const int64_t first = num_splits[b], count = num_splits[b + 1] - num_splits[b];
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = r / h_q, h = r % h_q;
+        float* o = out + (b * rows + r) * kValue;
+        float max_lse = moe::kNegInf;
+        for (int64_t s = 0; s < count; ++s)
+          max_lse = std::max(max_lse, partial_lse[static_cast<size_t>((first + s) * rows + r)]);
+        float* row_lse = lse + (b * h_q + h) * s_q + i;
+        std::fill(o, o + kValue, 0.0f);
+        if (max_lse == moe::kNegInf) {
+          *row_lse = moe::kNegInf;
+          continue;
+        }
+        float total = 0.0f;
+        for (int64_t s = 0; s < count; ++s)
+          total += std::exp(partial_lse[static_cast<size_t>((first + s) * rows + r)] - max_lse);
+        const float merged = max_lse + std::log(total);
+        for (int64_t s = 0; s < count; ++s) {
+          const float weight = std::exp(partial_lse[static_cast<size_t>((first + s) * rows + r)] - merged);
+          if (weight > 0.0f) moe::Cpu().axpy(weight, partial_out.data() + ((first + s) * rows + r) * kValue, o, kValue);
+        }
+        *row_lse = merged;
+      }
+    });
+    return MOE_OK;
+  });
+}

@@ -1,0 +1,148 @@
+// A small fork-join pool: one job at a time, tasks handed out by an atomic counter.
+#include "parallel.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "error.h"
+#include "moe_status.h"
+
+namespace moe {
+namespace {
+
+thread_local bool inside_task = false;
+
+class Pool {
+ public:
+  explicit Pool(int threads) { Start(threads); }
+  ~Pool() { Stop(); }
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  void Resize(int threads) {
+    std::lock_guard<std::mutex> job_lock(job_mutex_);
+    Stop();
+    Start(threads);
+  }
+
+  void Run(int64_t count, const std::function<void(int64_t)>& task) {
+    if (count <= 0) return;
+    if (count == 1 || inside_task || workers_.empty()) {
+      RunSerially(count, task);
+      return;
+    }
+    std::lock_guard<std::mutex> job_lock(job_mutex_);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      task_ = &task;
+      count_ = count;
+      next_.store(0);
+      active_ = static_cast<int>(workers_.size());
+      ++generation_;
+    }
+    wake_.notify_all();
+    Work();
+    std::unique_lock<std::mutex> lock(mutex_);
+    finished_.wait(lock, [this] { return active_ == 0; });
+    task_ = nullptr;
+  }
+
+ private:
+  static void RunSerially(int64_t count, const std::function<void(int64_t)>& task) {
+    const bool was_inside = inside_task;
+    inside_task = true;
+    for (int64_t i = 0; i < count; ++i) task(i);
+    inside_task = was_inside;
+  }
+
+  void Work() {
+    inside_task = true;
+    for (int64_t i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*task_)(i);
+    inside_task = false;
+  }
+
+  void WorkerLoop() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+        if (stopping_) return;
+        seen = generation_;
+      }
+      Work();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--active_ == 0) finished_.notify_one();
+    }
+  }
+
+  void Start(int threads) {
+    stopping_ = false;
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& worker : workers_) worker.join();
+    workers_.clear();
+  }
+
+  std::mutex job_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable finished_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int64_t)>* task_ = nullptr;
+  int64_t count_ = 0;
+  std::atomic<int64_t> next_{0};
+  int active_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+};
+
+int DefaultThreads() {
+  if (const char* env = std::getenv("MOE_NUM_THREADS")) {
+    const int threads = std::atoi(env);
+    if (threads > 0) return threads;
+  }
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware == 0 ? 1 : static_cast<int>(hardware);
+}
+
+Pool& ThePool() {
+  static Pool* pool = new Pool(DefaultThreads());  // never destroyed: threads must outlive static destructors
+  return *pool;
+}
+
+}  // namespace
+
+void ParallelFor(int64_t count, const std::function<void(int64_t)>& task) { ThePool().Run(count, task); }
+
+int Threads() { return ThePool().threads(); }
+
+void SetThreads(int threads) { ThePool().Resize(threads); }
+
+}  // namespace moe
+
+extern "C" {
+
+moe_status moe_set_num_threads(int32_t threads) {
+  return moe::Guarded([&] {
+    MOE_REQUIRE(threads >= 1, MOE_ERR_SHAPE, "threads must be at least 1, got %d", threads);
+    moe::SetThreads(threads);
+    return MOE_OK;
+  });
+}
+
+int32_t moe_get_num_threads(void) { return moe::Threads(); }
+
+}  // extern "C"

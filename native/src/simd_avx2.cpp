@@ -1,0 +1,235 @@
+// AVX2 + FMA versions of the inner loops. This file alone is compiled with -mavx2 -mfma -mf16c; nothing here runs
+// unless the processor reports those features.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "e4m3.h"
+#include "simd.h"
+
+namespace moe {
+namespace {
+
+inline float HorizontalSum(__m256 v) {
+  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+  return _mm_cvtss_f32(sum);
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), acc2);
+    acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), acc3);
+  }
+  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+  float sum = HorizontalSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+void Axpy(float alpha, const float* x, float* y, int64_t n) {
+  const __m256 a = _mm256_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+void Scale(float alpha, float* y, int64_t n) {
+  const __m256 a = _mm256_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(a, _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] *= alpha;
+}
+
+// e4m3 s.eeee.mmm placed as the half-precision pattern s.0eeee.mmm0000000 is the same number divided by 2^8 (both
+// the normal and the subnormal range line up), so three integer operations and vcvtph2ps decode eight codes; the
+// 2^8 is folded into the scale. Interleaving zero bytes puts each code in the high byte (code << 8); an arithmetic
+// shift by one then leaves the sign in bits 15 and 14 and the rest in bits 13..7, and the mask clears bit 14.
+inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
+  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
+  const __m128i high = _mm_unpacklo_epi8(_mm_setzero_si128(), bytes);
+  const __m128i half = _mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF)));
+  return _mm256_mul_ps(_mm256_cvtph_ps(half), scale);
+}
+
+void DecodeE4m3Scaled(const uint8_t* codes, float scale, float* out, int64_t n) {
+  const __m256 folded = _mm256_set1_ps(scale * 256.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, DecodeEight(codes + i, folded));
+  for (; i < n; ++i) out[i] = E4m3ToFloat(codes[i]) * scale;
+}
+
+// One row of A against Cols rows of B, B decoded in registers; one accumulator per row of B.
+template <int Cols>
+inline void DotCodesTile(const float* a, const uint8_t* b, int64_t ldb, int64_t depth, const float* scales, float* c) {
+  static_assert(Cols == 1 || Cols == 4, "four rows of B keep four FMA chains in flight");
+  [[maybe_unused]] __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  for (int64_t kb = 0; kb < depth; kb += 128) {
+    const __m256 scale = _mm256_set1_ps(scales[kb / 128] * 256.0f);
+    for (int64_t kk = kb; kk < kb + 128; kk += 8) {
+      const __m256 av = _mm256_loadu_ps(a + kk);
+      acc0 = _mm256_fmadd_ps(av, DecodeEight(b + kk, scale), acc0);
+      if constexpr (Cols == 4) {
+        acc1 = _mm256_fmadd_ps(av, DecodeEight(b + ldb + kk, scale), acc1);
+        acc2 = _mm256_fmadd_ps(av, DecodeEight(b + 2 * ldb + kk, scale), acc2);
+        acc3 = _mm256_fmadd_ps(av, DecodeEight(b + 3 * ldb + kk, scale), acc3);
+      }
+    }
+  }
+  c[0] += HorizontalSum(acc0);
+  if constexpr (Cols == 4) {
+    c[1] += HorizontalSum(acc1);
+    c[2] += HorizontalSum(acc2);
+    c[3] += HorizontalSum(acc3);
+  }
+}
+
+void DotCodes(const float* a, int64_t lda, int64_t rows, const uint8_t* b, int64_t ldb, int64_t cols, int64_t depth,
+              const float* scales, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    int64_t j = 0;
+    for (; j + 4 <= cols; j += 4) DotCodesTile<4>(a + i * lda, b + j * ldb, ldb, depth, scales, c + i * ldc + j);
+    for (; j < cols; ++j) DotCodesTile<1>(a + i * lda, b + j * ldb, ldb, depth, scales, c + i * ldc + j);
+  }
+}
+
+// Eight rows of eight floats in, eight columns out: r[i] becomes element i of every input row.
+inline void Transpose8x8(__m256* r) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+void PackB(const uint8_t* b, int64_t ldb, int64_t rows, int64_t depth, const float* scales, float* packed) {
+  const int64_t groups = (rows + kPackWidth - 1) / kPackWidth;
+  for (int64_t g = 0; g < groups; ++g) {
+    float* out = packed + g * depth * kPackWidth;
+    for (int64_t kk = 0; kk < depth; kk += 8) {
+      const __m256 scale = _mm256_set1_ps(scales[kk / 128] * 256.0f);
+      for (int64_t half = 0; half < 2; ++half) {
+        __m256 r[8];
+        for (int64_t j = 0; j < 8; ++j) {
+          const int64_t row = g * kPackWidth + half * 8 + j;
+          r[j] = row < rows ? DecodeEight(b + row * ldb + kk, scale) : _mm256_setzero_ps();
+        }
+        Transpose8x8(r);
+        for (int64_t i = 0; i < 8; ++i) _mm256_storeu_ps(out + (kk + i) * kPackWidth + half * 8, r[i]);
+      }
+    }
+  }
+}
+
+inline void AddToRow(float* row, __m256 low, __m256 high, int64_t cols) {
+  if (cols == kPackWidth) {
+    _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), low));
+    _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), high));
+    return;
+  }
+  alignas(32) float tile[kPackWidth];
+  _mm256_store_ps(tile, low);
+  _mm256_store_ps(tile + 8, high);
+  for (int64_t j = 0; j < cols; ++j) row[j] += tile[j];
+}
+
+// Rows x 16 outer-product tile: per column of K, two vectors of B against one broadcast element of A per row. The
+// accumulators are named variables rather than an array: GCC spilled an array of them to the stack every step.
+template <int Rows>
+inline void PackedTile(const float* a, int64_t lda, const float* panel, int64_t cols, int64_t depth, float* c,
+                       int64_t ldc) {
+  static_assert(Rows >= 1 && Rows <= 6, "six rows use 12 of the 16 vector registers");
+  [[maybe_unused]] __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+                          c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int64_t kk = 0; kk < depth; ++kk) {
+    const __m256 b0 = _mm256_loadu_ps(panel + kk * kPackWidth);
+    const __m256 b1 = _mm256_loadu_ps(panel + kk * kPackWidth + 8);
+#define MOE_TILE_ROW(r)                                      \
+  if constexpr (Rows > r) {                                  \
+    const __m256 av = _mm256_broadcast_ss(a + r * lda + kk); \
+    c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);              \
+    c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);              \
+  }
+    MOE_TILE_ROW(0)
+    MOE_TILE_ROW(1)
+    MOE_TILE_ROW(2)
+    MOE_TILE_ROW(3)
+    MOE_TILE_ROW(4)
+    MOE_TILE_ROW(5)
+#undef MOE_TILE_ROW
+  }
+  if constexpr (Rows > 0) AddToRow(c, c00, c01, cols);
+  if constexpr (Rows > 1) AddToRow(c + ldc, c10, c11, cols);
+  if constexpr (Rows > 2) AddToRow(c + 2 * ldc, c20, c21, cols);
+  if constexpr (Rows > 3) AddToRow(c + 3 * ldc, c30, c31, cols);
+  if constexpr (Rows > 4) AddToRow(c + 4 * ldc, c40, c41, cols);
+  if constexpr (Rows > 5) AddToRow(c + 5 * ldc, c50, c51, cols);
+}
+
+template <int Rows>
+inline void PackedRowTile(const float* a, int64_t lda, const float* packed, int64_t cols, int64_t depth, float* c,
+                          int64_t ldc) {
+  for (int64_t j = 0; j < cols; j += kPackWidth) {
+    PackedTile<Rows>(a, lda, packed + (j / kPackWidth) * depth * kPackWidth, std::min(kPackWidth, cols - j), depth,
+                     c + j, ldc);
+  }
+}
+
+void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, int64_t cols, int64_t depth, float* c,
+                int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 6 <= rows; i += 6) PackedRowTile<6>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+  switch (rows - i) {
+    case 5:
+      PackedRowTile<5>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+      break;
+    case 4:
+      PackedRowTile<4>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+      break;
+    case 3:
+      PackedRowTile<3>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+      break;
+    case 2:
+      PackedRowTile<2>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+      break;
+    case 1:
+      PackedRowTile<1>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+const SimdKernels* Avx2Kernels() {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
+    return nullptr;
+  }
+  static const SimdKernels kernels{"avx2+fma", Dot, Axpy, Scale, DecodeE4m3Scaled, DotCodes, PackB, GemmPacked};
+  return &kernels;
+}
+
+}  // namespace moe
