@@ -1,8 +1,12 @@
 using System.CommandLine;
 using MoeOperator.Worker.Ep;
+using MoeOperator.Worker.Kernels.Cli;
+using MoeOperator.Worker.Kernels.SelfTest;
 
 var root = new RootCommand("moe-worker: the kernel worker the moe operator runs in GPU pods")
 {
     EpCommand.Create(),
+    KernelCommand.Create(),
+    SelfTestCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
