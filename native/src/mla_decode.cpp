@@ -39,6 +39,8 @@ int64_t Visible(const Problem& p, int64_t seq, int64_t i) {
 
 // Unnormalised attention of every query row of one sequence over pages [page_begin, page_end); leaves the running
 // max in row_max, the denominator in row_sum and the weighted values in out (rows = s_q * h_q, row = i * h_q + h).
+// Per page both products are register-tiled matrix products over the page's 64 tokens: scores = Q K^T, then
+// out += P V, so each KV byte read serves every query row.
 void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page_end, float* row_max, float* row_sum,
                  float* out) {
   const auto& cpu = Cpu();
@@ -46,19 +48,21 @@ void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page
   const int64_t seqlen = p.cache_seqlens[seq];
   const float* q = p.q + seq * rows * kHead;
   std::vector<float> scores(static_cast<size_t>(rows * kPage));
+  std::vector<float> weights(static_cast<size_t>(rows * kPage));
   for (int64_t page = page_begin; page < page_end; ++page) {
     const float* kv = p.k_cache + static_cast<int64_t>(p.block_table[seq * p.max_blocks + page]) * kPage * kHead;
     const int64_t first = page * kPage;
     const int64_t tokens = std::min(kPage, seqlen - first);
-    for (int64_t t = 0; t < tokens; ++t) {
-      for (int64_t r = 0; r < rows; ++r)
-        scores[r * kPage + t] = p.scale * cpu.dot(q + r * kHead, kv + t * kHead, kHead);
-    }
+    std::fill(scores.begin(), scores.end(), 0.0f);
+    cpu.dot_nt(q, kHead, rows, kv, kHead, tokens, kHead, scores.data(), kPage);
     for (int64_t r = 0; r < rows; ++r) {
-      const int64_t visible = std::min(tokens, Visible(p, seq, r / p.h_q) - first);
-      if (visible <= 0) continue;
+      const int64_t visible = std::max<int64_t>(0, std::min(tokens, Visible(p, seq, r / p.h_q) - first));
       float* s = scores.data() + r * kPage;
-      const float page_max = *std::max_element(s, s + visible);
+      float* w = weights.data() + r * kPage;
+      std::fill(w + visible, w + tokens, 0.0f);
+      if (visible == 0) continue;
+      float page_max = kNegInf;
+      for (int64_t t = 0; t < visible; ++t) page_max = std::max(page_max, s[t] * p.scale);
       const float new_max = std::max(row_max[r], page_max);
       if (row_max[r] != new_max) {
         const float rescale = std::exp(row_max[r] - new_max);  // 0 when the old max was -inf
@@ -67,11 +71,11 @@ void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page
         row_max[r] = new_max;
       }
       for (int64_t t = 0; t < visible; ++t) {
-        const float weight = std::exp(s[t] - new_max);
-        row_sum[r] += weight;
-        cpu.axpy(weight, kv + t * kHead, out + r * kValue, kValue);
+        w[t] = std::exp(s[t] * p.scale - new_max);
+        row_sum[r] += w[t];
       }
     }
+    cpu.gemm_nn(weights.data(), kPage, rows, kv, kHead, kValue, tokens, out, kValue);
   }
 }
 

@@ -29,6 +29,12 @@ struct SimdKernels {
   // c[i * ldc + j] += sum over kk of a[i * lda + kk] * B[j, kk] for i < rows, j < cols, B packed by pack_b.
   void (*gemm_packed)(const float* a, int64_t lda, int64_t rows, const float* packed, int64_t cols, int64_t depth,
                       float* c, int64_t ldc);
+  // c[i * ldc + j] += dot(a + i * lda, b + j * ldb, depth): A times B transposed, both row-major; depth % 8 == 0.
+  void (*dot_nt)(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+                 float* c, int64_t ldc);
+  // c[i * ldc + j] += sum over kk of a[i * lda + kk] * b[kk * ldb + j]: A times B, both row-major.
+  void (*gemm_nn)(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+                  float* c, int64_t ldc);
 };
 
 // Rows of B side by side in a packed panel: two AVX2 registers.

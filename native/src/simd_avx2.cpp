@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "e4m3.h"
 #include "simd.h"
@@ -154,17 +155,18 @@ inline void AddToRow(float* row, __m256 low, __m256 high, int64_t cols) {
   for (int64_t j = 0; j < cols; ++j) row[j] += tile[j];
 }
 
-// Rows x 16 outer-product tile: per column of K, two vectors of B against one broadcast element of A per row. The
-// accumulators are named variables rather than an array: GCC spilled an array of them to the stack every step.
+// Rows x 16 outer-product tile: per step kk, two vectors of B (16 floats at panel + kk * stride) against one
+// broadcast element of A per row. The accumulators are named variables rather than an array: GCC spilled an array
+// of them to the stack every step.
 template <int Rows>
-inline void PackedTile(const float* a, int64_t lda, const float* panel, int64_t cols, int64_t depth, float* c,
-                       int64_t ldc) {
+inline void OuterTile(const float* a, int64_t lda, const float* panel, int64_t stride, int64_t cols, int64_t depth,
+                      float* c, int64_t ldc) {
   static_assert(Rows >= 1 && Rows <= 6, "six rows use 12 of the 16 vector registers");
   [[maybe_unused]] __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
                           c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t kk = 0; kk < depth; ++kk) {
-    const __m256 b0 = _mm256_loadu_ps(panel + kk * kPackWidth);
-    const __m256 b1 = _mm256_loadu_ps(panel + kk * kPackWidth + 8);
+    const __m256 b0 = _mm256_loadu_ps(panel + kk * stride);
+    const __m256 b1 = _mm256_loadu_ps(panel + kk * stride + 8);
 #define MOE_TILE_ROW(r)                                      \
   if constexpr (Rows > r) {                                  \
     const __m256 av = _mm256_broadcast_ss(a + r * lda + kk); \
@@ -187,38 +189,118 @@ inline void PackedTile(const float* a, int64_t lda, const float* panel, int64_t 
   if constexpr (Rows > 5) AddToRow(c + 5 * ldc, c50, c51, cols);
 }
 
-template <int Rows>
-inline void PackedRowTile(const float* a, int64_t lda, const float* packed, int64_t cols, int64_t depth, float* c,
-                          int64_t ldc) {
-  for (int64_t j = 0; j < cols; j += kPackWidth) {
-    PackedTile<Rows>(a, lda, packed + (j / kPackWidth) * depth * kPackWidth, std::min(kPackWidth, cols - j), depth,
-                     c + j, ldc);
+// Calls body(std::integral_constant<int, R>, i) for row tiles of R = 6 rows, then one tile of the rest.
+template <typename Body>
+inline void ForRowTiles(int64_t rows, Body body) {
+  int64_t i = 0;
+  for (; i + 6 <= rows; i += 6) body(std::integral_constant<int, 6>{}, i);
+  switch (rows - i) {
+    case 5:
+      body(std::integral_constant<int, 5>{}, i);
+      break;
+    case 4:
+      body(std::integral_constant<int, 4>{}, i);
+      break;
+    case 3:
+      body(std::integral_constant<int, 3>{}, i);
+      break;
+    case 2:
+      body(std::integral_constant<int, 2>{}, i);
+      break;
+    case 1:
+      body(std::integral_constant<int, 1>{}, i);
+      break;
+    default:
+      break;
   }
 }
 
 void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, int64_t cols, int64_t depth, float* c,
                 int64_t ldc) {
-  int64_t i = 0;
-  for (; i + 6 <= rows; i += 6) PackedRowTile<6>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-  switch (rows - i) {
-    case 5:
-      PackedRowTile<5>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-      break;
-    case 4:
-      PackedRowTile<4>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-      break;
-    case 3:
-      PackedRowTile<3>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-      break;
-    case 2:
-      PackedRowTile<2>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-      break;
-    case 1:
-      PackedRowTile<1>(a + i * lda, lda, packed, cols, depth, c + i * ldc, ldc);
-      break;
-    default:
-      break;
+  ForRowTiles(rows, [&](auto tile_rows, int64_t i) {
+    for (int64_t j = 0; j < cols; j += kPackWidth) {
+      OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, packed + (j / kPackWidth) * depth * kPackWidth,
+                                            kPackWidth, std::min(kPackWidth, cols - j), depth, c + i * ldc + j, ldc);
+    }
+  });
+}
+
+void GemmNn(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+            float* c, int64_t ldc) {
+  const int64_t vector_cols = cols / kPackWidth * kPackWidth;
+  ForRowTiles(rows, [&](auto tile_rows, int64_t i) {
+    for (int64_t j = 0; j < vector_cols; j += kPackWidth) {
+      OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, b + j, ldb, kPackWidth, depth, c + i * ldc + j, ldc);
+    }
+  });
+  // Columns past the last full 16 would read beyond B's rows; they are few and take the plain loop.
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = vector_cols; j < cols; ++j) {
+      float sum = 0.0f;
+      for (int64_t kk = 0; kk < depth; ++kk) sum += a[i * lda + kk] * b[kk * ldb + j];
+      c[i * ldc + j] += sum;
+    }
   }
+}
+
+// Rows x Cols dot products along depth, one named accumulator each (up to 3 x 4).
+template <int Rows, int Cols>
+inline void DotTile(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t depth, float* c, int64_t ldc) {
+  static_assert(Rows >= 1 && Rows <= 3 && (Cols == 1 || Cols == 4), "at most 12 accumulators");
+  [[maybe_unused]] __m256 s00 = _mm256_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00,
+                          s13 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+  for (int64_t kk = 0; kk < depth; kk += 8) {
+    const __m256 b0 = _mm256_loadu_ps(b + kk);
+    [[maybe_unused]] __m256 b1, b2, b3;
+    if constexpr (Cols == 4) {
+      b1 = _mm256_loadu_ps(b + ldb + kk);
+      b2 = _mm256_loadu_ps(b + 2 * ldb + kk);
+      b3 = _mm256_loadu_ps(b + 3 * ldb + kk);
+    }
+#define MOE_DOT_ROW(r)                                   \
+  if constexpr (Rows > r) {                              \
+    const __m256 av = _mm256_loadu_ps(a + r * lda + kk); \
+    s##r##0 = _mm256_fmadd_ps(av, b0, s##r##0);          \
+    if constexpr (Cols == 4) {                           \
+      s##r##1 = _mm256_fmadd_ps(av, b1, s##r##1);        \
+      s##r##2 = _mm256_fmadd_ps(av, b2, s##r##2);        \
+      s##r##3 = _mm256_fmadd_ps(av, b3, s##r##3);        \
+    }                                                    \
+  }
+    MOE_DOT_ROW(0)
+    MOE_DOT_ROW(1)
+    MOE_DOT_ROW(2)
+#undef MOE_DOT_ROW
+  }
+#define MOE_DOT_STORE(r)                        \
+  if constexpr (Rows > r) {                     \
+    c[r * ldc] += HorizontalSum(s##r##0);       \
+    if constexpr (Cols == 4) {                  \
+      c[r * ldc + 1] += HorizontalSum(s##r##1); \
+      c[r * ldc + 2] += HorizontalSum(s##r##2); \
+      c[r * ldc + 3] += HorizontalSum(s##r##3); \
+    }                                           \
+  }
+  MOE_DOT_STORE(0)
+  MOE_DOT_STORE(1)
+  MOE_DOT_STORE(2)
+#undef MOE_DOT_STORE
+}
+
+template <int Rows>
+inline void DotRows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t cols, int64_t depth, float* c,
+                    int64_t ldc) {
+  int64_t j = 0;
+  for (; j + 4 <= cols; j += 4) DotTile<Rows, 4>(a, lda, b + j * ldb, ldb, depth, c + j, ldc);
+  for (; j < cols; ++j) DotTile<Rows, 1>(a, lda, b + j * ldb, ldb, depth, c + j, ldc);
+}
+
+void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+           float* c, int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 3 <= rows; i += 3) DotRows<3>(a + i * lda, lda, b, ldb, cols, depth, c + i * ldc, ldc);
+  if (rows - i == 2) DotRows<2>(a + i * lda, lda, b, ldb, cols, depth, c + i * ldc, ldc);
+  if (rows - i == 1) DotRows<1>(a + i * lda, lda, b, ldb, cols, depth, c + i * ldc, ldc);
 }
 
 }  // namespace
@@ -228,7 +310,8 @@ const SimdKernels* Avx2Kernels() {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
     return nullptr;
   }
-  static const SimdKernels kernels{"avx2+fma", Dot, Axpy, Scale, DecodeE4m3Scaled, DotCodes, PackB, GemmPacked};
+  static const SimdKernels kernels{"avx2+fma", Dot,   Axpy,       Scale, DecodeE4m3Scaled,
+                                   DotCodes,   PackB, GemmPacked, DotNt, GemmNn};
   return &kernels;
 }
 

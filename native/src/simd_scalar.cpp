@@ -59,10 +59,25 @@ void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, 
   }
 }
 
+void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+           float* c, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] += Dot(a + i * lda, b + j * ldb, depth);
+  }
+}
+
+void GemmNn(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
+            float* c, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t kk = 0; kk < depth; ++kk) Axpy(a[i * lda + kk], b + kk * ldb, c + i * ldc, cols);
+  }
+}
+
 }  // namespace
 
 const SimdKernels& ScalarKernels() {
-  static const SimdKernels kernels{"scalar", Dot, Axpy, Scale, DecodeE4m3Scaled, DotCodes, PackB, GemmPacked};
+  static const SimdKernels kernels{"scalar", Dot,   Axpy,       Scale, DecodeE4m3Scaled,
+                                   DotCodes, PackB, GemmPacked, DotNt, GemmNn};
   return kernels;
 }
 
