@@ -64,6 +64,11 @@ install_helm_and_kubectl
 install_debian_packages
 install_node_tools
 
+step "configuring native/ with its GoogleTest tests and Google Benchmark benchmarks required"
+native_generator=()
+[ -f native/build/CMakeCache.txt ] || native_generator=(-G Ninja)
+cmake -S native -B native/build "${native_generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMOE_BUILD_TESTS=ON -DMOE_BUILD_BENCHMARKS=ON >/dev/null
+
 step "building"
 dotnet build MoeOperator.slnx --nologo -clp:ErrorsOnly
 
