@@ -4,6 +4,7 @@
 //              then one block per (token, rank) pair that goes copies the row.
 //   unpermute: one block per received row adds it into its token with atomics (the order of a token's few rows
 //              may vary, so sums can differ from the CPU's in the last bit).
+#include "../src/ep_checks.h"
 #include "cuda_common.cuh"
 #include "moe_cuda.h"
 
@@ -95,18 +96,6 @@ __global__ void UnpermuteKernel(const float* y, const int32_t* src_token, const 
     atomicAdd(&out[token * hidden + h], weight * y[row * hidden + h]);
 }
 
-moe_status CheckRouting(const int64_t* topk_idx, int64_t tokens, int64_t top_k, int64_t experts, int64_t ranks) {
-  MOE_REQUIRE(tokens >= 0, MOE_ERR_SHAPE, "tokens must not be negative, got %lld", static_cast<long long>(tokens));
-  MOE_REQUIRE_POSITIVE(top_k);
-  MOE_REQUIRE_POSITIVE(experts);
-  MOE_REQUIRE_POSITIVE(ranks);
-  MOE_REQUIRE(experts % ranks == 0, MOE_ERR_SHAPE,
-              "num_experts (%lld) must be a multiple of num_ranks (%lld): every rank holds the same number of experts",
-              static_cast<long long>(experts), static_cast<long long>(ranks));
-  MOE_REQUIRE(tokens == 0 || topk_idx != nullptr, MOE_ERR_NULL_POINTER, "topk_idx is null");
-  return MOE_OK;
-}
-
 }  // namespace
 }  // namespace cuda
 }  // namespace moe
@@ -118,7 +107,8 @@ moe_status moe_cuda_ep_dispatch_layout(const int64_t* topk_idx, int64_t tokens, 
                                        uint8_t* is_token_in_rank, void* stream) {
   using namespace moe::cuda;
   return moe::Guarded([&] {
-    if (const moe_status status = CheckRouting(topk_idx, tokens, top_k, num_experts, num_ranks); status != MOE_OK) {
+    if (const moe_status status = moe::CheckRouting(topk_idx, tokens, top_k, num_experts, num_ranks);
+        status != MOE_OK) {
       return status;
     }
     MOE_REQUIRE_NOT_NULL(tokens_per_rank);
@@ -142,7 +132,8 @@ moe_status moe_cuda_ep_permute(const float* x, const int64_t* topk_idx, const fl
                                int32_t* rank_offsets, void* stream) {
   using namespace moe::cuda;
   return moe::Guarded([&] {
-    if (const moe_status status = CheckRouting(topk_idx, tokens, top_k, num_experts, num_ranks); status != MOE_OK) {
+    if (const moe_status status = moe::CheckRouting(topk_idx, tokens, top_k, num_experts, num_ranks);
+        status != MOE_OK) {
       return status;
     }
     MOE_REQUIRE_POSITIVE(hidden);
@@ -193,13 +184,9 @@ moe_status moe_cuda_ep_unpermute(const float* y, const int32_t* src_token, const
                                  int64_t hidden, int64_t tokens, float* out, void* stream) {
   using namespace moe::cuda;
   return moe::Guarded([&] {
-    MOE_REQUIRE(received >= 0, MOE_ERR_SHAPE, "received must not be negative, got %lld",
-                static_cast<long long>(received));
-    MOE_REQUIRE(tokens >= 0, MOE_ERR_SHAPE, "tokens must not be negative, got %lld", static_cast<long long>(tokens));
-    MOE_REQUIRE_POSITIVE(hidden);
-    MOE_REQUIRE(received == 0 || (y != nullptr && src_token != nullptr), MOE_ERR_NULL_POINTER,
-                "y or src_token is null");
-    MOE_REQUIRE(tokens == 0 || out != nullptr, MOE_ERR_NULL_POINTER, "out is null");
+    if (const moe_status status = moe::CheckUnpermute(y, src_token, received, hidden, tokens, out); status != MOE_OK) {
+      return status;
+    }
     const cudaStream_t s = Stream(stream);
     if (tokens > 0) cudaMemsetAsync(out, 0, static_cast<size_t>(tokens * hidden) * sizeof(float), s);
     if (received > 0) {

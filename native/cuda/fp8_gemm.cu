@@ -98,19 +98,6 @@ __global__ void __launch_bounds__(256) Fp8GemmKernel(GemmArgs args) {
   }
 }
 
-moe_status CheckOperands(const uint8_t* a, const float* a_scales, const uint8_t* b, const float* b_scales, int64_t n,
-                         int64_t k, const void* d, moe_dtype d_type) {
-  MOE_REQUIRE_POSITIVE(n);
-  MOE_REQUIRE_POSITIVE(k);
-  MOE_REQUIRE_MULTIPLE(k, MOE_FP8_BLOCK);
-  MOE_REQUIRE_NOT_NULL(a);
-  MOE_REQUIRE_NOT_NULL(a_scales);
-  MOE_REQUIRE_NOT_NULL(b);
-  MOE_REQUIRE_NOT_NULL(b_scales);
-  MOE_REQUIRE_NOT_NULL(d);
-  return CheckOutputType(d_type);
-}
-
 }  // namespace
 }  // namespace cuda
 }  // namespace moe
@@ -122,7 +109,7 @@ moe_status moe_cuda_fp8_gemm_nt(const uint8_t* a, const float* a_scales, const u
   using namespace moe::cuda;
   return moe::Guarded([&] {
     MOE_REQUIRE_POSITIVE(m);
-    if (const moe_status status = CheckOperands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
+    if (const moe_status status = moe::CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
       return status;
     }
     const GemmArgs args{a, a_scales, b, b_scales, nullptr, m, n, k, 1, d, d_type};
@@ -142,7 +129,7 @@ moe_status moe_cuda_fp8_grouped_gemm_contiguous(const uint8_t* a, const float* a
     MOE_REQUIRE_MULTIPLE(m_sum, MOE_GROUPED_M_ALIGNMENT);
     MOE_REQUIRE_POSITIVE(groups);
     MOE_REQUIRE_NOT_NULL(group_of_row);
-    if (const moe_status status = CheckOperands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
+    if (const moe_status status = moe::CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
       return status;
     }
     const GemmArgs args{a, a_scales, b, b_scales, group_of_row, m_sum, n, k, groups, d, d_type};
@@ -161,7 +148,7 @@ moe_status moe_cuda_fp8_grouped_gemm_masked(const uint8_t* a, const float* a_sca
     MOE_REQUIRE_POSITIVE(m_max);
     MOE_REQUIRE_POSITIVE(groups);
     MOE_REQUIRE_NOT_NULL(masked_m);
-    if (const moe_status status = CheckOperands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
+    if (const moe_status status = moe::CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
       return status;
     }
     const GemmArgs args{a, a_scales, b, b_scales, masked_m, m_max, n, k, groups, d, d_type};

@@ -140,25 +140,15 @@ extern "C" moe_status moe_cuda_mla_decode(const float* q, const float* k_cache, 
                                           float* out, float* lse, void* stream) {
   using namespace moe::cuda;
   return moe::Guarded([&] {
-    MOE_REQUIRE_POSITIVE(batch);
-    MOE_REQUIRE_POSITIVE(s_q);
-    MOE_REQUIRE_POSITIVE(h_q);
-    MOE_REQUIRE_POSITIVE(num_blocks);
-    MOE_REQUIRE_POSITIVE(max_blocks_per_seq);
-    MOE_REQUIRE_POSITIVE(num_parts);
-    MOE_REQUIRE_NOT_NULL(q);
-    MOE_REQUIRE_NOT_NULL(k_cache);
-    MOE_REQUIRE_NOT_NULL(block_table);
-    MOE_REQUIRE_NOT_NULL(cache_seqlens);
     MOE_REQUIRE_NOT_NULL(host_cache_seqlens);
-    MOE_REQUIRE_NOT_NULL(tile_metadata);
-    MOE_REQUIRE_NOT_NULL(num_splits);
-    MOE_REQUIRE_NOT_NULL(out);
-    MOE_REQUIRE_NOT_NULL(lse);
-    for (int64_t b = 0; b < batch; ++b) {
-      MOE_REQUIRE(host_cache_seqlens[b] >= 0 && host_cache_seqlens[b] <= max_blocks_per_seq * kPage, MOE_ERR_SHAPE,
-                  "cache_seqlens[%lld] is %d: it must lie in [0, max_blocks_per_seq * 64 = %lld]",
-                  static_cast<long long>(b), host_cache_seqlens[b], static_cast<long long>(max_blocks_per_seq * kPage));
+    if (const moe_status status =
+            moe::CheckMlaArguments(batch, s_q, h_q, num_blocks, max_blocks_per_seq, num_parts, q, k_cache, block_table,
+                                   cache_seqlens, tile_metadata, num_splits, out, lse);
+        status != MOE_OK) {
+      return status;
+    }
+    if (const moe_status status = moe::CheckSeqlens(host_cache_seqlens, batch, max_blocks_per_seq); status != MOE_OK) {
+      return status;
     }
     std::vector<moe::MlaPiece> pieces;
     if (const moe_status status =

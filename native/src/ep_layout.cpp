@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ep_checks.h"
 #include "error.h"
 #include "moe_ep.h"
 #include "parallel.h"
@@ -12,14 +13,9 @@ namespace moe {
 namespace {
 
 moe_status CheckTopk(const int64_t* topk_idx, int64_t tokens, int64_t top_k, int64_t num_experts, int64_t num_ranks) {
-  MOE_REQUIRE(tokens >= 0, MOE_ERR_SHAPE, "tokens must not be negative, got %lld", static_cast<long long>(tokens));
-  MOE_REQUIRE_POSITIVE(top_k);
-  MOE_REQUIRE_POSITIVE(num_experts);
-  MOE_REQUIRE_POSITIVE(num_ranks);
-  MOE_REQUIRE(num_experts % num_ranks == 0, MOE_ERR_SHAPE,
-              "num_experts (%lld) must be a multiple of num_ranks (%lld): every rank holds the same number of experts",
-              static_cast<long long>(num_experts), static_cast<long long>(num_ranks));
-  MOE_REQUIRE(tokens == 0 || topk_idx != nullptr, MOE_ERR_NULL_POINTER, "topk_idx is null");
+  if (const moe_status status = CheckRouting(topk_idx, tokens, top_k, num_experts, num_ranks); status != MOE_OK) {
+    return status;
+  }
   for (int64_t i = 0; i < tokens * top_k; ++i) {
     MOE_REQUIRE(topk_idx[i] >= -1 && topk_idx[i] < num_experts, MOE_ERR_INDEX,
                 "topk_idx[%lld, %lld] is %lld: expert ids lie in [0, %lld), or -1 for none",
@@ -123,13 +119,9 @@ moe_status moe_ep_permute(const float* x, const int64_t* topk_idx, const float* 
 moe_status moe_ep_unpermute(const float* y, const int32_t* src_token, const float* row_weights, int64_t received,
                             int64_t hidden, int64_t tokens, float* out) {
   return moe::Guarded([&] {
-    MOE_REQUIRE(received >= 0, MOE_ERR_SHAPE, "received must not be negative, got %lld",
-                static_cast<long long>(received));
-    MOE_REQUIRE(tokens >= 0, MOE_ERR_SHAPE, "tokens must not be negative, got %lld", static_cast<long long>(tokens));
-    MOE_REQUIRE_POSITIVE(hidden);
-    MOE_REQUIRE(received == 0 || (y != nullptr && src_token != nullptr), MOE_ERR_NULL_POINTER,
-                "y or src_token is null");
-    MOE_REQUIRE(tokens == 0 || out != nullptr, MOE_ERR_NULL_POINTER, "out is null");
+    if (const moe_status status = moe::CheckUnpermute(y, src_token, received, hidden, tokens, out); status != MOE_OK) {
+      return status;
+    }
     for (int64_t row = 0; row < received; ++row) {
       MOE_REQUIRE(src_token[row] >= 0 && src_token[row] < tokens, MOE_ERR_INDEX,
                   "src_token[%lld] is %d: source tokens lie in [0, tokens = %lld)", static_cast<long long>(row),

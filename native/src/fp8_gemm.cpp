@@ -10,15 +10,9 @@ extern "C" moe_status moe_fp8_gemm_nt(const uint8_t* a, const float* a_scales, c
                                       int64_t m, int64_t n, int64_t k, void* d, moe_dtype d_type) {
   return moe::Guarded([&] {
     MOE_REQUIRE_POSITIVE(m);
-    MOE_REQUIRE_POSITIVE(n);
-    MOE_REQUIRE_POSITIVE(k);
-    MOE_REQUIRE_MULTIPLE(k, MOE_FP8_BLOCK);
-    MOE_REQUIRE_NOT_NULL(a);
-    MOE_REQUIRE_NOT_NULL(a_scales);
-    MOE_REQUIRE_NOT_NULL(b);
-    MOE_REQUIRE_NOT_NULL(b_scales);
-    MOE_REQUIRE_NOT_NULL(d);
-    if (const moe_status status = moe::CheckOutputType(d_type); status != MOE_OK) return status;
+    if (const moe_status status = moe::CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
+      return status;
+    }
     std::vector<float> acc(static_cast<size_t>(m * n), 0.0f);
     moe::GemmFp8(a, a_scales, m, b, b_scales, n, k, acc.data(), n);
     moe::StoreRows(acc.data(), 0, m, n, d, d_type);

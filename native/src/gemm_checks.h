@@ -13,6 +13,21 @@ inline moe_status CheckOutputType(moe_dtype d_type) {
   return MOE_OK;
 }
 
+// The operands every FP8 GEMM takes (B's rows n, the depth k, the four operand pointers and the output), checked
+// the same way on the CPU and the GPU.
+inline moe_status CheckFp8Operands(const uint8_t* a, const float* a_scales, const uint8_t* b, const float* b_scales,
+                                   int64_t n, int64_t k, const void* d, moe_dtype d_type) {
+  MOE_REQUIRE_POSITIVE(n);
+  MOE_REQUIRE_POSITIVE(k);
+  MOE_REQUIRE_MULTIPLE(k, MOE_FP8_BLOCK);
+  MOE_REQUIRE_NOT_NULL(a);
+  MOE_REQUIRE_NOT_NULL(a_scales);
+  MOE_REQUIRE_NOT_NULL(b);
+  MOE_REQUIRE_NOT_NULL(b_scales);
+  MOE_REQUIRE_NOT_NULL(d);
+  return CheckOutputType(d_type);
+}
+
 }  // namespace moe
 
 #endif  // MOE_SRC_GEMM_CHECKS_H_

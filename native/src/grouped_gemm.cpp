@@ -16,15 +16,7 @@ constexpr int64_t kAlign = MOE_GROUPED_M_ALIGNMENT;
 moe_status CheckGroupedShapes(const uint8_t* a, const float* a_scales, const uint8_t* b, const float* b_scales,
                               int64_t groups, int64_t n, int64_t k, const void* d, moe_dtype d_type) {
   MOE_REQUIRE_POSITIVE(groups);
-  MOE_REQUIRE_POSITIVE(n);
-  MOE_REQUIRE_POSITIVE(k);
-  MOE_REQUIRE_MULTIPLE(k, MOE_FP8_BLOCK);
-  MOE_REQUIRE_NOT_NULL(a);
-  MOE_REQUIRE_NOT_NULL(a_scales);
-  MOE_REQUIRE_NOT_NULL(b);
-  MOE_REQUIRE_NOT_NULL(b_scales);
-  MOE_REQUIRE_NOT_NULL(d);
-  return CheckOutputType(d_type);
+  return CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type);
 }
 
 // Each 128-row block must hold one group; returns that group per block (-1 for a block of padding only).

@@ -90,26 +90,16 @@ extern "C" moe_status moe_mla_decode(const float* q, const float* k_cache, const
   using moe::kHead;
   using moe::kValue;
   return moe::Guarded([&] {
-    MOE_REQUIRE_POSITIVE(batch);
-    MOE_REQUIRE_POSITIVE(s_q);
-    MOE_REQUIRE_POSITIVE(h_q);
-    MOE_REQUIRE_POSITIVE(num_blocks);
-    MOE_REQUIRE_POSITIVE(max_blocks_per_seq);
-    MOE_REQUIRE_POSITIVE(num_parts);
-    MOE_REQUIRE_NOT_NULL(q);
-    MOE_REQUIRE_NOT_NULL(k_cache);
-    MOE_REQUIRE_NOT_NULL(block_table);
-    MOE_REQUIRE_NOT_NULL(cache_seqlens);
-    MOE_REQUIRE_NOT_NULL(tile_metadata);
-    MOE_REQUIRE_NOT_NULL(num_splits);
-    MOE_REQUIRE_NOT_NULL(out);
-    MOE_REQUIRE_NOT_NULL(lse);
+    if (const moe_status status =
+            moe::CheckMlaArguments(batch, s_q, h_q, num_blocks, max_blocks_per_seq, num_parts, q, k_cache, block_table,
+                                   cache_seqlens, tile_metadata, num_splits, out, lse);
+        status != MOE_OK) {
+      return status;
+    }
+    if (const moe_status status = moe::CheckSeqlens(cache_seqlens, batch, max_blocks_per_seq); status != MOE_OK) {
+      return status;
+    }
     for (int64_t b = 0; b < batch; ++b) {
-      const int64_t seqlen = cache_seqlens[b];
-      MOE_REQUIRE(seqlen >= 0 && seqlen <= max_blocks_per_seq * moe::kPage, MOE_ERR_SHAPE,
-                  "cache_seqlens[%lld] is %lld: it must lie in [0, max_blocks_per_seq * 64 = %lld]",
-                  static_cast<long long>(b), static_cast<long long>(seqlen),
-                  static_cast<long long>(max_blocks_per_seq * moe::kPage));
       for (int64_t page = 0; page < moe::PagesOf(cache_seqlens[b]); ++page) {
         const int32_t block = block_table[b * max_blocks_per_seq + page];
         MOE_REQUIRE(block >= 0 && block < num_blocks, MOE_ERR_INDEX,

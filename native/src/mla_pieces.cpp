@@ -5,6 +5,37 @@
 
 namespace moe {
 
+moe_status CheckMlaArguments(int64_t batch, int64_t s_q, int64_t h_q, int64_t num_blocks, int64_t max_blocks_per_seq,
+                             int64_t num_parts, const void* q, const void* k_cache, const void* block_table,
+                             const void* cache_seqlens, const void* tile_metadata, const void* num_splits,
+                             const void* out, const void* lse) {
+  MOE_REQUIRE_POSITIVE(batch);
+  MOE_REQUIRE_POSITIVE(s_q);
+  MOE_REQUIRE_POSITIVE(h_q);
+  MOE_REQUIRE_POSITIVE(num_blocks);
+  MOE_REQUIRE_POSITIVE(max_blocks_per_seq);
+  MOE_REQUIRE_POSITIVE(num_parts);
+  MOE_REQUIRE_NOT_NULL(q);
+  MOE_REQUIRE_NOT_NULL(k_cache);
+  MOE_REQUIRE_NOT_NULL(block_table);
+  MOE_REQUIRE_NOT_NULL(cache_seqlens);
+  MOE_REQUIRE_NOT_NULL(tile_metadata);
+  MOE_REQUIRE_NOT_NULL(num_splits);
+  MOE_REQUIRE_NOT_NULL(out);
+  MOE_REQUIRE_NOT_NULL(lse);
+  return MOE_OK;
+}
+
+moe_status CheckSeqlens(const int32_t* cache_seqlens, int64_t batch, int64_t max_blocks_per_seq) {
+  for (int64_t b = 0; b < batch; ++b) {
+    MOE_REQUIRE(cache_seqlens[b] >= 0 && cache_seqlens[b] <= max_blocks_per_seq * MOE_MLA_PAGE_SIZE, MOE_ERR_SHAPE,
+                "cache_seqlens[%lld] is %d: it must lie in [0, max_blocks_per_seq * 64 = %lld]",
+                static_cast<long long>(b), cache_seqlens[b],
+                static_cast<long long>(max_blocks_per_seq * MOE_MLA_PAGE_SIZE));
+  }
+  return MOE_OK;
+}
+
 moe_status PiecesFromMetadata(const int32_t* tile_metadata, const int32_t* num_splits, const int32_t* cache_seqlens,
                               int64_t batch, int64_t num_parts, std::vector<MlaPiece>& pieces) {
   pieces.clear();

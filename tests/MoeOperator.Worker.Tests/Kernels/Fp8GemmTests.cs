@@ -1,4 +1,5 @@
 using MoeOperator.Worker.Kernels;
+using MoeOperator.Worker.Kernels.SelfTest;
 
 namespace MoeOperator.Worker.Tests.Kernels;
 
@@ -17,7 +18,7 @@ public sealed class Fp8GemmTests
         var d = KernelTestData.Wide(Fp8Gemm.Multiply(a, b));
         var expected = KernelReference.Gemm(a, b);
 
-        KernelTestData.CalcDiff(d, expected).ShouldBeLessThan(1e-3);
+        Metrics.CalcDiff(d, expected).ShouldBeLessThan(1e-3);
         var scale = expected.Max(Math.Abs);
         for (var i = 0; i < d.Length; i++)
         {
@@ -53,7 +54,7 @@ public sealed class Fp8GemmTests
             }
             else
             {
-                KernelTestData.CalcDiff(actual, reference).ShouldBeLessThan(1e-6, $"row {row}");
+                Metrics.CalcDiff(actual, reference).ShouldBeLessThan(1e-6, $"row {row}");
             }
         }
     }
@@ -94,7 +95,7 @@ public sealed class Fp8GemmTests
                 }
                 else
                 {
-                    KernelTestData.CalcDiff(actual, expected.AsSpan(row * n, n).ToArray()).ShouldBeLessThan(1e-6, $"row {row}");
+                    Metrics.CalcDiff(actual, expected.AsSpan(row * n, n).ToArray()).ShouldBeLessThan(1e-6, $"row {row}");
                 }
             }
         }

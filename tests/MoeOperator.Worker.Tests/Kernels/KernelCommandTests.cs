@@ -37,7 +37,7 @@ public sealed class KernelCommandTests : IDisposable
 
         var d = NpyFile.Read(output);
         d.Shape.ShouldBe([5L, 130L]);
-        KernelTestData.CalcDiff(KernelTestData.Wide(d.Floats("d")), KernelReference.Gemm(a, b)).ShouldBeLessThan(1e-6);
+        Metrics.CalcDiff(KernelTestData.Wide(d.Floats("d")), KernelReference.Gemm(a, b)).ShouldBeLessThan(1e-6);
         log.ToString().ShouldContain($"d [5, 130] float32 -> {output}");
     }
 

@@ -1,4 +1,5 @@
 using MoeOperator.Worker.Kernels;
+using MoeOperator.Worker.Kernels.SelfTest;
 
 namespace MoeOperator.Worker.Tests.Kernels;
 
@@ -35,7 +36,7 @@ public sealed class MlaDecodingTests
         var result = MlaDecoding.Decode(inputs, MlaDecoding.Schedule(seqlens, parts));
         var (expectedOut, expectedLse) = KernelReference.Mla(inputs);
 
-        KernelTestData.CosineDiff(KernelTestData.Wide(result.Out), expectedOut).ShouldBeLessThan(1e-5);
+        Metrics.CosineDiff(KernelTestData.Wide(result.Out), expectedOut).ShouldBeLessThan(1e-5);
         for (var i = 0; i < expectedLse.Length; i++)
         {
             if (double.IsNegativeInfinity(expectedLse[i]))
