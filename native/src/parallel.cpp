@@ -4,9 +4,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "error.h"
@@ -22,7 +24,8 @@ class Pool {
   explicit Pool(int threads) { Start(threads); }
   ~Pool() { Stop(); }
 
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  // Lock-free: kernels ask from inside tasks, while Run holds the job lock.
+  int threads() const { return thread_count_.load(); }
 
   void Resize(int threads) {
     std::lock_guard<std::mutex> job_lock(job_mutex_);
@@ -30,18 +33,25 @@ class Pool {
     Start(threads);
   }
 
+  // An exception from a task (out of memory) is rethrown here, on the caller's thread, once every task has stopped:
+  // the ABI boundary turns it into a status, where escaping a worker thread would end the process.
   void Run(int64_t count, const std::function<void(int64_t)>& task) {
     if (count <= 0) return;
-    if (count == 1 || inside_task || workers_.empty()) {
+    if (count == 1 || inside_task) {
       RunSerially(count, task);
       return;
     }
-    std::lock_guard<std::mutex> job_lock(job_mutex_);
+    std::lock_guard<std::mutex> job_lock(job_mutex_);  // also keeps Resize from changing the workers meanwhile
+    if (workers_.empty()) {
+      RunSerially(count, task);
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
       count_ = count;
       next_.store(0);
+      error_ = nullptr;
       active_ = static_cast<int>(workers_.size());
       ++generation_;
     }
@@ -50,19 +60,28 @@ class Pool {
     std::unique_lock<std::mutex> lock(mutex_);
     finished_.wait(lock, [this] { return active_ == 0; });
     task_ = nullptr;
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
  private:
   static void RunSerially(int64_t count, const std::function<void(int64_t)>& task) {
-    const bool was_inside = inside_task;
+    struct Restore {
+      bool was_inside;
+      ~Restore() { inside_task = was_inside; }
+    } restore{inside_task};
     inside_task = true;
     for (int64_t i = 0; i < count; ++i) task(i);
-    inside_task = was_inside;
   }
 
   void Work() {
     inside_task = true;
-    for (int64_t i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*task_)(i);
+    try {
+      for (int64_t i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*task_)(i);
+    } catch (...) {
+      next_.store(count_);  // the others stop taking tasks
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
     inside_task = false;
   }
 
@@ -83,6 +102,7 @@ class Pool {
 
   void Start(int threads) {
     stopping_ = false;
+    thread_count_.store(threads);
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   }
 
@@ -107,6 +127,8 @@ class Pool {
   int active_ = 0;
   uint64_t generation_ = 0;
   bool stopping_ = false;
+  std::exception_ptr error_;
+  std::atomic<int> thread_count_{1};
 };
 
 int DefaultThreads() {

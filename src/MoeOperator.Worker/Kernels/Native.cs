@@ -17,10 +17,20 @@ public static class Native
         set => Check(NativeMethods.SetNumThreads(value), "moe_set_num_threads");
     }
 
-    /// <summary>Throws when the library on disk is not the one these bindings describe (a stale build).</summary>
+    /// <summary>Throws when the library is missing or is not the one these bindings describe (a stale build).</summary>
     public static void EnsureCompatible()
     {
-        var version = NativeMethods.AbiVersion();
+        int version;
+        try
+        {
+            version = NativeMethods.AbiVersion();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new InvalidOperationException(
+                $"libmoe_kernels.so was not found next to moe-worker ({AppContext.BaseDirectory}): build with `dotnet build`, which builds native/ with CMake ({e.Message})", e);
+        }
+
         if (version != ExpectedAbiVersion)
         {
             throw new InvalidOperationException(

@@ -24,6 +24,18 @@ public sealed class DockerfileTests
         lines.ShouldContain(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("MoeOperator")]
+    [InlineData("MoeOperator.Worker")]
+    public void ImageThatBuildsTheWorker_InstallsWhatNativeBuildsWith(string project)
+    {
+        // Building the worker runs CMake on native/; the SDK image has neither CMake nor a C++ compiler.
+        var lines = File.ReadAllLines(RepoPaths.Of("src", project, "Dockerfile"));
+        lines.ShouldContain(l => l.StartsWith("COPY native/", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.StartsWith("RUN apt-get", StringComparison.Ordinal) && l.Contains(" cmake ", StringComparison.Ordinal) && l.Contains(" g++ ", StringComparison.Ordinal));
+        File.ReadAllText(RepoPaths.Of(".dockerignore")).ShouldContain("native/build/", Case.Sensitive, "a CMake cache from the host breaks the image build");
+    }
+
     [Fact]
     public void ChartImage_IsBuiltByTheOperatorDockerfile()
     {

@@ -45,7 +45,7 @@ internal static class KernelCommand
                     Console.Out);
                 return 0;
             }
-            catch (Exception e) when (e is Npy.KernelInputException or KernelException or ArgumentException or IOException)
+            catch (Exception e) when (e is Npy.KernelInputException or KernelException or ArgumentException or IOException or InvalidOperationException)
             {
                 Console.Error.WriteLine($"moe-worker kernel {spec.Name}: {e.Message}");
                 return 2;

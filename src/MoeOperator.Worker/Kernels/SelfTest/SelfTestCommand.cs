@@ -11,7 +11,16 @@ internal static class SelfTestCommand
         var command = new Command("selftest", "Check every native kernel on random inputs against the float64 TorchSharp reference (run it on new nodes)");
         command.SetAction(_ =>
         {
-            Native.EnsureCompatible();
+            try
+            {
+                Native.EnsureCompatible();
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"moe-worker selftest: {e.Message}");
+                return 2;
+            }
+
             return Run(Console.Out) ? 0 : 1;
         });
         return command;
