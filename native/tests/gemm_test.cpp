@@ -4,6 +4,7 @@
 #include <cstring>
 #include <ostream>
 #include <string>
+#include <thread>
 
 #include "moe_kernels.h"
 #include "reference.h"
@@ -102,6 +103,33 @@ TEST(Gemm, GivesTheSameResultOnOneThreadAndOnMany) {
   ASSERT_EQ(moe_set_num_threads(threads), MOE_OK);
   EXPECT_EQ(many, one);
   EXPECT_EQ(moe_set_num_threads(0), MOE_ERR_SHAPE);
+}
+
+TEST(Gemm, CallsFromSeveralThreadsAtOnceGiveEachTheSameResultAsAlone) {
+  const int64_t m = 9, n = 256, k = 384;
+  const auto a = moe_test::QuantizePerToken(moe_test::RandomFloats(static_cast<size_t>(m * k), 33), m, k);
+  const auto b = moe_test::QuantizePerBlock(moe_test::RandomFloats(static_cast<size_t>(n * k), 34), n, k);
+  std::vector<float> alone(static_cast<size_t>(m * n));
+  ASSERT_EQ(moe_fp8_gemm_nt(a.codes.data(), a.scales.data(), b.codes.data(), b.scales.data(), m, n, k, alone.data(),
+                            MOE_DTYPE_F32),
+            MOE_OK);
+  std::vector<std::vector<float>> results(4, std::vector<float>(static_cast<size_t>(m * n)));
+  std::vector<moe_status> statuses(4, MOE_ERR_INTERNAL);
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < results.size(); ++i) {
+    callers.emplace_back([&, i] {
+      for (int round = 0; round < 20; ++round) {
+        statuses[i] = moe_fp8_gemm_nt(a.codes.data(), a.scales.data(), b.codes.data(), b.scales.data(), m, n, k,
+                                      results[i].data(), MOE_DTYPE_F32);
+        if (statuses[i] != MOE_OK || results[i] != alone) return;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(statuses[i], MOE_OK) << "caller " << i;
+    EXPECT_EQ(results[i], alone) << "caller " << i;
+  }
 }
 
 }  // namespace

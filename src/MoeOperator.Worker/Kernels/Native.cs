@@ -28,7 +28,7 @@ public static class Native
         catch (DllNotFoundException e)
         {
             throw new InvalidOperationException(
-                $"libmoe_kernels.so was not found next to moe-worker ({AppContext.BaseDirectory}): build with `dotnet build`, which builds native/ with CMake ({e.Message})", e);
+                $"libmoe_kernels.so was not found next to moe-worker ({AppContext.BaseDirectory}): build with `dotnet build`, which builds native/ with CMake", e);
         }
 
         if (version != ExpectedAbiVersion)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using MoeOperator.Worker.Kernels;
 using MoeOperator.Worker.Tensors;
@@ -10,7 +11,7 @@ namespace MoeOperator.Benchmarks.Kernels;
 /// matmul of the same shape, both on every core. The ratio column is the comparison; GFLOP/s = 2mnk / time.
 /// </summary>
 [Config(typeof(InProcessKernelConfig))]
-public class Fp8GemmBenchmarks
+public partial class Fp8GemmBenchmarks
 {
     private Fp8Matrix _a = null!;
     private Fp8Matrix _b = null!;
@@ -23,6 +24,11 @@ public class Fp8GemmBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // LibTorch's OpenMP threads spin after each matmul by default, stealing both cores from whatever runs next (the
+        // native kernel); sleeping waiters make the two take turns fairly. Set in the C environment before LibTorch
+        // starts its threads: .NET's Environment.SetEnvironmentVariable does not reach native code.
+        _ = SetEnv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        _ = SetEnv("KMP_BLOCKTIME", "0", 1);
         TorchRuntime.EnsureLoaded();
         set_num_threads(Environment.ProcessorCount);
         Native.Threads = Environment.ProcessorCount;
@@ -53,4 +59,7 @@ public class Fp8GemmBenchmarks
 
     [Benchmark]
     public float NativeFp8Gemm() => Fp8Gemm.Multiply(_a, _b)[0];
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
 }
