@@ -44,4 +44,11 @@ public sealed record EPGroupSpec
 
     /// <summary>A 3FS file system to mount in every pod (for weights or KV cache).</summary>
     public ThreeFSMount? ThreeFS { get; set; }
+
+    /// <summary>
+    /// Run `moe-worker selftest` in an init container of every pod before its ranks start: each native kernel is
+    /// checked against a float64 reference on the node, and a node that computes wrong numbers fails its pod
+    /// (reason KernelSelfTestFailed) instead of serving. Costs a few seconds per pod start.
+    /// </summary>
+    public bool KernelSelfTest { get; set; }
 }

@@ -14,6 +14,9 @@ internal static class EPGroupBuilder
 {
     public const string ExpertMapPath = "/etc/moe/expert-map";
 
+    /// <summary>The init container that runs <c>moe-worker selftest</c> when spec.kernelSelfTest is set.</summary>
+    public const string SelfTestContainer = "kernel-selftest";
+
     /// <summary>Whether the group's pods use RDMA: GPU transports across nodes.</summary>
     public static bool UsesRdma(EPGroupSpec spec)
     {
@@ -101,6 +104,21 @@ internal static class EPGroupBuilder
             ["volumes"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["configMap"] = new JsonObject { ["name"] = EPGroupNames.ExpertMap(name) } }),
             ["affinity"] = node is null ? ExternalAffinity(spec, name) : ChildObjects.PinnedAffinity(node),
         };
+        if (spec.KernelSelfTest)
+        {
+            // Same image and devices as the ranks, so the check runs on exactly what they will use; its table's last
+            // lines become the termination message a failed pod reports.
+            podSpec["initContainers"] = new JsonArray(new JsonObject
+            {
+                ["name"] = SelfTestContainer,
+                ["image"] = spec.Image,
+                ["args"] = new JsonArray("selftest"),
+                ["resources"] = container["resources"]!.DeepClone(),
+                ["terminationMessagePolicy"] = "FallbackToLogsOnError",
+                ["securityContext"] = new JsonObject { ["allowPrivilegeEscalation"] = false },
+            });
+        }
+
         if (node is null && spec.Placement.NodeSelector is { Count: > 0 } selector)
         {
             podSpec["nodeSelector"] = new JsonObject([.. selector.Select(s => new KeyValuePair<string, JsonNode?>(s.Key, s.Value))]);

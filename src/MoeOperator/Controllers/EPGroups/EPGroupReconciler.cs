@@ -202,7 +202,8 @@ internal sealed class EPGroupReconciler(
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var (reason, message) = EPGroupFailure.Describe(failed);
         var podName = (string)failed["metadata"]!["name"]!;
-        var tail = await LogTailAsync(key.Namespace, podName, cancellationToken);
+        // A failed selftest leaves the worker container unstarted: its table is in the init container's log.
+        var tail = await LogTailAsync(key.Namespace, podName, reason == EPGroupFailure.SelfTestFailed ? EPGroupBuilder.SelfTestContainer : null, cancellationToken);
         var restarts = (int?)status["restarts"] ?? 0;
         status["lastFailure"] = new JsonObject
         {
@@ -334,9 +335,10 @@ internal sealed class EPGroupReconciler(
         }
     }
 
-    private async Task<List<string>> LogTailAsync(string ns, string pod, CancellationToken cancellationToken)
+    private async Task<List<string>> LogTailAsync(string ns, string pod, string? container, CancellationToken cancellationToken)
     {
-        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=20", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var which = container is null ? "" : $"&container={container}";
+        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=20{which}", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
         return response.IsSuccessStatusCode
             ? [.. (await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)]
             : [];

@@ -45,6 +45,41 @@ public sealed class EPGroupBuilderTests
     }
 
     [Fact]
+    public void Pods_RunTheKernelSelftestBeforeTheRanks_OnlyWhenAsked()
+    {
+        var plain = Sample("epgroup-minimal.yaml");
+        EPGroupBuilder.Pod(plain, Spec(plain), 0, "dev-node-1")["spec"]!["initContainers"].ShouldBeNull();
+
+        var group = Sample("epgroup-minimal.yaml", g => g["spec"]!["kernelSelfTest"] = true);
+        var pod = EPGroupBuilder.Pod(group, Spec(group), 0, "dev-node-1");
+
+        var init = pod["spec"]!["initContainers"]!.AsArray().ShouldHaveSingleItem()!;
+        ((string?)init["name"]).ShouldBe(EPGroupBuilder.SelfTestContainer);
+        ((string?)init["image"]).ShouldBe((string?)pod["spec"]!["containers"]![0]!["image"]);
+        init["args"]!.AsArray().Select(a => (string?)a).ShouldBe(["selftest"]);
+        JsonNode.DeepEquals(init["resources"], pod["spec"]!["containers"]![0]!["resources"]).ShouldBeTrue("it checks the devices the ranks get");
+        var validation = Tools.Run("node", [Tools.K8sSchemaValidator], stdin: pod.ToJsonString());
+        validation.ExitCode.ShouldBe(0, validation.Output);
+        validation.Stdout.ShouldContain("1 valid, 0 invalid");
+    }
+
+    [Fact]
+    public void Failure_OfTheKernelSelftest_IsReportedWithItsNodeAndTable()
+    {
+        var pod = JsonNode.Parse("""
+            {"metadata": {"name": "ep-0"}, "spec": {"nodeName": "gpu-7"},
+             "status": {"phase": "Failed",
+               "initContainerStatuses": [{"name": "kernel-selftest", "state": {"terminated": {"exitCode": 1, "message": "fp8-gemm ... FAIL\n1 of 12 checks FAILED\n"}}}],
+               "containerStatuses": [{"name": "worker", "state": {"waiting": {"reason": "PodInitializing"}}}]}}
+            """)!.AsObject();
+
+        var (reason, message) = EPGroupFailure.Describe(pod);
+
+        reason.ShouldBe("KernelSelfTestFailed");
+        message.ShouldBe("pod ep-0: the kernel selftest failed on gpu-7 (exit 1): fp8-gemm ... FAIL\n1 of 12 checks FAILED");
+    }
+
+    [Fact]
     public void Pods_CarryTheRendezvousEnvironment_AndArePinnedToTheirNode()
     {
         var group = Sample("epgroup-minimal.yaml");

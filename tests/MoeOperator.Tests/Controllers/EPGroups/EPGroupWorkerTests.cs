@@ -35,9 +35,16 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var group = EPGroupCluster.Sample("epgroup-demo.yaml", "demo");
         group["spec"]!["eplb"]!["interval"] = "2s";
+        group["spec"]!["kernelSelfTest"] = true;
         await _ep.CreateAsync(group);
 
         await _ep.WaitForStatusAsync("demo", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "4 ready ranks", TimeSpan.FromSeconds(120));
+        var selfTest = await _ep.Client.CoreV1.ReadNamespacedPodLogAsync("demo-1", Ns, container: "kernel-selftest");
+        using (var reader = new StreamReader(selfTest))
+        {
+            (await reader.ReadToEndAsync()).ShouldContain("checks passed", customMessage: "each pod checks its kernels before its ranks start");
+        }
+
         var status = await _ep.WaitForStatusAsync(
             "demo",
             s => (long?)s?["expertMap"]?["version"] >= 2 && (long?)s?["expertMap"]?["measuredVersion"] == (long?)s?["expertMap"]?["version"],
