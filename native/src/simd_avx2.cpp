@@ -52,11 +52,14 @@ void Scale(float alpha, float* y, int64_t n) {
 // the normal and the subnormal range line up), so three integer operations and vcvtph2ps decode eight codes; the
 // 2^8 is folded into the scale. Interleaving zero bytes puts each code in the high byte (code << 8); an arithmetic
 // shift by one then leaves the sign in bits 15 and 14 and the rest in bits 13..7, and the mask clears bit 14.
-inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
+inline __m256 DecodeEightUnscaled(const uint8_t* codes) {
   const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
   const __m128i high = _mm_unpacklo_epi8(_mm_setzero_si128(), bytes);
-  const __m128i half = _mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF)));
-  return _mm256_mul_ps(_mm256_cvtph_ps(half), scale);
+  return _mm256_cvtph_ps(_mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF))));
+}
+
+inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
+  return _mm256_mul_ps(DecodeEightUnscaled(codes), scale);
 }
 
 void DecodeE4m3Scaled(const uint8_t* codes, float scale, float* out, int64_t n) {
@@ -72,14 +75,16 @@ inline void DotCodesTile(const float* a, const uint8_t* b, int64_t ldb, int64_t 
   static_assert(Cols == 1 || Cols == 4, "four rows of B keep four FMA chains in flight");
   [[maybe_unused]] __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   for (int64_t kb = 0; kb < depth; kb += 128) {
+    // The B rows of a tile share one scale per 128 columns (they sit in one 128-row block), so it goes on A: one
+    // multiply per eight columns instead of one per row of B.
     const __m256 scale = _mm256_set1_ps(scales[kb / 128] * 256.0f);
     for (int64_t kk = kb; kk < kb + 128; kk += 8) {
-      const __m256 av = _mm256_loadu_ps(a + kk);
-      acc0 = _mm256_fmadd_ps(av, DecodeEight(b + kk, scale), acc0);
+      const __m256 av = _mm256_mul_ps(_mm256_loadu_ps(a + kk), scale);
+      acc0 = _mm256_fmadd_ps(av, DecodeEightUnscaled(b + kk), acc0);
       if constexpr (Cols == 4) {
-        acc1 = _mm256_fmadd_ps(av, DecodeEight(b + ldb + kk, scale), acc1);
-        acc2 = _mm256_fmadd_ps(av, DecodeEight(b + 2 * ldb + kk, scale), acc2);
-        acc3 = _mm256_fmadd_ps(av, DecodeEight(b + 3 * ldb + kk, scale), acc3);
+        acc1 = _mm256_fmadd_ps(av, DecodeEightUnscaled(b + ldb + kk), acc1);
+        acc2 = _mm256_fmadd_ps(av, DecodeEightUnscaled(b + 2 * ldb + kk), acc2);
+        acc3 = _mm256_fmadd_ps(av, DecodeEightUnscaled(b + 3 * ldb + kk), acc3);
       }
     }
   }
