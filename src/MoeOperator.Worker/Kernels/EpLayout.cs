@@ -61,6 +61,11 @@ public static unsafe class EpLayout
     public static float[] Unpermute(ReadOnlySpan<float> y, ReadOnlySpan<int> sourceToken, ReadOnlySpan<float> rowWeights, int hidden, int tokens)
     {
         Shapes.Positive(hidden, nameof(hidden));
+        if (tokens < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must not be negative");
+        }
+
         Shapes.Length(y, (long)sourceToken.Length * hidden, nameof(y), $"[{sourceToken.Length}, {hidden}]");
         if (!rowWeights.IsEmpty)
         {

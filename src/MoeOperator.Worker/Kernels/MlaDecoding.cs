@@ -65,6 +65,8 @@ public static unsafe class MlaDecoding
 
         Shapes.Length<int>(inputs.CacheSeqlens, inputs.Batch, "inputs.CacheSeqlens", $"[{inputs.Batch}]");
         Shapes.Length<int>(schedule.NumSplits, inputs.Batch + 1, "schedule.NumSplits", $"[{inputs.Batch + 1}]");
+        Shapes.Positive(schedule.Parts, "schedule.Parts");
+        Shapes.Length<int>(schedule.TileMetadata, (long)schedule.Parts * 4, "schedule.TileMetadata", $"[{schedule.Parts}, 4]");
         var output = new MlaOutput(new float[rows * MlaInputs.ValueDim], new float[rows]);
         fixed (float* q = inputs.Q, kCache = inputs.KCache, o = output.Out, lse = output.Lse)
         fixed (int* blockTable = inputs.BlockTable, seqlens = inputs.CacheSeqlens, metadata = schedule.TileMetadata, splits = schedule.NumSplits)

@@ -61,6 +61,15 @@ public sealed class MlaDecodingTests
     }
 
     [Fact]
+    public void Decode_RefusesAScheduleWhoseMetadataIsShorterThanItsParts()
+    {
+        var inputs = Inputs([200, 100], 1, 2, false, seed: 2);
+        var schedule = MlaDecoding.Schedule([200, 100], 2) with { Parts = 5 };
+
+        Should.Throw<ArgumentException>(() => MlaDecoding.Decode(inputs, schedule)).Message.ShouldContain("schedule.TileMetadata has 8 elements but its shape [5, 4] needs 20");
+    }
+
+    [Fact]
     public void Decode_RefusesAScheduleMadeForOtherLengths()
     {
         var inputs = Inputs([200, 100], 1, 2, false, seed: 1);
