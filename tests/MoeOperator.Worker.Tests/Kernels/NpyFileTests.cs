@@ -60,6 +60,10 @@ public sealed class NpyFileTests
             .Message.ShouldContain("holds <f8");
         Should.Throw<KernelInputException>(() => NpyFile.Read(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 8), "short.npy"))
             .Message.ShouldContain("ends after 8 data bytes");
+        Should.Throw<KernelInputException>(() => NpyFile.Read(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2), }", 8), "negative.npy"))
+            .Message.ShouldContain("dimensions must be whole numbers >= 0");
+        Should.Throw<KernelInputException>(() => NpyFile.Read(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (65536, 65536), }", 8), "huge.npy"))
+            .Message.ShouldContain("more than 2 GiB");
     }
 
     private static MemoryStream Npy(string dict, int dataBytes)

@@ -119,7 +119,15 @@ public static partial class NpyFile
             var other => throw new KernelInputException($"{source} holds {other}; the kernels read float32 (<f4), int32 (<i4), int64 (<i8) and uint8 (|u1)"),
         };
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+            .Select(d => long.TryParse(d, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
+                : throw new KernelInputException($"{source} has shape ({shape.Groups[1].Value}); dimensions must be whole numbers >= 0"))
+            .ToArray();
+        // One .NET array holds the data, so it must stay below 2 GiB.
+        if (dims.Aggregate(1.0, (a, d) => a * d) * ElementSize(type) > int.MaxValue)
+        {
+            throw new KernelInputException($"{source} holds more than 2 GiB ({shape.Groups[1].Value}); split it into smaller arrays");
+        }
+
         return (type, dims);
     }
 
