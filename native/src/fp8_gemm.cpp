@@ -1,7 +1,4 @@
 // moe_fp8_gemm_nt: validation and the dense FP8 GEMM.
-#include <algorithm>
-#include <vector>
-
 #include "error.h"
 #include "gemm_checks.h"
 #include "gemm_core.h"
@@ -14,15 +11,7 @@ extern "C" moe_status moe_fp8_gemm_nt(const uint8_t* a, const float* a_scales, c
     if (const moe_status status = moe::CheckFp8Operands(a, a_scales, b, b_scales, n, k, d, d_type); status != MOE_OK) {
       return status;
     }
-    if (d_type == MOE_DTYPE_F32) {  // accumulate in place: no second m x n buffer
-      float* out = static_cast<float*>(d);
-      std::fill(out, out + m * n, 0.0f);
-      moe::GemmFp8(a, a_scales, m, b, b_scales, n, k, out, n);
-      return MOE_OK;
-    }
-    std::vector<float> acc(static_cast<size_t>(m * n), 0.0f);
-    moe::GemmFp8(a, a_scales, m, b, b_scales, n, k, acc.data(), n);
-    moe::StoreRows(acc.data(), 0, m, n, d, d_type);
+    moe::GemmFp8IntoRows(a, a_scales, m, b, b_scales, n, k, d, 0, d_type);
     return MOE_OK;
   });
 }

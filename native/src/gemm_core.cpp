@@ -69,12 +69,17 @@ void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* 
   });
 }
 
-void StoreRows(const float* acc, int64_t first_row, int64_t rows, int64_t n, void* d, moe_dtype d_type) {
+void GemmFp8IntoRows(const uint8_t* a, const float* a_scales, int64_t rows, const uint8_t* b, const float* b_scales,
+                     int64_t n, int64_t k, void* d, int64_t first_row, moe_dtype d_type) {
   const int64_t count = rows * n;
-  if (d_type == MOE_DTYPE_F32) {
-    std::memcpy(static_cast<float*>(d) + first_row * n, acc, static_cast<size_t>(count) * sizeof(float));
+  if (d_type == MOE_DTYPE_F32) {  // no second buffer: the output is the accumulator
+    float* out = static_cast<float*>(d) + first_row * n;
+    std::fill(out, out + count, 0.0f);
+    GemmFp8(a, a_scales, rows, b, b_scales, n, k, out, n);
     return;
   }
+  std::vector<float> acc(static_cast<size_t>(count), 0.0f);
+  GemmFp8(a, a_scales, rows, b, b_scales, n, k, acc.data(), n);
   uint16_t* out = static_cast<uint16_t*>(d) + first_row * n;
   for (int64_t i = 0; i < count; ++i) out[i] = FloatToBf16(acc[i]);
 }

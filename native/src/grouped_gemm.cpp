@@ -1,6 +1,5 @@
 // Grouped FP8 GEMMs for MoE: every group (expert) multiplies its rows of A by its own B. Runs of rows that share a
 // group go through the dense core in one call, so a group's B is decoded once however many blocks it has.
-#include <algorithm>
 #include <vector>
 
 #include "error.h"
@@ -72,13 +71,11 @@ moe_status moe_fp8_grouped_gemm_contiguous(const uint8_t* a, const float* a_scal
       if (group < 0) {
         moe::ZeroRows(row0, rows, n, d, d_type);
       } else {
-        std::vector<float> acc(static_cast<size_t>(rows * n), 0.0f);
-        moe::GemmFp8(a + row0 * k, a_scales + row0 * k_blocks, rows, b + group * n * k,
-                     b_scales + group * scale_rows * k_blocks, n, k, acc.data(), n);
+        moe::GemmFp8IntoRows(a + row0 * k, a_scales + row0 * k_blocks, rows, b + group * n * k,
+                             b_scales + group * scale_rows * k_blocks, n, k, d, row0, d_type);
         for (int64_t r = 0; r < rows; ++r) {
-          if (group_of_row[row0 + r] < 0) std::fill_n(acc.begin() + r * n, n, 0.0f);
+          if (group_of_row[row0 + r] < 0) moe::ZeroRows(row0 + r, 1, n, d, d_type);
         }
-        moe::StoreRows(acc.data(), row0, rows, n, d, d_type);
       }
       first = last;
     }
@@ -107,10 +104,8 @@ moe_status moe_fp8_grouped_gemm_masked(const uint8_t* a, const float* a_scales, 
       const int64_t row0 = g * m_max;
       const int64_t rows = masked_m[g];
       if (rows > 0) {
-        std::vector<float> acc(static_cast<size_t>(rows * n), 0.0f);
-        moe::GemmFp8(a + row0 * k, a_scales + row0 * k_blocks, rows, b + g * n * k,
-                     b_scales + g * scale_rows * k_blocks, n, k, acc.data(), n);
-        moe::StoreRows(acc.data(), row0, rows, n, d, d_type);
+        moe::GemmFp8IntoRows(a + row0 * k, a_scales + row0 * k_blocks, rows, b + g * n * k,
+                             b_scales + g * scale_rows * k_blocks, n, k, d, row0, d_type);
       }
       moe::ZeroRows(row0 + rows, m_max - rows, n, d, d_type);
     }
