@@ -97,6 +97,28 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
         return [.. list!["items"]!.AsArray().OfType<JsonObject>()];
     }
 
+    /// <summary>
+    /// Waits for <paramref name="condition"/> like <see cref="Eventually"/>; on timeout the error says where every pod
+    /// of the test namespace stood, the cluster components' errors and the thread pool's backlog, because the waits
+    /// that have timed out did so on loaded CI machines, where there is no second chance to look.
+    /// </summary>
+    public async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan limit)
+    {
+        try
+        {
+            await Eventually.HoldsAsync(condition, what, limit);
+        }
+        catch (TimeoutException e)
+        {
+            var pods = await PodsAsync();
+            var states = pods.Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} conditions {p["status"]?["conditions"]?.ToJsonString()} containers {p["status"]?["containerStatuses"]?.ToJsonString()}");
+            throw new TimeoutException(
+                $"{e.Message}; pods: {string.Join("; ", states)}; component errors: {string.Join(" | ", Cluster.Errors)}; " +
+                $"thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} queued work items",
+                e);
+        }
+    }
+
     /// <summary>Fails the test with the cluster components' errors, if any happened.</summary>
     public void ShouldHaveNoComponentErrors() => Cluster.Errors.ShouldBeEmpty();
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.DevCluster.Cluster.Controllers;
-using MoeOperator.Testing;
 
 namespace MoeOperator.DevCluster.Tests.Cluster;
 
@@ -25,18 +24,7 @@ public sealed class StatefulSetTests : IAsyncLifetime, IDisposable
             ["spec"] = new JsonObject { ["accessModes"] = new JsonArray("ReadWriteOnce"), ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "1Gi" } } },
         })));
 
-        try
-        {
-            await Eventually.HoldsAsync(async () => (int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/statefulsets/web"))?["status"]?["readyReplicas"] == 3, "three ready replicas", TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException e)
-        {
-            // Once seen on a loaded CI machine: say where each replica stood, so the next occurrence can be diagnosed.
-            var replicas = await _cluster.PodsAsync();
-            throw new TimeoutException(
-                $"{e.Message}; pods: {string.Join("; ", replicas.Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} conditions {p["status"]?["conditions"]?.ToJsonString()} containers {p["status"]?["containerStatuses"]?.ToJsonString()}"))}; component errors: {string.Join(" | ", _cluster.Cluster.Errors)}",
-                e);
-        }
+        await _cluster.WaitForAsync(async () => (int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/statefulsets/web"))?["status"]?["readyReplicas"] == 3, "three ready replicas", TimeSpan.FromSeconds(60));
 
         var pods = (await _cluster.PodsAsync("app=web")).OrderBy(p => (string?)p["metadata"]!["name"], StringComparer.Ordinal).ToList();
         pods.Select(p => (string?)p["metadata"]!["name"]).ShouldBe(["web-0", "web-1", "web-2"]);
