@@ -54,6 +54,7 @@ BENCHMARK(BM_Fp8Gemm)
     ->Args({2048, 2048, 2048})
     ->Args({1, 4096, 4096})
     ->Args({16, 4096, 4096})
+    ->Args({32, 4096, 4096})
     ->Args({64, 4096, 4096})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -39,7 +39,7 @@ MOE_API const char* moe_last_error(void);
 /* A stable name for a status code ("MOE_ERR_SHAPE"). */
 MOE_API const char* moe_status_name(moe_status status);
 
-/* The CPU code path chosen at load time: "avx2+fma" or "scalar". */
+/* The CPU code path chosen at load time: "avx512", "avx2+fma" or "scalar" (MOE_CPU_PATH=avx2 or scalar caps it). */
 MOE_API const char* moe_cpu_path(void);
 
 /* Threads used by every kernel. Starts at MOE_NUM_THREADS from the environment, else the hardware's count.

@@ -18,8 +18,16 @@ namespace {
 constexpr int64_t kBlock = MOE_FP8_BLOCK;
 constexpr int64_t kPanelRows = kBlock;       // rows of B per task, one row of B scales
 constexpr int64_t kPanelDepth = 2 * kBlock;  // columns of K decoded at once
-constexpr int64_t kOuterProductMinRows = 2;  // a single row takes dot products, B decoded in registers
 constexpr int64_t kRowBlock = 192;           // rows of A per pass over a panel
+constexpr int64_t kLinePad = 16;             // floats in a cache line
+// The decoded A buffer: a row block by a panel's depth, or fewer rows by a longer slice of K (with padding).
+constexpr int64_t kASliceFloats = kRowBlock * (kPanelDepth + kLinePad);
+
+// The longest slice of K (a multiple of 128) whose decoded rows fit the A buffer.
+int64_t DotSliceDepth(int64_t rows, int64_t k) {
+  const int64_t fits = (kASliceFloats / rows - kLinePad) / kBlock * kBlock;
+  return std::max(kBlock, std::min(k, fits));
+}
 
 }  // namespace
 
@@ -35,22 +43,26 @@ void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* 
   const auto& cpu = Cpu();
   ParallelFor(row_blocks * panel_groups, [&](int64_t task) {
     thread_local std::vector<float> a_slice, b_panel;
-    a_slice.resize(static_cast<size_t>(kRowBlock * kPanelDepth));
+    a_slice.resize(static_cast<size_t>(kASliceFloats));
     b_panel.resize(static_cast<size_t>(kPanelRows * kPanelDepth));
     const int64_t m0 = task / panel_groups * kRowBlock;
     const int64_t block_rows = std::min(kRowBlock, m - m0);
     const int64_t first_panel = task % panel_groups * panels_per_group;
     const int64_t last_panel = std::min(panels, first_panel + panels_per_group);
-    // One row cannot pay for packing B (its FMA chains would wait on each other); it reads the codes directly.
-    const bool outer_product = block_rows >= kOuterProductMinRows;
-    for (int64_t k0 = 0; k0 < k; k0 += kPanelDepth) {
-      const int64_t depth = std::min(kPanelDepth, k - k0);
+    // A few rows cannot pay for packing B (the packing costs as much as their multiply-adds); they read the codes
+    // directly, in slices of K as long as the A buffer allows, since each dot product ends in a horizontal sum.
+    const bool outer_product = block_rows >= cpu.pack_min_rows;
+    const int64_t slice = outer_product ? kPanelDepth : DotSliceDepth(block_rows, k);
+    // Rows of the A buffer are one cache line more than a power of two apart: 4 KiB apart, they would share L1 sets.
+    const int64_t a_stride = outer_product ? kPanelDepth : slice + kLinePad;
+    for (int64_t k0 = 0; k0 < k; k0 += slice) {
+      const int64_t depth = std::min(slice, k - k0);
       // Both operands are decoded into dense buffers: rows of A a power of two apart in memory would share cache
       // sets and evict each other, and the A slice (192 KiB) must stay in L2 while every panel passes over it.
       for (int64_t r = 0; r < block_rows; ++r) {
         for (int64_t kk = 0; kk < depth; kk += kBlock) {
           cpu.decode_e4m3_scaled(a + (m0 + r) * k + k0 + kk, a_scales[(m0 + r) * k_blocks + (k0 + kk) / kBlock],
-                                 a_slice.data() + r * kPanelDepth + kk, kBlock);
+                                 a_slice.data() + r * a_stride + kk, kBlock);
         }
       }
       for (int64_t panel = first_panel; panel < last_panel; ++panel) {
@@ -60,9 +72,9 @@ void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* 
         float* c = acc + m0 * ldc + row0;
         if (outer_product) {
           cpu.pack_b(b + row0 * k + k0, k, rows, depth, scales, b_panel.data());
-          cpu.gemm_packed(a_slice.data(), kPanelDepth, block_rows, b_panel.data(), rows, depth, c, ldc);
+          cpu.gemm_packed(a_slice.data(), a_stride, block_rows, b_panel.data(), rows, depth, c, ldc);
         } else {
-          cpu.dot_codes(a_slice.data(), kPanelDepth, block_rows, b + row0 * k + k0, k, rows, depth, scales, c, ldc);
+          cpu.dot_codes(a_slice.data(), a_stride, block_rows, b + row0 * k + k0, k, rows, depth, scales, c, ldc);
         }
       }
     }

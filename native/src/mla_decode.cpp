@@ -70,10 +70,7 @@ void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page
         cpu.scale(rescale, out + r * kValue, kValue);
         row_max[r] = new_max;
       }
-      for (int64_t t = 0; t < visible; ++t) {
-        w[t] = std::exp(s[t] * p.scale - new_max);
-        row_sum[r] += w[t];
-      }
+      row_sum[r] += cpu.exp_sum(s, p.scale, new_max, w, visible);
     }
     cpu.gemm_nn(weights.data(), kPage, rows, kv, kHead, kValue, tokens, out, kValue);
   }

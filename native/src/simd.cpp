@@ -1,4 +1,4 @@
-// Picks the inner-loop implementation once, at first use.
+// Picks the inner-loop implementation once, at first use: the widest the processor runs, capped by MOE_CPU_PATH.
 #include "simd.h"
 
 #include <cstdlib>
@@ -10,10 +10,16 @@ namespace moe {
 
 const SimdKernels& Cpu() {
   static const SimdKernels& chosen = []() -> const SimdKernels& {
-    const char* forced = std::getenv("MOE_CPU_PATH");
-    if (forced != nullptr && std::strcmp(forced, "scalar") == 0) return ScalarKernels();
-    const SimdKernels* fast = Avx2Kernels();
-    return fast != nullptr ? *fast : ScalarKernels();
+    // A cap, not a demand: "avx2" on a machine without AVX2 still runs, on the scalar loops (moe_cpu_path says so).
+    const char* cap = std::getenv("MOE_CPU_PATH");
+    const bool scalar_only = cap != nullptr && std::strcmp(cap, "scalar") == 0;
+    const bool avx2_at_most = cap != nullptr && std::strcmp(cap, "avx2") == 0;
+    if (scalar_only) return ScalarKernels();
+    if (!avx2_at_most) {
+      if (const SimdKernels* widest = Avx512Kernels()) return *widest;
+    }
+    const SimdKernels* avx2 = Avx2Kernels();
+    return avx2 != nullptr ? *avx2 : ScalarKernels();
   }();
   return chosen;
 }

@@ -11,6 +11,9 @@
 namespace moe {
 namespace {
 
+// Columns of a packed panel of B: two ymm registers.
+constexpr int64_t kPackWidth = 16;
+
 inline float HorizontalSum(__m256 v) {
   __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
@@ -308,6 +311,48 @@ void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ld
   if (rows - i == 1) DotRows<1>(a + i * lda, lda, b, ldb, cols, depth, c + i * ldc, ldc);
 }
 
+// exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln 2 / 2, exp(r) by Cephes' degree-6 polynomial (about 1 ulp);
+// 2^n is built in the exponent bits, so x is clamped where 2^n would leave the normal range (exp(-87) ~ 1.6e-38).
+inline __m256 Exp(__m256 x) {
+  x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+}
+
+float ExpSum(const float* x, float scale, float shift, float* out, int64_t n) {
+  const __m256 a = _mm256_set1_ps(scale), b = _mm256_set1_ps(-shift);
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = Exp(_mm256_fmadd_ps(_mm256_loadu_ps(x + i), a, b));
+    _mm256_storeu_ps(out + i, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  float sum = HorizontalSum(acc);
+  if (i < n) {
+    alignas(32) float tail[8] = {};
+    for (int64_t t = i; t < n; ++t) tail[t - i] = x[t];
+    alignas(32) float e[8];
+    _mm256_store_ps(e, Exp(_mm256_fmadd_ps(_mm256_load_ps(tail), a, b)));
+    for (int64_t t = i; t < n; ++t) {
+      out[t] = e[t - i];
+      sum += e[t - i];
+    }
+  }
+  return sum;
+}
+
 }  // namespace
 
 const SimdKernels* Avx2Kernels() {
@@ -315,8 +360,8 @@ const SimdKernels* Avx2Kernels() {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
     return nullptr;
   }
-  static const SimdKernels kernels{"avx2+fma", Dot,   Axpy,       Scale, DecodeE4m3Scaled,
-                                   DotCodes,   PackB, GemmPacked, DotNt, GemmNn};
+  static const SimdKernels kernels{"avx2+fma", Dot,        Axpy,  Scale,  DecodeE4m3Scaled, DotCodes,
+                                   PackB,      GemmPacked, DotNt, GemmNn, ExpSum,           2};
   return &kernels;
 }
 

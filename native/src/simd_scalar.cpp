@@ -1,9 +1,14 @@
 // Portable versions of the inner loops: the fallback on processors without AVX2 and a second path in the tests.
+#include <cmath>
+
 #include "e4m3.h"
 #include "simd.h"
 
 namespace moe {
 namespace {
+
+// Columns of a packed panel of B (any divisor of 128 works here; 16 matches the AVX2 version).
+constexpr int64_t kPackWidth = 16;
 
 float Dot(const float* a, const float* b, int64_t n) {
   float sum = 0.0f;
@@ -73,11 +78,20 @@ void GemmNn(const float* a, int64_t lda, int64_t rows, const float* b, int64_t l
   }
 }
 
+float ExpSum(const float* x, float scale, float shift, float* out, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    out[i] = std::exp(x[i] * scale - shift);
+    sum += out[i];
+  }
+  return sum;
+}
+
 }  // namespace
 
 const SimdKernels& ScalarKernels() {
-  static const SimdKernels kernels{"scalar", Dot,   Axpy,       Scale, DecodeE4m3Scaled,
-                                   DotCodes, PackB, GemmPacked, DotNt, GemmNn};
+  static const SimdKernels kernels{"scalar", Dot,        Axpy,  Scale,  DecodeE4m3Scaled, DotCodes,
+                                   PackB,    GemmPacked, DotNt, GemmNn, ExpSum,           2};
   return kernels;
 }
 

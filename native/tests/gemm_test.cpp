@@ -66,9 +66,13 @@ TEST_P(GemmTest, MatchesTheFloat64ProductOfTheDequantisedInputs) {
   }
 }
 
+// Shapes for every edge of the vector paths: a single row; few rows (B decoded in registers, in balanced row tiles:
+// 17 = 8 + 9); many rows (B packed); last panels of B of 2, 1, 8 and 20 rows (a partial 16- and a partial 32-lane
+// tile); k over several 128-blocks and slices.
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmTest,
                          ::testing::Values(GemmShape{1, 128, 128}, GemmShape{3, 200, 256}, GemmShape{7, 1000, 128},
-                                           GemmShape{64, 130, 640}, GemmShape{129, 257, 384}));
+                                           GemmShape{17, 148, 384}, GemmShape{64, 130, 640}, GemmShape{129, 257, 384},
+                                           GemmShape{40, 148, 512}));
 
 TEST(Gemm, RejectsBadShapesWithTheFieldNamed) {
   std::vector<uint8_t> a(256), b(256);
