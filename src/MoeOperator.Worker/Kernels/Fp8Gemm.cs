@@ -8,18 +8,29 @@ public static unsafe class Fp8Gemm
     /// <summary>D [a.Rows, b.Rows] = A [m, k] * B [n, k]^T.</summary>
     public static float[] Multiply(Fp8Matrix a, Fp8Matrix b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var d = new float[a.Rows * b.Rows];
+        Multiply(a, b, d);
+        return d;
+    }
+
+    /// <summary>
+    /// D [a.Rows, b.Rows] = A [m, k] * B [n, k]^T into <paramref name="d"/>, every element overwritten: a loop that
+    /// multiplies every step reuses one buffer instead of allocating its output each time.
+    /// </summary>
+    public static void Multiply(Fp8Matrix a, Fp8Matrix b, Span<float> d)
+    {
         ArgumentNullException.ThrowIfNull(b);
         CheckOperands(a, b.Cols);
         b.Validate(nameof(b));
         RequireScaling(b, Fp8Scaling.PerBlock, nameof(b));
-        var d = new float[a.Rows * b.Rows];
+        Shapes.Length<float>(d, (long)a.Rows * b.Rows, nameof(d), $"[{a.Rows}, {b.Rows}]");
         fixed (byte* ac = a.Codes, bc = b.Codes)
         fixed (float* asc = a.Scales, bsc = b.Scales, dp = d)
         {
             Native.Check(NativeMethods.GemmNt(ac, asc, bc, bsc, a.Rows, b.Rows, a.Cols, dp, Float32), "fp8 gemm");
         }
-
-        return d;
     }
 
     /// <summary>

@@ -104,6 +104,20 @@ public sealed class Fp8GemmTests
     }
 
     [Fact]
+    public void MultiplyIntoABuffer_OverwritesEveryElement_AndRefusesABufferOfTheWrongSize()
+    {
+        var a = Fp8.QuantizePerToken(KernelTestData.Normal(3 * 256, seed: 3, scale: 1), 3, 256);
+        var b = Fp8.QuantizePerBlock(KernelTestData.Normal(130 * 256, seed: 4, scale: 0.1), 130, 256);
+        var d = Enumerable.Repeat(float.NaN, 3 * 130).ToArray();
+
+        Fp8Gemm.Multiply(a, b, d);
+
+        d.ShouldBe(Fp8Gemm.Multiply(a, b), "the same product, with nothing left of what the buffer held");
+        var error = Should.Throw<ArgumentException>(() => Fp8Gemm.Multiply(a, b, new float[3 * 129]));
+        error.Message.ShouldContain("d has 387 elements but its shape [3, 130] needs 390");
+    }
+
+    [Fact]
     public void Multiply_RefusesOperandsWithDifferentK()
     {
         var a = Fp8.QuantizePerToken(new float[128], 1, 128);
