@@ -12,17 +12,40 @@ public sealed class EpProcessTests
     [Fact]
     public async Task FourProcesses_DispatchExpertsCombine_MatchASingleProcessReference()
     {
+        var (actual, expected, _) = await RunFourRanksAsync(_shape);
+
+        ReferenceMoe.CalcDiff(actual, expected).ShouldBeLessThan(5e-6);
+    }
+
+    [Fact]
+    public async Task FourProcesses_WithFp8Experts_MatchTheReferenceWithinFp8Error()
+    {
+        var shape = new MoeShape(128, 256, 16, 4, 2, 4, ExpertPrecision.FP8);
+
+        var (actual, expected, logs) = await RunFourRanksAsync(shape);
+
+        logs.ShouldAllBe(log => log.Contains("16 FP8 experts"));
+        // Three FP8 GEMMs per expert (DeepGEMM's bound for one is calc_diff < 1e-3); float32 experts match to 5e-6.
+        ReferenceMoe.CalcDiff(actual, expected).ShouldBeLessThan(3e-3);
+        ReferenceMoe.CalcDiff(actual, expected).ShouldBeGreaterThan(1e-6, "FP8 rounding shows: the float32 path did not run instead");
+    }
+
+    // Four single-rank processes, 3 steps of 32 tokens each; the outputs next to the float64 reference's.
+    private static async Task<(List<double> Actual, List<double> Expected, List<string> Logs)> RunFourRanksAsync(MoeShape shape)
+    {
         using var scratch = new ScratchDirectory();
         var port = WorkerProcess.FreePort();
         const double skew = 1.0;
         var workers = Enumerable.Range(0, 4)
-            .Select(rank => WorkerProcess.Start(WorkerProcess.PodEnvironment(4, 1, rank, port, _shape), "ep", "--steps", "3", "--tokens", "32", "--seed", "7", "--skew", "1", "--dump-dir", scratch.Info.FullName))
+            .Select(rank => WorkerProcess.Start(WorkerProcess.PodEnvironment(4, 1, rank, port, shape), "ep", "--steps", "3", "--tokens", "32", "--seed", "7", "--skew", "1", "--intermediate-size", shape.Intermediate.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dump-dir", scratch.Info.FullName))
             .ToList();
+        var logs = new List<string>();
         try
         {
             foreach (var worker in workers)
             {
                 (await worker.WaitAsync(TimeSpan.FromMinutes(2))).ShouldBe(0, worker.Output);
+                logs.Add(worker.Output);
             }
         }
         finally
@@ -30,8 +53,8 @@ public sealed class EpProcessTests
             workers.ForEach(w => w.Dispose());
         }
 
-        var reference = Weights.Reference(7, _shape);
-        var bias = Enumerable.Range(0, _shape.Experts).Select(e => Math.Pow(1.0 / (e + 1), skew)).ToArray();
+        var reference = Weights.Reference(7, shape);
+        var bias = Enumerable.Range(0, shape.Experts).Select(e => Math.Pow(1.0 / (e + 1), skew)).ToArray();
         var expected = new List<double>();
         var actual = new List<double>();
         var ranksUsed = new HashSet<int>();
@@ -39,12 +62,12 @@ public sealed class EpProcessTests
         {
             var tokens = Floats(scratch.Path($"rank-{rank}.tokens.f32"));
             var output = Floats(scratch.Path($"rank-{rank}.output.f32"));
-            tokens.Length.ShouldBe(32 * _shape.Hidden);
+            tokens.Length.ShouldBe(32 * shape.Hidden);
             for (var t = 0; t < 32; t++)
             {
-                var token = tokens.AsSpan(t * _shape.Hidden, _shape.Hidden);
+                var token = tokens.AsSpan(t * shape.Hidden, shape.Hidden);
                 expected.AddRange(reference.Forward(token, bias));
-                ranksUsed.UnionWith(reference.Route(token, bias).Ids.Select(e => e / (_shape.Experts / 4)));
+                ranksUsed.UnionWith(reference.Route(token, bias).Ids.Select(e => e / (shape.Experts / 4)));
             }
 
             actual.AddRange(output.Select(v => (double)v));
@@ -52,7 +75,7 @@ public sealed class EpProcessTests
 
         ranksUsed.Count.ShouldBe(4, "the tokens must actually travel to every rank for the comparison to test dispatch");
         expected.Max(Math.Abs).ShouldBeGreaterThan(1e-3, "a layer that outputs zeros would match nothing");
-        ReferenceMoe.CalcDiff(actual, expected).ShouldBeLessThan(5e-6);
+        return (actual, expected, logs);
     }
 
     [Fact]

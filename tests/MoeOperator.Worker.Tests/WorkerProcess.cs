@@ -75,6 +75,7 @@ internal sealed class WorkerProcess : IDisposable
         ["MOE_EXPERT_GROUPS"] = model.ExpertGroups.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["MOE_TOPK_GROUPS"] = model.TopkGroups.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["MOE_TOPK"] = model.Topk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MOE_EXPERT_PRECISION"] = model.Precision.ToString(),
     };
 
     /// <summary>A port free right now on 127.0.0.1, for the rendezvous server.</summary>

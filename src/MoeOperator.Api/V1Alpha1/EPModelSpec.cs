@@ -29,6 +29,12 @@ public sealed record EPModelSpec
     [Range(1, 65536)]
     public int? PhysicalExpertSlots { get; set; }
 
+    /// <summary>
+    /// Number format of the experts' GEMMs: FP32, or FP8 (e4m3 weights in 128x128 blocks, activations per token in
+    /// 1x128 groups, as DeepSeek-V3 serves; hiddenSize is a multiple of 128 either way).
+    /// </summary>
+    public ExpertPrecision ExpertPrecision { get; set; } = ExpertPrecision.FP32;
+
     /// <summary>Most tokens a rank dispatches per step; sizes the communication buffers.</summary>
     [Range(1, 65536)]
     public int MaxTokensPerRank { get; set; } = 128;

@@ -29,7 +29,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
             ? RendezvousServer.Start(new IPEndPoint(settings.PodAddress, settings.MasterPort), settings.WorldSize)
             : null;
         log.WriteLine($"ep: group {settings.Group}, ranks {settings.RankBase}..{settings.RankBase + settings.RanksPerNode - 1} of {settings.WorldSize}, " +
-            $"{settings.Shape.Experts} experts, top-{settings.Shape.Topk}, hidden {settings.Shape.Hidden}, skew {options.Skew}" +
+            $"{settings.Shape.Experts} {settings.Shape.Precision} experts, top-{settings.Shape.Topk}, hidden {settings.Shape.Hidden}, skew {options.Skew}" +
             (endpoints is null ? "" : $", metrics on {endpoints.Url}"));
 
         var work = ranks.Select(r => r.RunAsync(stop.Token)).ToList();

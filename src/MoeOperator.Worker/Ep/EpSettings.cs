@@ -43,7 +43,12 @@ public sealed record EpSettings(
         var hidden = Number("MOE_HIDDEN_SIZE");
         var experts = Number("MOE_EXPERTS");
         var groups = Number("MOE_EXPERT_GROUPS", 1);
-        var shape = new MoeShape(hidden, intermediateSize ?? hidden, experts, groups, Number("MOE_TOPK_GROUPS", groups), Number("MOE_TOPK"));
+        var precisionText = Text("MOE_EXPERT_PRECISION");
+        var precision = precisionText is null
+            ? ExpertPrecision.FP32
+            : Enum.GetValues<ExpertPrecision>().Where(p => p.ToString().Equals(precisionText, StringComparison.OrdinalIgnoreCase)).Cast<ExpertPrecision?>().FirstOrDefault()
+                ?? throw new WorkerConfigurationException($"MOE_EXPERT_PRECISION={precisionText} is not one of {string.Join(", ", Enum.GetNames<ExpertPrecision>())}");
+        var shape = new MoeShape(hidden, intermediateSize ?? hidden, experts, groups, Number("MOE_TOPK_GROUPS", groups), Number("MOE_TOPK"), precision);
         if (shape.Problem() is { } problem)
         {
             throw new WorkerConfigurationException($"the MoE layer in MOE_* is inconsistent: {problem}");

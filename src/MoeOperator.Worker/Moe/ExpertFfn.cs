@@ -3,10 +3,19 @@ using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Moe;
 
-/// <summary>One expert: y = W_down (silu(W_gate x) * (W_up x)), the SwiGLU FFN of DeepSeek-V3's experts.</summary>
-public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down) : IDisposable
+/// <summary>
+/// One expert: y = W_down (silu(W_gate x) * (W_up x)), the SwiGLU FFN of DeepSeek-V3's experts. The float32 weights
+/// are the master copy (what moves between ranks); FP8 experts compute from a quantised copy of them.
+/// </summary>
+public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down, ExpertPrecision precision = ExpertPrecision.FP32) : IDisposable
 {
+    private readonly Fp8ExpertWeights? _fp8 = precision == ExpertPrecision.FP8
+        ? new Fp8ExpertWeights(Floats(gate), Floats(up), Floats(down), (int)gate.shape[1], (int)gate.shape[0])
+        : null;
+
     public int Expert { get; } = expert;
+
+    public ExpertPrecision Precision { get; } = precision;
 
     /// <summary>[intermediate, hidden]</summary>
     public Tensor GateWeight { get; } = gate;
@@ -20,6 +29,13 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down) :
     /// <summary>Rows [n, hidden] in, rows [n, hidden] out.</summary>
     public Tensor Forward(Tensor x)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        if (_fp8 is not null)
+        {
+            var rows = (int)x.shape[0];
+            return rows == 0 ? zeros(0, DownWeight.shape[0]) : tensor(_fp8.Forward(Floats(x), rows), [rows, DownWeight.shape[0]]);
+        }
+
         using var scope = NewDisposeScope();
         var hidden = nn.functional.silu(x.matmul(GateWeight.t())) * x.matmul(UpWeight.t());
         return hidden.matmul(DownWeight.t()).MoveToOuterDisposeScope();
@@ -40,6 +56,8 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down) :
         return bytes;
     }
 
+    private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
+
     public static ExpertFfn FromBytes(int expert, byte[] bytes, MoeShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -54,7 +72,8 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down) :
             expert,
             tensor(floats[..block], [shape.Intermediate, shape.Hidden]),
             tensor(floats[block..(2 * block)], [shape.Intermediate, shape.Hidden]),
-            tensor(floats[(2 * block)..], [shape.Hidden, shape.Intermediate]));
+            tensor(floats[(2 * block)..], [shape.Hidden, shape.Intermediate]),
+            shape.Precision);
     }
 
     public void Dispose()

@@ -22,6 +22,6 @@ public static class ModelWeights
         var up = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Hidden);
         var gate = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Hidden);
         var down = randn(shape.Hidden, shape.Intermediate, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Intermediate);
-        return new ExpertFfn(expert, gate, up, down);
+        return new ExpertFfn(expert, gate, up, down, shape.Precision);
     }
 }

@@ -57,6 +57,7 @@ public sealed class SampleTests
         group.Spec.Ranks.ShouldBe(16);
         group.Spec.Transport.Backend.ShouldBe(TransportBackend.NVSHMEM);
         group.Spec.Model.PhysicalExpertSlots.ShouldBe(288);
+        group.Spec.Model.ExpertPrecision.ShouldBe(ExpertPrecision.FP8);
         group.Spec.Placement.Tolerations!.ShouldHaveSingleItem().Operator.ShouldBe(TolerationOperator.Exists);
         group.Spec.Resources!.Requests!["memory"].ToString().ShouldBe("512Gi");
     }

@@ -229,6 +229,7 @@ internal static class EPGroupBuilder
             ("MOE_TOPK", Text(model.Topk)),
             ("MOE_PHYSICAL_EXPERT_SLOTS", Text(ExpertMapBuilder.Slots(model))),
             ("MOE_MAX_TOKENS_PER_RANK", Text(model.MaxTokensPerRank)),
+            ("MOE_EXPERT_PRECISION", model.ExpertPrecision.ToString()),
             ("MOE_EXPERT_MAP", $"{ExpertMapPath}/{ExpertMapBuilder.DataKey}"),
         };
         if (spec.Transport.Backend is TransportBackend.NVSHMEM or TransportBackend.Auto)

@@ -90,6 +90,7 @@ public sealed class EPGroupBuilderTests
         env["MOE_RANK_BASE"].ShouldBe("2", "node slot 1 holds ranks 2 and 3");
         env["MOE_MASTER_ADDR"].ShouldBe("ep-minimal-0.ep-minimal.team.svc", "rank 0's pod through the headless service");
         env["MOE_TRANSPORT"].ShouldBe("TCP");
+        env["MOE_EXPERT_PRECISION"].ShouldBe("FP32", "experts compute in float32 unless the spec asks for FP8");
         env.ShouldNotContainKey("NVSHMEM_IB_ENABLE_IBGDA");
         ((string?)pod["spec"]!["hostname"]).ShouldBe("ep-minimal-1");
         ((string?)pod["spec"]!["subdomain"]).ShouldBe("ep-minimal");
