@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <vector>
 
 #include "e4m3.h"
 #include "simd.h"
@@ -309,8 +310,9 @@ inline void AddToRow(float* row, __m512 low, __m512 high, RowMasks masks) {
 }
 
 // Rows x 32 outer-product tile: per step kk, two vectors of B (32 floats at panel + kk * stride, lanes outside
-// masks read as zero) against one broadcast element of A per row. Named accumulators, as GCC spills arrays.
-template <int Rows>
+// masks read as zero) against one broadcast element of A per row. Named accumulators, as GCC spills arrays. With
+// Halves = 1 the tile is 16 wide (masks.high is empty): no multiply-adds on lanes that hold nothing.
+template <int Rows, int Halves = 2>
 inline void OuterTile(const float* a, int64_t lda, const float* panel, int64_t stride, RowMasks masks, int64_t depth,
                       float* c, int64_t ldc) {
   static_assert(Rows >= 1 && Rows <= 12, "twelve rows use 24 of the 32 vector registers");
@@ -320,12 +322,13 @@ inline void OuterTile(const float* a, int64_t lda, const float* panel, int64_t s
                           c111 = c00;
   for (int64_t kk = 0; kk < depth; ++kk) {
     const __m512 b0 = _mm512_maskz_loadu_ps(masks.low, panel + kk * stride);
-    const __m512 b1 = _mm512_maskz_loadu_ps(masks.high, panel + kk * stride + 16);
-#define MOE_TILE_ROW(r)                                \
-  if constexpr (Rows > r) {                            \
-    const __m512 av = _mm512_set1_ps(a[r * lda + kk]); \
-    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);        \
-    c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);        \
+    [[maybe_unused]] __m512 b1;
+    if constexpr (Halves == 2) b1 = _mm512_maskz_loadu_ps(masks.high, panel + kk * stride + 16);
+#define MOE_TILE_ROW(r)                                                    \
+  if constexpr (Rows > r) {                                                \
+    const __m512 av = _mm512_set1_ps(a[r * lda + kk]);                     \
+    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);                            \
+    if constexpr (Halves == 2) c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); \
   }
     MOE_TILE_ROW(0)
     MOE_TILE_ROW(1)
@@ -362,8 +365,13 @@ void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, 
                 int64_t ldc) {
   ForBalancedRowTiles(rows, [&](auto tile_rows, int64_t i) {
     for (int64_t j = 0; j < cols; j += kWidth) {
-      OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, packed + (j / kWidth) * depth * kWidth, kWidth,
-                                            MasksFor(cols - j), depth, c + i * ldc + j, ldc);
+      const RowMasks masks = MasksFor(cols - j);
+      const float* panel = packed + (j / kWidth) * depth * kWidth;
+      if (masks.high == 0) {
+        OuterTile<decltype(tile_rows)::value, 1>(a + i * lda, lda, panel, kWidth, masks, depth, c + i * ldc + j, ldc);
+      } else {
+        OuterTile<decltype(tile_rows)::value, 2>(a + i * lda, lda, panel, kWidth, masks, depth, c + i * ldc + j, ldc);
+      }
     }
   });
 }
@@ -373,10 +381,27 @@ void GemmNn(const float* a, int64_t lda, int64_t rows, const float* b, int64_t l
             float* c, int64_t ldc) {
   ForBalancedRowTiles(rows, [&](auto tile_rows, int64_t i) {
     for (int64_t j = 0; j < cols; j += kWidth) {
-      OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, b + j, ldb, MasksFor(cols - j), depth, c + i * ldc + j,
-                                            ldc);
+      const RowMasks masks = MasksFor(cols - j);
+      if (masks.high == 0) {
+        OuterTile<decltype(tile_rows)::value, 1>(a + i * lda, lda, b + j, ldb, masks, depth, c + i * ldc + j, ldc);
+      } else {
+        OuterTile<decltype(tile_rows)::value, 2>(a + i * lda, lda, b + j, ldb, masks, depth, c + i * ldc + j, ldc);
+      }
     }
   });
+}
+
+// The sums of four vectors' lanes, as one vector [sum a, sum b, sum c, sum d]: a transposing add tree that shares
+// its steps between the four, about half the work of four separate reductions (the scores' dot products are short,
+// so their reductions count).
+inline __m128 SumFour(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+  const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+  // Each 128-bit lane now holds [a, b, c, d] partial sums.
+  const __m512 lanes = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(1, 0, 1, 0)),
+                                     _mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m256 halves = _mm256_add_ps(_mm512_castps512_ps256(lanes), _mm512_extractf32x8_ps(lanes, 1));
+  return _mm_add_ps(_mm256_castps256_ps128(halves), _mm256_extractf128_ps(halves, 1));
 }
 
 // Rows x Cols dot products along depth, one named accumulator each (up to 4 x 4); a masked step ends the depth.
@@ -411,14 +436,13 @@ inline void DotTile(const float* a, int64_t lda, const float* b, int64_t ldb, in
     MOE_DOT_ROW(3)
 #undef MOE_DOT_ROW
   }
-#define MOE_DOT_STORE(r)                               \
-  if constexpr (Rows > r) {                            \
-    c[r * ldc] += _mm512_reduce_add_ps(s##r##0);       \
-    if constexpr (Cols == 4) {                         \
-      c[r * ldc + 1] += _mm512_reduce_add_ps(s##r##1); \
-      c[r * ldc + 2] += _mm512_reduce_add_ps(s##r##2); \
-      c[r * ldc + 3] += _mm512_reduce_add_ps(s##r##3); \
-    }                                                  \
+#define MOE_DOT_STORE(r)                                                                                              \
+  if constexpr (Rows > r) {                                                                                           \
+    if constexpr (Cols == 4) {                                                                                        \
+      _mm_storeu_ps(c + r * ldc, _mm_add_ps(_mm_loadu_ps(c + r * ldc), SumFour(s##r##0, s##r##1, s##r##2, s##r##3))); \
+    } else {                                                                                                          \
+      c[r * ldc] += _mm512_reduce_add_ps(s##r##0);                                                                    \
+    }                                                                                                                 \
   }
   MOE_DOT_STORE(0)
   MOE_DOT_STORE(1)
@@ -448,10 +472,32 @@ inline void DotColumns(const float* a, int64_t lda, int64_t rows, const float* b
   }
 }
 
-// Four rows of B at a time against all of A: those rows stay in L1 while every row tile of A passes over them, so
-// B (an MLA page, which does not fit L1) streams from memory once instead of once per row tile.
+// From this many rows of A, DotNt computes C^T = B A^T by outer products instead of dot products: no horizontal
+// sums, and every element of B loaded once feeds a whole vector of A's rows (the MLA scores of 16 heads).
+constexpr int64_t kDotNtOuterMinRows = 8;
+
+void DotNtByOuterProducts(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols,
+                          int64_t depth, float* c, int64_t ldc) {
+  thread_local std::vector<float> a_t, c_t;
+  a_t.resize(static_cast<size_t>(depth * rows));
+  c_t.assign(static_cast<size_t>(cols * rows), 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t kk = 0; kk < depth; ++kk) a_t[static_cast<size_t>(kk * rows + i)] = a[i * lda + kk];
+  }
+  GemmNn(b, ldb, cols, a_t.data(), rows, rows, depth, c_t.data(), rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] += c_t[static_cast<size_t>(j * rows + i)];
+  }
+}
+
+// Few rows of A: four rows of B at a time against all of A. Those rows stay in L1 while every row tile of A passes
+// over them, so B (an MLA page, which does not fit L1) streams from memory once instead of once per row tile.
 void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
            float* c, int64_t ldc) {
+  if (rows >= kDotNtOuterMinRows) {
+    DotNtByOuterProducts(a, lda, rows, b, ldb, cols, depth, c, ldc);
+    return;
+  }
   int64_t j = 0;
   for (; j + 4 <= cols; j += 4) DotColumns<4>(a, lda, rows, b + j * ldb, ldb, depth, c + j, ldc);
   for (; j < cols; ++j) DotColumns<1>(a, lda, rows, b + j * ldb, ldb, depth, c + j, ldc);
