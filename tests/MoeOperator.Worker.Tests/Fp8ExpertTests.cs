@@ -44,13 +44,15 @@ public sealed class Fp8ExpertTests
     }
 
     [Fact]
-    public void Fp8Expert_WithNoRows_ReturnsNoRows()
+    public void Fp8Expert_WithNoRows_ReturnsNoRows_AndRefusesRowsThatAreNotFloat32()
     {
         TorchRuntime.EnsureLoaded();
         using var expert = ModelWeights.Expert(seed: 5, expert: 0, _shape);
         using var none = zeros(0, _shape.Hidden);
         using var output = expert.Forward(none);
         output.shape.ShouldBe([0, _shape.Hidden]);
+        using var doubles = zeros(2, _shape.Hidden, ScalarType.Float64);
+        Should.Throw<ArgumentException>(() => expert.Forward(doubles)).Message.ShouldContain("takes float32 rows, got Float64");
     }
 
     [Theory]

@@ -32,8 +32,23 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down, E
         ArgumentNullException.ThrowIfNull(x);
         if (_fp8 is not null)
         {
+            if (x.dtype != ScalarType.Float32)
+            {
+                throw new ArgumentException($"an FP8 expert takes float32 rows, got {x.dtype}", nameof(x));
+            }
+
+            // The kernels read the rows and write the result in the tensors' own memory: copies of them through
+            // managed arrays cost more than the GEMMs at a hundred rows.
             var rows = (int)x.shape[0];
-            return rows == 0 ? zeros(0, DownWeight.shape[0]) : tensor(_fp8.Forward(Floats(x), rows), [rows, DownWeight.shape[0]]);
+            var output = empty(rows, DownWeight.shape[0]);
+            if (rows == 0)
+            {
+                return output;
+            }
+
+            using var dense = x.contiguous();
+            _fp8.Forward(MemoryMarshal.Cast<byte, float>(dense.bytes), rows, MemoryMarshal.Cast<byte, float>(output.bytes));
+            return output;
         }
 
         using var scope = NewDisposeScope();
@@ -56,7 +71,12 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down, E
         return bytes;
     }
 
-    private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
+    // One block copy of the tensor's memory (TorchSharp's data<float>().ToArray() walks it element by element).
+    private static float[] Floats(Tensor t)
+    {
+        using var dense = t.contiguous();
+        return MemoryMarshal.Cast<byte, float>(dense.bytes).ToArray();
+    }
 
     public static ExpertFfn FromBytes(int expert, byte[] bytes, MoeShape shape)
     {

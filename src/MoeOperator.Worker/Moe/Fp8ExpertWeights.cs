@@ -30,12 +30,12 @@ public sealed class Fp8ExpertWeights
         _intermediate = intermediate;
     }
 
-    /// <summary>Rows [rows, hidden] in, rows [rows, hidden] out.</summary>
-    public float[] Forward(ReadOnlySpan<float> x, int rows)
+    /// <summary>Rows [rows, hidden] of <paramref name="x"/> in, rows [rows, hidden] written to <paramref name="output"/>.</summary>
+    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> output)
     {
         if (rows == 0)
         {
-            return [];
+            return;
         }
 
         var input = Fp8.QuantizePerToken(x, rows, _hidden);
@@ -47,6 +47,6 @@ public sealed class Fp8ExpertWeights
             gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
         }
 
-        return Fp8Gemm.Multiply(Fp8.QuantizePerToken(gate, rows, _intermediate), _down);
+        Fp8Gemm.Multiply(Fp8.QuantizePerToken(gate, rows, _intermediate), _down, output);
     }
 }

@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using MoeOperator.Worker.Kernels;
-using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Benchmarks.Kernels;
@@ -11,7 +9,7 @@ namespace MoeOperator.Benchmarks.Kernels;
 /// matmul of the same shape, both on every core. The ratio column is the comparison; GFLOP/s = 2mnk / time.
 /// </summary>
 [Config(typeof(InProcessKernelConfig))]
-public partial class Fp8GemmBenchmarks
+public class Fp8GemmBenchmarks
 {
     private Fp8Matrix _a = null!;
     private Fp8Matrix _b = null!;
@@ -27,14 +25,7 @@ public partial class Fp8GemmBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        // LibTorch's OpenMP threads spin after each matmul by default, stealing both cores from whatever runs next (the
-        // native kernel); sleeping waiters make the two take turns fairly. Set in the C environment before LibTorch
-        // starts its threads: .NET's Environment.SetEnvironmentVariable does not reach native code.
-        _ = SetEnv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        _ = SetEnv("KMP_BLOCKTIME", "0", 1);
-        TorchRuntime.EnsureLoaded();
-        set_num_threads(Environment.ProcessorCount);
-        Native.Threads = Environment.ProcessorCount;
+        SharedCores.Prepare();
         var dims = Shape.Split('x').Select(int.Parse).ToArray();
         var (m, n, k) = (dims[0], dims[1], dims[2]);
         var random = new Random(1);
@@ -68,6 +59,4 @@ public partial class Fp8GemmBenchmarks
         return _d[0];
     }
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
 }
