@@ -39,7 +39,8 @@ struct SimdKernels {
   void (*gemm_nn)(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
                   float* c, int64_t ldc);
   // out[i] = exp(x[i] * scale - shift); returns the sum of out. For softmax weights, where x * scale <= shift:
-  // the vector versions use a polynomial exp within a few ulp of expf and may give 0 where expf is below 1e-37.
+  // the vector versions use a polynomial exp within a few ulp of expf; where expf is below 1e-37 they may give 0 or
+  // about 1e-38 instead, which no softmax sum notices.
   float (*exp_sum)(const float* x, float scale, float shift, float* out, int64_t n);
   // From how many rows of A packing B (pack_b + gemm_packed) beats decoding it in registers (dot_codes).
   int64_t pack_min_rows;
