@@ -3,10 +3,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <type_traits>
 
 #include "e4m3.h"
 #include "simd.h"
+#include "simd_x86_shared.h"
 
 namespace moe {
 namespace {
@@ -49,20 +49,6 @@ void Scale(float alpha, float* y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(a, _mm256_loadu_ps(y + i)));
   for (; i < n; ++i) y[i] *= alpha;
-}
-
-// e4m3 s.eeee.mmm placed as the half-precision pattern s.0eeee.mmm0000000 is the same number divided by 2^8 (both
-// the normal and the subnormal range line up), so three integer operations and vcvtph2ps decode eight codes; the
-// 2^8 is folded into the scale. Interleaving zero bytes puts each code in the high byte (code << 8); an arithmetic
-// shift by one then leaves the sign in bits 15 and 14 and the rest in bits 13..7, and the mask clears bit 14.
-inline __m256 DecodeEightUnscaled(const uint8_t* codes) {
-  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
-  const __m128i high = _mm_unpacklo_epi8(_mm_setzero_si128(), bytes);
-  return _mm256_cvtph_ps(_mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF))));
-}
-
-inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
-  return _mm256_mul_ps(DecodeEightUnscaled(codes), scale);
 }
 
 void DecodeE4m3Scaled(const uint8_t* codes, float scale, float* out, int64_t n) {
@@ -108,47 +94,8 @@ void DotCodes(const float* a, int64_t lda, int64_t rows, const uint8_t* b, int64
   }
 }
 
-// Eight rows of eight floats in, eight columns out: r[i] becomes element i of every input row.
-inline void Transpose8x8(__m256* r) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 void PackB(const uint8_t* b, int64_t ldb, int64_t rows, int64_t depth, const float* scales, float* packed) {
-  const int64_t groups = (rows + kPackWidth - 1) / kPackWidth;
-  for (int64_t g = 0; g < groups; ++g) {
-    float* out = packed + g * depth * kPackWidth;
-    for (int64_t kk = 0; kk < depth; kk += 8) {
-      const __m256 scale = _mm256_set1_ps(scales[kk / 128] * 256.0f);
-      for (int64_t half = 0; half < 2; ++half) {
-        __m256 r[8];
-        for (int64_t j = 0; j < 8; ++j) {
-          const int64_t row = g * kPackWidth + half * 8 + j;
-          r[j] = row < rows ? DecodeEight(b + row * ldb + kk, scale) : _mm256_setzero_ps();
-        }
-        Transpose8x8(r);
-        for (int64_t i = 0; i < 8; ++i) _mm256_storeu_ps(out + (kk + i) * kPackWidth + half * 8, r[i]);
-      }
-    }
-  }
+  PackTransposed<kPackWidth>(b, ldb, rows, depth, scales, packed);
 }
 
 inline void AddToRow(float* row, __m256 low, __m256 high, int64_t cols) {
@@ -197,35 +144,9 @@ inline void OuterTile(const float* a, int64_t lda, const float* panel, int64_t s
   if constexpr (Rows > 5) AddToRow(c + 5 * ldc, c50, c51, cols);
 }
 
-// Calls body(std::integral_constant<int, R>, i) for row tiles of R = 6 rows, then one tile of the rest.
-template <typename Body>
-inline void ForRowTiles(int64_t rows, Body body) {
-  int64_t i = 0;
-  for (; i + 6 <= rows; i += 6) body(std::integral_constant<int, 6>{}, i);
-  switch (rows - i) {
-    case 5:
-      body(std::integral_constant<int, 5>{}, i);
-      break;
-    case 4:
-      body(std::integral_constant<int, 4>{}, i);
-      break;
-    case 3:
-      body(std::integral_constant<int, 3>{}, i);
-      break;
-    case 2:
-      body(std::integral_constant<int, 2>{}, i);
-      break;
-    case 1:
-      body(std::integral_constant<int, 1>{}, i);
-      break;
-    default:
-      break;
-  }
-}
-
 void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, int64_t cols, int64_t depth, float* c,
                 int64_t ldc) {
-  ForRowTiles(rows, [&](auto tile_rows, int64_t i) {
+  ForRowTiles<6>(rows, [&](auto tile_rows, int64_t i) {
     for (int64_t j = 0; j < cols; j += kPackWidth) {
       OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, packed + (j / kPackWidth) * depth * kPackWidth,
                                             kPackWidth, std::min(kPackWidth, cols - j), depth, c + i * ldc + j, ldc);
@@ -236,7 +157,7 @@ void GemmPacked(const float* a, int64_t lda, int64_t rows, const float* packed, 
 void GemmNn(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
             float* c, int64_t ldc) {
   const int64_t vector_cols = cols / kPackWidth * kPackWidth;
-  ForRowTiles(rows, [&](auto tile_rows, int64_t i) {
+  ForRowTiles<6>(rows, [&](auto tile_rows, int64_t i) {
     for (int64_t j = 0; j < vector_cols; j += kPackWidth) {
       OuterTile<decltype(tile_rows)::value>(a + i * lda, lda, b + j, ldb, kPackWidth, depth, c + i * ldc + j, ldc);
     }

@@ -13,11 +13,11 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
 
 #include "e4m3.h"
 #include "simd.h"
+#include "simd_x86_shared.h"
 
 namespace moe {
 namespace {
@@ -176,33 +176,6 @@ inline void DotCodesRowsTile(const float* a, int64_t lda, const uint8_t* b, int6
 #undef MOE_CODES_STORE
 }
 
-// Calls body(std::integral_constant<int, R>, i) for row tiles of R = 12 rows, then one tile of the rest.
-template <typename Body>
-inline void ForRowTiles(int64_t rows, Body body) {
-  int64_t i = 0;
-  for (; i + 12 <= rows; i += 12) body(std::integral_constant<int, 12>{}, i);
-  switch (rows - i) {
-#define MOE_REST(r)                            \
-  case r:                                      \
-    body(std::integral_constant<int, r>{}, i); \
-    break;
-    MOE_REST(11)
-    MOE_REST(10)
-    MOE_REST(9)
-    MOE_REST(8)
-    MOE_REST(7)
-    MOE_REST(6)
-    MOE_REST(5)
-    MOE_REST(4)
-    MOE_REST(3)
-    MOE_REST(2)
-    MOE_REST(1)
-#undef MOE_REST
-    default:
-      break;
-  }
-}
-
 // As ForRowTiles, with tiles of equal size (16 rows: 8 + 8, not 12 + 4): a small tile does as much decoding per
 // step as a big one for fewer multiply-adds.
 template <typename Body>
@@ -211,7 +184,7 @@ inline void ForBalancedRowTiles(int64_t rows, Body body) {
   int64_t start = 0;
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t tile_rows = (rows - start) / (tiles - t);
-    ForRowTiles(tile_rows, [&](auto constant, int64_t i) { body(constant, start + i); });
+    ForRowTiles<12>(tile_rows, [&](auto constant, int64_t i) { body(constant, start + i); });
     start += tile_rows;
   }
 }
@@ -240,56 +213,9 @@ void DotCodes(const float* a, int64_t lda, int64_t rows, const uint8_t* b, int64
   }
 }
 
-// Eight rows of eight floats in, eight columns out: r[i] becomes element i of every input row.
-inline void Transpose8x8(__m256* r) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
-inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
-  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
-  const __m128i high = _mm_unpacklo_epi8(_mm_setzero_si128(), bytes);
-  const __m256 unscaled =
-      _mm256_cvtph_ps(_mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF))));
-  return _mm256_mul_ps(unscaled, scale);
-}
-
-// Panels 32 rows of B wide, transposed eight by eight.
+// Panels 32 rows of B wide.
 void PackB(const uint8_t* b, int64_t ldb, int64_t rows, int64_t depth, const float* scales, float* packed) {
-  const int64_t groups = (rows + kWidth - 1) / kWidth;
-  for (int64_t g = 0; g < groups; ++g) {
-    float* out = packed + g * depth * kWidth;
-    for (int64_t kk = 0; kk < depth; kk += 8) {
-      const __m256 scale = _mm256_set1_ps(scales[kk / 128] * 256.0f);
-      for (int64_t eighth = 0; eighth < kWidth / 8; ++eighth) {
-        __m256 r[8];
-        for (int64_t j = 0; j < 8; ++j) {
-          const int64_t row = g * kWidth + eighth * 8 + j;
-          r[j] = row < rows ? DecodeEight(b + row * ldb + kk, scale) : _mm256_setzero_ps();
-        }
-        Transpose8x8(r);
-        for (int64_t i = 0; i < 8; ++i) _mm256_storeu_ps(out + (kk + i) * kWidth + eighth * 8, r[i]);
-      }
-    }
-  }
+  PackTransposed<kWidth>(b, ldb, rows, depth, scales, packed);
 }
 
 // The lanes of the low and high halves of a 32-column row that exist.
