@@ -49,4 +49,20 @@ public sealed class ExpertStoreTests
             }
         }
     }
+
+    [Fact]
+    public void ExpertBytes_AreTheGateUpAndDownWeightsInFloat32RowMajor_AndReadBackTheSame()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var expert = ModelWeights.Expert(seed: 3, expert: 1, _shape);
+        var expected = new[] { expert.GateWeight, expert.UpWeight, expert.DownWeight }
+            .SelectMany(t => Weights.Matrix(t).Cast<double>().Select(v => (float)v))
+            .ToArray();
+
+        var bytes = expert.ToBytes();
+
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray().ShouldBe(expected);
+        using var copy = ExpertFfn.FromBytes(1, bytes, _shape);
+        copy.ToBytes().ShouldBe(bytes);
+    }
 }

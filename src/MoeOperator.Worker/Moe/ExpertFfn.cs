@@ -59,13 +59,15 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down, E
     /// <summary>The weights as bytes, to move the expert to another rank.</summary>
     public byte[] ToBytes()
     {
-        var parts = new[] { GateWeight, UpWeight, DownWeight }.Select(t => t.contiguous().data<float>().ToArray()).ToArray();
-        var bytes = new byte[parts.Sum(p => p.Length) * sizeof(float)];
+        // Straight from the tensors' memory, as Floats does: no element-by-element walk, no float[] in between.
+        var weights = new[] { GateWeight, UpWeight, DownWeight };
+        var bytes = new byte[weights.Sum(t => t.numel()) * sizeof(float)];
         var offset = 0;
-        foreach (var part in parts)
+        foreach (var weight in weights)
         {
-            MemoryMarshal.AsBytes(part.AsSpan()).CopyTo(bytes.AsSpan(offset));
-            offset += part.Length * sizeof(float);
+            using var dense = weight.contiguous();
+            dense.bytes.CopyTo(bytes.AsSpan(offset));
+            offset += dense.bytes.Length;
         }
 
         return bytes;
