@@ -16,8 +16,8 @@ struct SimdKernels {
   void (*axpy)(float alpha, const float* x, float* y, int64_t n);
   // y[i] *= alpha
   void (*scale)(float alpha, float* y, int64_t n);
-  // out[i] = e4m3(codes[i]) * scale; a NaN code may decode to a finite value on the fast path (quantisation never
-  // produces one)
+  // out[i] = e4m3(codes[i]) * scale, bit for bit the same on every version (NaN codes give the quiet NaN with the
+  // code's sign)
   void (*decode_e4m3_scaled)(const uint8_t* codes, float scale, float* out, int64_t n);
   // c[i * ldc + j] += sum over kk of a[i * lda + kk] * e4m3(b[j * ldb + kk]) * scales[kk / 128] for i < rows,
   // j < cols: B decoded in registers, for fewer rows than pack_min_rows, which cannot pay for packing it.

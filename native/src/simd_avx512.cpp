@@ -71,10 +71,14 @@ void Scale(float alpha, float* y, int64_t n) {
 
 // The AVX2 decoding trick on sixteen codes: e4m3 s.eeee.mmm placed as the half-precision pattern s.0eeee.mmm0000000
 // is the same number divided by 2^8, so the 2^8 is folded into the scale. Each code goes to the high byte of a
-// 16-bit lane; an arithmetic shift by one leaves the sign in bits 15 and 14, and the mask clears bit 14.
+// 16-bit lane; an arithmetic shift by one leaves the sign in bits 15 and 14, and the mask clears bit 14. NaN codes
+// (s.1111.111, found with one byte compare into a mask register) become the half quiet NaN, as on the AVX2 path.
 inline __m512 DecodeSixteenUnscaled(__m128i bytes) {
   const __m256i high = _mm256_slli_epi16(_mm256_cvtepu8_epi16(bytes), 8);
-  return _mm512_cvtph_ps(_mm256_and_si256(_mm256_srai_epi16(high, 1), _mm256_set1_epi16(static_cast<int16_t>(0xBFFF))));
+  const __m256i half = _mm256_and_si256(_mm256_srai_epi16(high, 1), _mm256_set1_epi16(static_cast<int16_t>(0xBFFF)));
+  const __mmask16 nan = _mm_cmpeq_epi8_mask(_mm_or_si128(bytes, _mm_set1_epi8(static_cast<char>(0x80))), _mm_set1_epi8(static_cast<char>(0xFF)));
+  // s.0.1111.1110000000 + 0x3E80 is s.1.1111.1000000000 (the sign bit never carries out of 16 bits).
+  return _mm512_cvtph_ps(_mm256_mask_add_epi16(half, nan, half, _mm256_set1_epi16(0x7E00 - kHalfOfNanCode)));
 }
 
 inline __m512 DecodeSixteenUnscaled(const uint8_t* codes) {

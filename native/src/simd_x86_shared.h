@@ -17,10 +17,21 @@ namespace {
 // the normal and the subnormal range line up), so three integer operations and vcvtph2ps decode eight codes; the
 // 2^8 is folded into the scale. Interleaving zero bytes puts each code in the high byte (code << 8); an arithmetic
 // shift by one then leaves the sign in bits 15 and 14 and the rest in bits 13..7, and the mask clears bit 14.
-inline __m256 DecodeEightUnscaled(const uint8_t* codes) {
-  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
+// The one exception is e4m3fn's NaN, s.1111.111, which that pattern would make +-1.875 (480 once scaled): such lanes
+// (kHalfOfNanCode without the sign) become the half quiet NaN s.11111.1000000000, which vcvtph2ps turns into the
+// float NaN 0x7FC00000 with the code's sign, bit for bit what the scalar path gives.
+constexpr int16_t kHalfOfNanCode = 0x3F80;
+constexpr int16_t kHalfNanFlip = 0x3F80 ^ 0x7E00;
+
+inline __m128i HalvesOfEight(__m128i bytes) {
   const __m128i high = _mm_unpacklo_epi8(_mm_setzero_si128(), bytes);
-  return _mm256_cvtph_ps(_mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF))));
+  const __m128i half = _mm_and_si128(_mm_srai_epi16(high, 1), _mm_set1_epi16(static_cast<int16_t>(0xBFFF)));
+  const __m128i nan = _mm_cmpeq_epi16(_mm_and_si128(half, _mm_set1_epi16(0x7FFF)), _mm_set1_epi16(kHalfOfNanCode));
+  return _mm_xor_si128(half, _mm_and_si128(nan, _mm_set1_epi16(kHalfNanFlip)));
+}
+
+inline __m256 DecodeEightUnscaled(const uint8_t* codes) {
+  return _mm256_cvtph_ps(HalvesOfEight(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes))));
 }
 
 inline __m256 DecodeEight(const uint8_t* codes, __m256 scale) {
