@@ -14,11 +14,14 @@ public sealed record PermutedTokens(float[] X, int[] SourceToken, long[] TopkIdx
 /// <summary>Expert-parallel layout, dispatch permutation and combine reduction (moe_ep.h).</summary>
 public static unsafe class EpLayout
 {
-    public static DispatchLayout Compute(ReadOnlySpan<long> topkIdx, int topK, int experts, int ranks)
+    private const string TopkLayout = "[tokens, top_k]";
+
+    /// <summary>Tokens per rank and per expert, and which ranks each token of topk_idx [tokens, top_k] goes to.</summary>
+    public static DispatchLayout Compute(NdArray<long> topkIdx, int experts, int ranks)
     {
-        var tokens = Tokens(topkIdx, topK);
+        var (tokens, topK) = Topk(topkIdx);
         var layout = new DispatchLayout(new int[ranks], new int[experts], new byte[tokens * ranks]);
-        fixed (long* topk = topkIdx)
+        fixed (long* topk = topkIdx.Data)
         fixed (int* perRank = layout.TokensPerRank, perExpert = layout.TokensPerExpert)
         fixed (byte* inRank = layout.IsTokenInRank)
         {
@@ -28,68 +31,67 @@ public static unsafe class EpLayout
         return layout;
     }
 
-    /// <summary>Copies each token to every rank holding one of its experts; x is [tokens, hidden].</summary>
-    public static PermutedTokens Permute(ReadOnlySpan<float> x, ReadOnlySpan<long> topkIdx, ReadOnlySpan<float> topkWeights, int hidden, int topK, int experts, int ranks)
+    /// <summary>Copies each token of x [tokens, hidden] to every rank holding one of its experts; topk_weights [tokens, top_k] is optional.</summary>
+    public static PermutedTokens Permute(NdArray<float> x, NdArray<long> topkIdx, NdArray<float>? topkWeights, int experts, int ranks)
     {
-        var tokens = Tokens(topkIdx, topK);
-        Shapes.Positive(hidden, nameof(hidden));
-        Shapes.Length(x, (long)tokens * hidden, nameof(x), $"[{tokens}, {hidden}]");
-        var weighted = !topkWeights.IsEmpty;
-        if (weighted)
+        var (tokens, topK) = Topk(topkIdx);
+        var hidden = InputShapes.Dims(x, "x", "[tokens, hidden]", 2)[1];
+        InputShapes.Positive(x, "x", "[tokens, hidden]", "hidden", hidden);
+        InputShapes.Require(x, "x", $"[tokens, hidden] with tokens = {tokens} from topk_idx", tokens, hidden);
+        if (topkWeights is not null)
         {
-            Shapes.Length(topkWeights, topkIdx.Length, nameof(topkWeights), $"[{tokens}, {topK}]");
+            InputShapes.Require(topkWeights, "topk_weights", $"{TopkLayout} like topk_idx", tokens, topK);
         }
 
-        var received = Compute(topkIdx, topK, experts, ranks).TokensPerRank.Sum();
+        var received = Compute(topkIdx, experts, ranks).TokensPerRank.Sum();
+        var h = (int)hidden;
         var result = new PermutedTokens(
-            new float[received * hidden], new int[received], new long[received * topK], weighted ? new float[received * topK] : null, new int[ranks + 1]);
-        fixed (float* input = x, weights = topkWeights, recvX = result.X, recvWeights = result.TopkWeights)
-        fixed (long* topk = topkIdx, recvTopk = result.TopkIdx)
+            new float[received * h], new int[received], new long[received * topK], topkWeights is null ? null : new float[received * topK], new int[ranks + 1]);
+        fixed (float* input = x.Data, weights = topkWeights?.Data, recvX = result.X, recvWeights = result.TopkWeights)
+        fixed (long* topk = topkIdx.Data, recvTopk = result.TopkIdx)
         fixed (int* source = result.SourceToken, offsets = result.RankOffsets)
         {
             Native.Check(
                 NativeMethods.EpPermute(
-                    input, topk, weighted ? weights : null, tokens, hidden, topK, experts, ranks, received, recvX, source, recvTopk,
-                    weighted ? recvWeights : null, offsets),
+                    input, topk, topkWeights is null ? null : weights, tokens, h, topK, experts, ranks, received, recvX, source, recvTopk,
+                    topkWeights is null ? null : recvWeights, offsets),
                 "ep permute");
         }
 
         return result;
     }
 
-    /// <summary>Combine: out[t] = sum of rowWeights[r] * y[r] over the rows from token t (weights empty means 1).</summary>
-    public static float[] Unpermute(ReadOnlySpan<float> y, ReadOnlySpan<int> sourceToken, ReadOnlySpan<float> rowWeights, int hidden, int tokens)
+    /// <summary>Combine: out [tokens, hidden], out[t] = sum of row_weights[r] * y[r] over the rows r with src_token[r] = t (no weights means 1).</summary>
+    public static float[] Unpermute(NdArray<float> y, NdArray<int> sourceToken, NdArray<float>? rowWeights, int tokens)
     {
-        Shapes.Positive(hidden, nameof(hidden));
         if (tokens < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must not be negative");
+            throw new KernelInputException($"tokens must not be negative, got {tokens}");
         }
 
-        Shapes.Length(y, (long)sourceToken.Length * hidden, nameof(y), $"[{sourceToken.Length}, {hidden}]");
-        if (!rowWeights.IsEmpty)
+        var received = InputShapes.Dims(sourceToken, "src_token", "[received]", 1)[0];
+        var hidden = InputShapes.Dims(y, "y", "[received, hidden]", 2)[1];
+        InputShapes.Positive(y, "y", "[received, hidden]", "hidden", hidden);
+        InputShapes.Require(y, "y", $"[received, hidden] with received = {received} from src_token", received, hidden);
+        if (rowWeights is not null)
         {
-            Shapes.Length(rowWeights, sourceToken.Length, nameof(rowWeights), $"[{sourceToken.Length}]");
+            InputShapes.Require(rowWeights, "row_weights", "[received] like src_token", received);
         }
 
         var output = new float[tokens * hidden];
-        fixed (float* rows = y, weights = rowWeights, o = output)
-        fixed (int* source = sourceToken)
+        fixed (float* rows = y.Data, weights = rowWeights?.Data, o = output)
+        fixed (int* source = sourceToken.Data)
         {
-            Native.Check(NativeMethods.EpUnpermute(rows, source, rowWeights.IsEmpty ? null : weights, sourceToken.Length, hidden, tokens, o), "ep unpermute");
+            Native.Check(NativeMethods.EpUnpermute(rows, source, rowWeights is null ? null : weights, (int)received, (int)hidden, tokens, o), "ep unpermute");
         }
 
         return output;
     }
 
-    private static int Tokens(ReadOnlySpan<long> topkIdx, int topK)
+    private static (int Tokens, int TopK) Topk(NdArray<long> topkIdx)
     {
-        Shapes.Positive(topK, nameof(topK));
-        if (topkIdx.Length % topK != 0)
-        {
-            throw new ArgumentException($"topkIdx has {topkIdx.Length} entries, not a multiple of topK = {topK}", nameof(topkIdx));
-        }
-
-        return topkIdx.Length / topK;
+        var shape = InputShapes.Dims(topkIdx, "topk_idx", TopkLayout, 2);
+        InputShapes.Positive(topkIdx, "topk_idx", TopkLayout, "top_k", shape[1]);
+        return (InputShapes.Int(shape[0], "tokens"), InputShapes.Int(shape[1], "top_k"));
     }
 }

@@ -1,8 +1,16 @@
 namespace MoeOperator.Worker.Kernels;
 
-/// <summary>One FP8 weight matrix [N, K] per group (expert), stacked: codes [Groups, N, K], per-block scales [Groups, ceil(N / 128), K / 128].</summary>
-public sealed record Fp8GroupedWeights(byte[] Codes, float[] Scales, int Groups, int N, int K)
+/// <summary>One FP8 weight matrix [n, k] per group (expert), stacked: codes [groups, n, k], per-block scales [groups, ceil(n / 128), k / 128].</summary>
+public sealed record Fp8GroupedWeights(NdArray<byte> Codes, NdArray<float> Scales)
 {
+    private const string CodesLayout = "[groups, n, k]";
+
+    public int Groups => (int)Codes.Shape[0];
+
+    public int N => (int)Codes.Shape[1];
+
+    public int K => (int)Codes.Shape[2];
+
     /// <summary>Quantises w [groups, n, k] group by group, so no scale block straddles two experts.</summary>
     public static Fp8GroupedWeights Quantize(ReadOnlySpan<float> w, int groups, int n, int k)
     {
@@ -13,27 +21,30 @@ public sealed record Fp8GroupedWeights(byte[] Codes, float[] Scales, int Groups,
         for (var g = 0; g < groups; g++)
         {
             var one = Fp8.QuantizePerBlock(w.Slice(g * n * k, n * k), n, k);
-            codes.AddRange(one.Codes);
-            scales.AddRange(one.Scales);
+            codes.AddRange(one.Codes.Data);
+            scales.AddRange(one.Scales.Data);
         }
 
-        return new Fp8GroupedWeights([.. codes], [.. scales], groups, n, k);
+        return new Fp8GroupedWeights(NdArray.Of([.. codes], groups, n, k), NdArray.Of([.. scales], groups, (n + 127) / 128, k / 128));
     }
 
     /// <summary>Group g's matrix.</summary>
     public Fp8Matrix Group(int g)
     {
         var scalesPerGroup = (N + 127) / 128 * (K / 128);
-        return new Fp8Matrix(Codes[(g * N * K)..((g + 1) * N * K)], Scales[(g * scalesPerGroup)..((g + 1) * scalesPerGroup)], N, K, Fp8Scaling.PerBlock);
+        return new Fp8Matrix(
+            NdArray.Of(Codes.Data[(g * N * K)..((g + 1) * N * K)], N, K),
+            NdArray.Of(Scales.Data[(g * scalesPerGroup)..((g + 1) * scalesPerGroup)], (N + 127) / 128, K / 128),
+            Fp8Scaling.PerBlock);
     }
 
-    public void Validate(string name)
+    /// <summary>Throws <see cref="KernelInputException"/> unless codes are [groups, n, k] (k a multiple of 128) and scales [groups, ceil(n/128), k/128].</summary>
+    public void Validate(string codesName, string scalesName)
     {
-        Shapes.Positive(Groups, $"{name}.Groups");
-        Shapes.Positive(N, $"{name}.N");
-        Shapes.Positive(K, $"{name}.K");
-        Shapes.MultipleOf128(K, $"{name}.K");
-        Shapes.Length<byte>(Codes, (long)Groups * N * K, $"{name}.Codes", $"[{Groups}, {N}, {K}]");
-        Shapes.Length<float>(Scales, (long)Groups * ((N + 127) / 128) * (K / 128), $"{name}.Scales", $"[{Groups}, {(N + 127) / 128}, {K / 128}]");
+        var shape = InputShapes.Dims(Codes, codesName, CodesLayout, 3);
+        InputShapes.Positive(Codes, codesName, CodesLayout, "groups", shape[0]);
+        InputShapes.Positive(Codes, codesName, CodesLayout, "n", shape[1]);
+        InputShapes.MultipleOf128(Codes, codesName, CodesLayout, "k", shape[2]);
+        InputShapes.Require(Scales, scalesName, "[groups, ceil(n/128), k/128] per-block scales", shape[0], (shape[1] + 127) / 128, shape[2] / 128);
     }
 }

@@ -27,13 +27,14 @@ public static class KernelReference
     public static double[] Dequantize(Fp8Matrix matrix)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        var values = new double[matrix.Codes.Length];
+        var (codes, scales) = (matrix.Codes.Data, matrix.Scales.Data);
+        var values = new double[codes.Length];
         for (var r = 0; r < matrix.Rows; r++)
         {
             var scaleRow = matrix.Scaling == Fp8Scaling.PerToken ? r : r / 128;
             for (var c = 0; c < matrix.Cols; c++)
             {
-                values[(r * matrix.Cols) + c] = E4m3(matrix.Codes[(r * matrix.Cols) + c]) * matrix.Scales[(scaleRow * matrix.ScaleCols) + (c / 128)];
+                values[(r * matrix.Cols) + c] = E4m3(codes[(r * matrix.Cols) + c]) * scales[(scaleRow * matrix.ScaleCols) + (c / 128)];
             }
         }
 
@@ -62,15 +63,15 @@ public static class KernelReference
         var rows = inputs.SQ * inputs.HQ;
         var output = new double[inputs.Batch * rows * MlaInputs.ValueDim];
         var lse = new double[inputs.Batch * rows];
-        var cache = tensor(inputs.KCache, ScalarType.Float32).to_type(ScalarType.Float64).view(-1, MlaInputs.HeadDim);
+        var cache = tensor(inputs.KCache.Data, ScalarType.Float32).to_type(ScalarType.Float64).view(-1, MlaInputs.HeadDim);
         for (var b = 0; b < inputs.Batch; b++)
         {
-            var seqlen = inputs.CacheSeqlens[b];
+            var seqlen = inputs.CacheSeqlens.Data[b];
             var tokenRows = Enumerable.Range(0, seqlen)
-                .Select(t => ((long)inputs.BlockTable[(b * inputs.MaxBlocksPerSeq) + (t / MlaInputs.PageSize)] * MlaInputs.PageSize) + (t % MlaInputs.PageSize))
+                .Select(t => ((long)inputs.BlockTable.Data[(b * inputs.MaxBlocksPerSeq) + (t / MlaInputs.PageSize)] * MlaInputs.PageSize) + (t % MlaInputs.PageSize))
                 .ToArray();
             var keys = cache.index_select(0, tensor(tokenRows, ScalarType.Int64));
-            var q = tensor(inputs.Q.AsSpan(b * rows * MlaInputs.HeadDim, rows * MlaInputs.HeadDim).ToArray(), [rows, MlaInputs.HeadDim], ScalarType.Float32)
+            var q = tensor(inputs.Q.Data.AsSpan(b * rows * MlaInputs.HeadDim, rows * MlaInputs.HeadDim).ToArray(), [rows, MlaInputs.HeadDim], ScalarType.Float32)
                 .to_type(ScalarType.Float64);
             var scores = matmul(q, keys.t()) * scale;
             var positions = arange(seqlen, ScalarType.Int64).unsqueeze(0);

@@ -18,7 +18,7 @@ public sealed class EpLayoutTests
     {
         var topk = Routing(tokens, topK, experts, seed: tokens);
 
-        var layout = EpLayout.Compute(topk, topK, experts, ranks);
+        var layout = EpLayout.Compute(NdArray.Of(topk, tokens, topK), experts, ranks);
         var expected = KernelReference.EpLayout(topk, topK, experts, ranks);
 
         layout.TokensPerRank.ShouldBe(expected.TokensPerRank);
@@ -33,10 +33,11 @@ public sealed class EpLayoutTests
         var topk = Routing(tokens, topK, experts, seed: 9);
         var weights = KernelTestData.Normal(tokens * topK, seed: 10);
         var x = KernelTestData.Normal(tokens * hidden, seed: 11);
-        var layout = EpLayout.Compute(topk, topK, experts, ranks);
+        var layout = EpLayout.Compute(NdArray.Of(topk, tokens, topK), experts, ranks);
 
-        var permuted = EpLayout.Permute(x, topk, weights, hidden, topK, experts, ranks);
-        var combined = EpLayout.Unpermute(permuted.X, permuted.SourceToken, [], hidden, tokens);
+        var permuted = EpLayout.Permute(NdArray.Of(x, tokens, hidden), NdArray.Of(topk, tokens, topK), NdArray.Of(weights, tokens, topK), experts, ranks);
+        var received = permuted.SourceToken.Length;
+        var combined = EpLayout.Unpermute(NdArray.Of(permuted.X, received, hidden), NdArray.Of(permuted.SourceToken, received), null, tokens);
 
         permuted.RankOffsets[^1].ShouldBe(layout.TokensPerRank.Sum());
         for (var rank = 0; rank < ranks; rank++)
@@ -68,7 +69,7 @@ public sealed class EpLayoutTests
     [Fact]
     public void Compute_NamesAnExpertIdOutOfRange()
     {
-        var error = Should.Throw<KernelException>(() => EpLayout.Compute([0, 9], 2, 8, 2));
+        var error = Should.Throw<KernelException>(() => EpLayout.Compute(NdArray.Of<long>([0, 9], 1, 2), 8, 2));
         error.Error.ShouldBe(KernelError.Index);
         error.Message.ShouldContain("topk_idx[0, 1] is 9");
     }

@@ -36,7 +36,7 @@ public sealed class Fp8GemmTests
         Array.Fill(groupOfRow, 0, 128, 200);
         var a = Fp8.QuantizePerToken(KernelTestData.Normal(384 * k, seed: 4), 384, k);
 
-        var d = Fp8Gemm.GroupedContiguous(a, weights, groupOfRow);
+        var d = Fp8Gemm.GroupedContiguous(a, weights, NdArray.Of(groupOfRow, 384));
 
         var expected = new double[groups][];
         for (var g = 0; g < groups; g++)
@@ -66,7 +66,7 @@ public sealed class Fp8GemmTests
         var a = Fp8.QuantizePerToken(KernelTestData.Normal(256 * 128, seed: 6), 256, 128);
         var groupOfRow = Enumerable.Range(0, 256).Select(r => r < 100 ? 0 : 1).ToArray();
 
-        var error = Should.Throw<KernelException>(() => Fp8Gemm.GroupedContiguous(a, weights, groupOfRow));
+        var error = Should.Throw<KernelException>(() => Fp8Gemm.GroupedContiguous(a, weights, NdArray.Of(groupOfRow, 256)));
 
         error.Error.ShouldBe(KernelError.Alignment);
         error.Message.ShouldContain("mix groups 0 and 1");
@@ -80,7 +80,7 @@ public sealed class Fp8GemmTests
         var a = Fp8.QuantizePerToken(KernelTestData.Normal(groups * mMax * k, seed: 8), groups * mMax, k);
         int[] maskedM = [5, 32];
 
-        var d = Fp8Gemm.GroupedMasked(a, weights, maskedM, mMax);
+        var d = Fp8Gemm.GroupedMasked(a.Reshape(groups, mMax, k), weights, NdArray.Of(maskedM, groups));
 
         for (var g = 0; g < groups; g++)
         {
@@ -100,7 +100,7 @@ public sealed class Fp8GemmTests
             }
         }
 
-        Should.Throw<KernelException>(() => Fp8Gemm.GroupedMasked(a, weights, [33, 0], mMax)).Message.ShouldContain("masked_m[0] is 33");
+        Should.Throw<KernelException>(() => Fp8Gemm.GroupedMasked(a.Reshape(groups, mMax, k), weights, NdArray.Of<int>([33, 0], 2))).Message.ShouldContain("masked_m[0] is 33");
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class Fp8GemmTests
     {
         var a = Fp8.QuantizePerToken(new float[128], 1, 128);
         var b = Fp8.QuantizePerBlock(new float[256], 1, 256);
-        Should.Throw<ArgumentException>(() => Fp8Gemm.Multiply(a, b)).Message.ShouldContain("a has K = 128 but b has K = 256");
-        Should.Throw<ArgumentException>(() => Fp8Gemm.Multiply(a, a)).Message.ShouldContain("b must be scaled PerBlock");
+        Should.Throw<KernelInputException>(() => Fp8Gemm.Multiply(a, b)).Message.ShouldContain("a has k = 128 but b has k = 256");
+        Should.Throw<KernelInputException>(() => Fp8Gemm.Multiply(a, a)).Message.ShouldContain("b must be scaled PerBlock");
     }
 }

@@ -35,9 +35,9 @@ public sealed class KernelCatalogTests : IDisposable
         var x = KernelTestData.Normal(3 * 256, seed: 1);
         var q = Run("fp8-quantize-per-token", new() { ["x"] = NpyArray.Of(x, 3, 256) });
         var direct = Fp8.QuantizePerToken(x, 3, 256);
-        q["codes"].Bytes("codes").ShouldBe(direct.Codes);
+        q["codes"].Bytes("codes").ShouldBe(direct.Codes.Data);
         q["codes"].Shape.ShouldBe([3L, 256L]);
-        q["scales"].Floats("scales").ShouldBe(direct.Scales);
+        q["scales"].Floats("scales").ShouldBe(direct.Scales.Data);
         q["scales"].Shape.ShouldBe([3L, 2L]);
 
         var w = KernelTestData.Normal(130 * 256, seed: 2);
@@ -57,28 +57,28 @@ public sealed class KernelCatalogTests : IDisposable
         var weights = Fp8GroupedWeights.Quantize(KernelTestData.Normal(2 * 128 * 128, seed: 3), 2, 128, 128);
         var b = new Dictionary<string, NpyArray>
         {
-            ["b"] = NpyArray.Of(weights.Codes, 2, 128, 128),
-            ["b_scales"] = NpyArray.Of(weights.Scales, 2, 1, 1),
+            ["b"] = NpyArray.Of(weights.Codes.Data, 2, 128, 128),
+            ["b_scales"] = NpyArray.Of(weights.Scales.Data, 2, 1, 1),
         };
         var a = Fp8.QuantizePerToken(KernelTestData.Normal(256 * 128, seed: 4), 256, 128);
         var groupOfRow = Enumerable.Range(0, 256).Select(r => r < 100 ? 1 : r >= 128 && r < 200 ? 0 : -1).ToArray();
         var contiguous = Run("fp8-grouped-gemm-contiguous", new(b)
         {
-            ["a"] = NpyArray.Of(a.Codes, 256, 128),
-            ["a_scales"] = NpyArray.Of(a.Scales, 256, 1),
+            ["a"] = NpyArray.Of(a.Codes.Data, 256, 128),
+            ["a_scales"] = NpyArray.Of(a.Scales.Data, 256, 1),
             ["group_of_row"] = NpyArray.Of(groupOfRow, 256),
         });
-        contiguous["d"].Floats("d").ShouldBe(Fp8Gemm.GroupedContiguous(a, weights, groupOfRow));
+        contiguous["d"].Floats("d").ShouldBe(Fp8Gemm.GroupedContiguous(a, weights, NdArray.Of(groupOfRow, 256)));
 
         int[] masked = [3, 128];
         var masks = Run("fp8-grouped-gemm-masked", new(b)
         {
-            ["a"] = NpyArray.Of(a.Codes, 2, 128, 128),
-            ["a_scales"] = NpyArray.Of(a.Scales, 2, 128, 1),
+            ["a"] = NpyArray.Of(a.Codes.Data, 2, 128, 128),
+            ["a_scales"] = NpyArray.Of(a.Scales.Data, 2, 128, 1),
             ["masked_m"] = NpyArray.Of(masked, 2),
         });
         masks["d"].Shape.ShouldBe([2L, 128L, 128L]);
-        masks["d"].Floats("d").ShouldBe(Fp8Gemm.GroupedMasked(a, weights, masked, 128));
+        masks["d"].Floats("d").ShouldBe(Fp8Gemm.GroupedMasked(a.Reshape(2, 128, 128), weights, NdArray.Of(masked, 2)));
     }
 
     [Fact]
@@ -86,14 +86,15 @@ public sealed class KernelCatalogTests : IDisposable
     {
         int[] seqlens = [70, 5];
         var inputs = new MlaInputs(
-            KernelTestData.Normal(2 * 2 * 3 * 576, seed: 5), KernelTestData.Normal(4 * 64 * 576, seed: 6), [0, 1, 2, 3], seqlens, 2, 2, 3, Causal: true);
+            NdArray.Of(KernelTestData.Normal(2 * 2 * 3 * 576, seed: 5), 2, 2, 3, 576), NdArray.Of(KernelTestData.Normal(4 * 64 * 576, seed: 6), 4, 64, 1, 576),
+            NdArray.Of<int>([0, 1, 2, 3], 2, 2), NdArray.Of(seqlens, 2), Causal: true);
         var result = Run(
             "mla-decode",
             new()
             {
-                ["q"] = NpyArray.Of(inputs.Q, 2, 2, 3, 576),
-                ["k_cache"] = NpyArray.Of(inputs.KCache, 4, 64, 1, 576),
-                ["block_table"] = NpyArray.Of(inputs.BlockTable, 2, 2),
+                ["q"] = NpyArray.Of(inputs.Q.Data, 2, 2, 3, 576),
+                ["k_cache"] = NpyArray.Of(inputs.KCache.Data, 4, 64, 1, 576),
+                ["block_table"] = NpyArray.Of(inputs.BlockTable.Data, 2, 2),
                 ["cache_seqlens"] = NpyArray.Of(seqlens, 2),
             },
             new() { ["causal"] = "1", ["parts"] = "3" });
@@ -114,14 +115,14 @@ public sealed class KernelCatalogTests : IDisposable
         var parameters = new Dictionary<string, string> { ["experts"] = "8", ["ranks"] = "4" };
 
         var layout = Run("ep-layout", new() { ["topk_idx"] = NpyArray.Of(topk, 4, 2) }, parameters);
-        var direct = EpLayout.Compute(topk, 2, 8, 4);
+        var direct = EpLayout.Compute(NdArray.Of(topk, 4, 2), 8, 4);
         layout["tokens_per_rank"].Ints("tokens_per_rank").ShouldBe(direct.TokensPerRank);
         layout["tokens_per_expert"].Ints("tokens_per_expert").ShouldBe(direct.TokensPerExpert);
         layout["is_token_in_rank"].Shape.ShouldBe([4L, 4L]);
         layout["is_token_in_rank"].Bytes("is_token_in_rank").ShouldBe(direct.IsTokenInRank);
 
         var permuted = Run("ep-permute", new() { ["x"] = NpyArray.Of(x, 4, 8), ["topk_idx"] = NpyArray.Of(topk, 4, 2), ["topk_weights"] = NpyArray.Of(weights, 4, 2) }, parameters);
-        var expected = EpLayout.Permute(x, topk, weights, 8, 2, 8, 4);
+        var expected = EpLayout.Permute(NdArray.Of(x, 4, 8), NdArray.Of(topk, 4, 2), NdArray.Of(weights, 4, 2), 8, 4);
         permuted["recv_x"].Floats("recv_x").ShouldBe(expected.X);
         permuted["recv_src_token"].Ints("recv_src_token").ShouldBe(expected.SourceToken);
         permuted["recv_topk_idx"].Longs("recv_topk_idx").ShouldBe(expected.TopkIdx);
@@ -129,6 +130,6 @@ public sealed class KernelCatalogTests : IDisposable
         permuted["rank_offsets"].Ints("rank_offsets").ShouldBe(expected.RankOffsets);
 
         var combined = Run("ep-unpermute", new() { ["y"] = permuted["recv_x"], ["src_token"] = permuted["recv_src_token"] }, new() { ["tokens"] = "4" });
-        combined["out"].Floats("out").ShouldBe(EpLayout.Unpermute(expected.X, expected.SourceToken, [], 8, 4));
+        combined["out"].Floats("out").ShouldBe(EpLayout.Unpermute(NdArray.Of(expected.X, expected.SourceToken.Length, 8), NdArray.Of(expected.SourceToken, expected.SourceToken.Length), null, 4));
     }
 }

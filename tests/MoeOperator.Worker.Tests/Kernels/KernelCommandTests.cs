@@ -25,10 +25,10 @@ public sealed class KernelCommandTests : IDisposable
         var b = Fp8.QuantizePerBlock(KernelTestData.Normal(130 * 256, seed: 2), 130, 256);
         var inputs = new Dictionary<string, string>
         {
-            ["a"] = Save("a", NpyArray.Of(a.Codes, 5, 256)),
-            ["a_scales"] = Save("a_scales", NpyArray.Of(a.Scales, 5, 2)),
-            ["b"] = Save("b", NpyArray.Of(b.Codes, 130, 256)),
-            ["b_scales"] = Save("b_scales", NpyArray.Of(b.Scales, 2, 2)),
+            ["a"] = Save("a", NpyArray.Of(a.Codes.Data, 5, 256)),
+            ["a_scales"] = Save("a_scales", NpyArray.Of(a.Scales.Data, 5, 2)),
+            ["b"] = Save("b", NpyArray.Of(b.Codes.Data, 130, 256)),
+            ["b_scales"] = Save("b_scales", NpyArray.Of(b.Scales.Data, 2, 2)),
         };
         var output = Path.Combine(_dir, "d.npy");
         var log = new StringWriter();

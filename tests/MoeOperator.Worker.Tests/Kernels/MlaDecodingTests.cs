@@ -14,13 +14,10 @@ public sealed class MlaDecodingTests
         var random = new Random(seed);
         random.Shuffle(blockTable);
         return new MlaInputs(
-            KernelTestData.Normal(seqlens.Length * sQ * hQ * 576, seed),
-            KernelTestData.Normal(numBlocks * 64 * 576, seed + 1),
-            blockTable,
-            seqlens,
-            seqlens.Length,
-            sQ,
-            hQ,
+            NdArray.Of(KernelTestData.Normal(seqlens.Length * sQ * hQ * 576, seed), seqlens.Length, sQ, hQ, 576),
+            NdArray.Of(KernelTestData.Normal(numBlocks * 64 * 576, seed + 1), numBlocks, 64, 1, 576),
+            NdArray.Of(blockTable, seqlens.Length, maxBlocks),
+            NdArray.Of(seqlens, seqlens.Length),
             causal);
     }
 

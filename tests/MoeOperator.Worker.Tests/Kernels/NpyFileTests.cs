@@ -1,4 +1,5 @@
 using System.Text;
+using MoeOperator.Worker.Kernels;
 using MoeOperator.Worker.Kernels.Npy;
 
 namespace MoeOperator.Worker.Tests.Kernels;

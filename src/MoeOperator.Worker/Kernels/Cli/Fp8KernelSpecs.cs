@@ -19,14 +19,14 @@ internal static class Fp8KernelSpecs
             [new("x", NpyType.Float32, "[m, k], k % 128 == 0")],
             [new("codes", NpyType.UInt8, "[m, k]"), new("scales", NpyType.Float32, "[m, k/128]")],
             [],
-            call => Quantized(call.Input("x"), "x", Fp8.QuantizePerToken));
+            call => Quantized(Fp8.QuantizePerToken(call.Array<float>("x"))));
         yield return new KernelSpec(
             "fp8-quantize-per-block",
             "Weights to e4m3 with one scale per 128x128 block",
             [new("w", NpyType.Float32, "[n, k], k % 128 == 0")],
             [new("codes", NpyType.UInt8, "[n, k]"), new("scales", NpyType.Float32, "[ceil(n/128), k/128]")],
             [],
-            call => Quantized(call.Input("w"), "w", Fp8.QuantizePerBlock));
+            call => Quantized(Fp8.QuantizePerBlock(call.Array<float>("w"))));
         yield return new KernelSpec(
             "fp8-dequantize",
             "e4m3 codes times their scales, back to float32",
@@ -41,7 +41,7 @@ internal static class Fp8KernelSpecs
                     "per-block" => Fp8Scaling.PerBlock,
                     var other => throw new KernelInputException($"parameter scaling must be per-token or per-block, got '{other}'"),
                 };
-                var matrix = Matrix(call, "codes", "scales", scaling);
+                var matrix = new Fp8Matrix(call.Array<byte>("codes"), call.Array<float>("scales"), scaling);
                 return Single("x", NpyArray.Of(Fp8.Dequantize(matrix), matrix.Rows, matrix.Cols));
             });
         yield return new KernelSpec(
@@ -52,8 +52,8 @@ internal static class Fp8KernelSpecs
             [],
             call =>
             {
-                var a = Matrix(call, "a", "a_scales", Fp8Scaling.PerToken);
-                var b = Matrix(call, "b", "b_scales", Fp8Scaling.PerBlock);
+                var a = Activations(call);
+                var b = new Fp8Matrix(call.Array<byte>("b"), call.Array<float>("b_scales"), Fp8Scaling.PerBlock);
                 return Single("d", NpyArray.Of(Fp8Gemm.Multiply(a, b), a.Rows, b.Rows));
             });
         yield return new KernelSpec(
@@ -65,9 +65,9 @@ internal static class Fp8KernelSpecs
             [],
             call =>
             {
-                var a = Matrix(call, "a", "a_scales", Fp8Scaling.PerToken);
+                var a = Activations(call);
                 var b = Grouped(call);
-                return Single("d", NpyArray.Of(Fp8Gemm.GroupedContiguous(a, b, call.Input("group_of_row").Ints("group_of_row")), a.Rows, b.N));
+                return Single("d", NpyArray.Of(Fp8Gemm.GroupedContiguous(a, b, call.Array<int>("group_of_row")), a.Rows, b.N));
             });
         yield return new KernelSpec(
             "fp8-grouped-gemm-masked",
@@ -79,36 +79,22 @@ internal static class Fp8KernelSpecs
             [],
             call =>
             {
-                var dims = call.Input("a").Dims("a", 3, "[groups, m_max, k]");
-                var a = new Fp8Matrix(call.Input("a").Bytes("a"), call.Input("a_scales").Floats("a_scales"), dims[0] * dims[1], dims[2], Fp8Scaling.PerToken);
+                var a = Activations(call);
                 var b = Grouped(call);
-                var d = Fp8Gemm.GroupedMasked(a, b, call.Input("masked_m").Ints("masked_m"), dims[1]);
-                return Single("d", NpyArray.Of(d, dims[0], dims[1], b.N));
+                var d = Fp8Gemm.GroupedMasked(a, b, call.Array<int>("masked_m"));
+                return Single("d", NpyArray.Of(d, a.Codes.Shape[0], a.Codes.Shape[1], b.N));
             });
     }
 
-    private static Dictionary<string, NpyArray> Quantized(NpyArray x, string name, Func<ReadOnlySpan<float>, int, int, Fp8Matrix> quantize)
+    private static Dictionary<string, NpyArray> Quantized(Fp8Matrix q) => new()
     {
-        var dims = x.Dims(name, 2, "[rows, k]");
-        var q = quantize(x.Floats(name), dims[0], dims[1]);
-        return new Dictionary<string, NpyArray>
-        {
-            ["codes"] = NpyArray.Of(q.Codes, q.Rows, q.Cols),
-            ["scales"] = NpyArray.Of(q.Scales, q.ScaleRows, q.ScaleCols),
-        };
-    }
+        ["codes"] = NpyArray.Of(q.Codes.Data, q.Codes.Shape),
+        ["scales"] = NpyArray.Of(q.Scales.Data, q.Scales.Shape),
+    };
 
-    private static Fp8Matrix Matrix(KernelCall call, string codes, string scales, Fp8Scaling scaling)
-    {
-        var dims = call.Input(codes).Dims(codes, 2, "[rows, k]");
-        return new Fp8Matrix(call.Input(codes).Bytes(codes), call.Input(scales).Floats(scales), dims[0], dims[1], scaling);
-    }
+    private static Fp8Matrix Activations(KernelCall call) => new(call.Array<byte>("a"), call.Array<float>("a_scales"), Fp8Scaling.PerToken);
 
-    private static Fp8GroupedWeights Grouped(KernelCall call)
-    {
-        var dims = call.Input("b").Dims("b", 3, "[groups, n, k]");
-        return new Fp8GroupedWeights(call.Input("b").Bytes("b"), call.Input("b_scales").Floats("b_scales"), dims[0], dims[1], dims[2]);
-    }
+    private static Fp8GroupedWeights Grouped(KernelCall call) => new(call.Array<byte>("b"), call.Array<float>("b_scales"));
 
     private static Dictionary<string, NpyArray> Single(string name, NpyArray array) => new() { [name] = array };
 }

@@ -45,7 +45,7 @@ internal static class KernelCommand
                     Console.Out);
                 return 0;
             }
-            catch (Exception e) when (e is Npy.KernelInputException or KernelException or ArgumentException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is KernelInputException or KernelException or ArgumentException or IOException or InvalidOperationException)
             {
                 Console.Error.WriteLine($"moe-worker kernel {spec.Name}: {e.Message}");
                 return 2;
@@ -62,12 +62,12 @@ internal static class KernelCommand
             var equals = value.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new Npy.KernelInputException($"{option} takes NAME=VALUE, got '{value}'");
+                throw new KernelInputException($"{option} takes NAME=VALUE, got '{value}'");
             }
 
             if (!pairs.TryAdd(value[..equals], value[(equals + 1)..]))
             {
-                throw new Npy.KernelInputException($"{option} {value[..equals]} is given twice");
+                throw new KernelInputException($"{option} {value[..equals]} is given twice");
             }
         }
 

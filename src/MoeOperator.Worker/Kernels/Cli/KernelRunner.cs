@@ -25,6 +25,11 @@ public static class KernelRunner
             throw new KernelInputException($"{spec.Name} needs input {port.Name} ({NpyFile.Describe(port.Type)} {port.Layout}): pass --in {port.Name}=FILE.npy");
         }
 
+        foreach (var port in spec.Outputs.Where(p => p.WrittenWith is { } input && outputFiles.ContainsKey(p.Name) && !inputFiles.ContainsKey(input)))
+        {
+            throw new KernelInputException($"{spec.Name} writes {port.Name} only from input {port.WrittenWith}: pass --in {port.WrittenWith}=FILE.npy, or drop --out {port.Name}");
+        }
+
         var inputs = inputFiles.ToDictionary(pair => pair.Key, pair => NpyFile.Read(pair.Value));
         foreach (var (name, array) in inputs)
         {
@@ -36,6 +41,11 @@ public static class KernelRunner
         }
 
         var outputs = spec.Run(new KernelCall(inputs, parameters));
+        foreach (var name in outputFiles.Keys.Where(n => !outputs.ContainsKey(n)))
+        {
+            throw new KernelInputException($"{spec.Name} produced no {name} for these inputs, so --out {name} cannot be written");
+        }
+
         foreach (var (name, array) in outputs)
         {
             if (outputFiles.TryGetValue(name, out var path))
@@ -64,7 +74,7 @@ public static class KernelRunner
 
             foreach (var port in spec.Outputs)
             {
-                output.WriteLine($"  out  {port.Name,-18} {NpyFile.Describe(port.Type),-8} {port.Layout}");
+                output.WriteLine($"  out  {port.Name,-18} {NpyFile.Describe(port.Type),-8} {port.Layout}{(port.WrittenWith is { } input ? $" (only with --in {input})" : "")}");
             }
 
             foreach (var parameter in spec.Parameters)

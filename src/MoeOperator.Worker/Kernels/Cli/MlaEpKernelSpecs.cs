@@ -12,23 +12,21 @@ internal static class MlaEpKernelSpecs
             "FlashMLA-style decoding over a paged KV cache (page 64, head dim 576, value dim 512, one KV head)",
             [new("q", NpyType.Float32, "[batch, s_q, h_q, 576]"), new("k_cache", NpyType.Float32, "[num_blocks, 64, 1, 576]"),
              new("block_table", NpyType.Int32, "[batch, max_blocks_per_seq]"), new("cache_seqlens", NpyType.Int32, "[batch]")],
-            [new("out", NpyType.Float32, "[batch, s_q, h_q, 512]"), new("lse", NpyType.Float32, "[batch, h_q, s_q]")],
+            [new("out", NpyType.Float32, "[batch, s_q, h_q, 512]"),
+             new("lse", NpyType.Float32, "[batch, h_q, s_q] natural log (base e, as FlashMLA's softmax_lse) of the softmax denominator; -inf where no token is seen")],
             [new("causal", "1 masks each query to the tokens before it among the last s_q", "0"),
              new("softmax-scale", "scale of q.k; 0 means 1/sqrt(576)", "0"),
              new("parts", "split-KV partitions (compute units)", "number of threads")],
             call =>
             {
-                var q = call.Input("q").Dims("q", 4, "[batch, s_q, h_q, 576]");
-                call.Input("k_cache").Dims("k_cache", 4, "[num_blocks, 64, 1, 576]");
-                var seqlens = call.Input("cache_seqlens").Ints("cache_seqlens");
                 var inputs = new MlaInputs(
-                    call.Input("q").Floats("q"), call.Input("k_cache").Floats("k_cache"), call.Input("block_table").Ints("block_table"),
-                    seqlens, q[0], q[1], q[2], call.Int("causal", 0) != 0);
-                var result = MlaDecoding.Decode(inputs, MlaDecoding.Schedule(seqlens, call.Int("parts", Native.Threads)), call.Float("softmax-scale", 0));
+                    call.Array<float>("q"), call.Array<float>("k_cache"), call.Array<int>("block_table"), call.Array<int>("cache_seqlens"), call.Int("causal", 0) != 0);
+                inputs.Validate();
+                var result = MlaDecoding.Decode(inputs, MlaDecoding.Schedule(inputs.CacheSeqlens.Data, call.Int("parts", Native.Threads)), call.Float("softmax-scale", 0));
                 return new Dictionary<string, NpyArray>
                 {
-                    ["out"] = NpyArray.Of(result.Out, q[0], q[1], q[2], MlaInputs.ValueDim),
-                    ["lse"] = NpyArray.Of(result.Lse, q[0], q[2], q[1]),
+                    ["out"] = NpyArray.Of(result.Out, inputs.Batch, inputs.SQ, inputs.HQ, MlaInputs.ValueDim),
+                    ["lse"] = NpyArray.Of(result.Lse, inputs.Batch, inputs.HQ, inputs.SQ),
                 };
             });
         yield return new KernelSpec(
@@ -40,14 +38,14 @@ internal static class MlaEpKernelSpecs
             [new("experts", "number of experts (a multiple of ranks)", "required"), new("ranks", "number of ranks", "required")],
             call =>
             {
-                var dims = call.Input("topk_idx").Dims("topk_idx", 2, "[tokens, top_k]");
+                var topk = call.Array<long>("topk_idx");
                 var (experts, ranks) = (Required(call, "experts"), Required(call, "ranks"));
-                var layout = EpLayout.Compute(call.Input("topk_idx").Longs("topk_idx"), dims[1], experts, ranks);
+                var layout = EpLayout.Compute(topk, experts, ranks);
                 return new Dictionary<string, NpyArray>
                 {
                     ["tokens_per_rank"] = NpyArray.Of(layout.TokensPerRank, ranks),
                     ["tokens_per_expert"] = NpyArray.Of(layout.TokensPerExpert, experts),
-                    ["is_token_in_rank"] = NpyArray.Of(layout.IsTokenInRank, dims[0], ranks),
+                    ["is_token_in_rank"] = NpyArray.Of(layout.IsTokenInRank, topk.Shape[0], ranks),
                 };
             });
         yield return new KernelSpec(
@@ -57,26 +55,24 @@ internal static class MlaEpKernelSpecs
              new("topk_weights", NpyType.Float32, "[tokens, top_k]", Optional: true)],
             [new("recv_x", NpyType.Float32, "[received, hidden]"), new("recv_src_token", NpyType.Int32, "[received]"),
              new("recv_topk_idx", NpyType.Int64, "[received, top_k] local expert ids, -1 elsewhere"),
-             new("recv_topk_weights", NpyType.Float32, "[received, top_k] (when topk_weights is given)"), new("rank_offsets", NpyType.Int32, "[ranks + 1]")],
+             new("recv_topk_weights", NpyType.Float32, "[received, top_k]", WrittenWith: "topk_weights"), new("rank_offsets", NpyType.Int32, "[ranks + 1]")],
             [new("experts", "number of experts (a multiple of ranks)", "required"), new("ranks", "number of ranks", "required")],
             call =>
             {
-                var x = call.Input("x").Dims("x", 2, "[tokens, hidden]");
-                var topk = call.Input("topk_idx").Dims("topk_idx", 2, "[tokens, top_k]");
+                var (x, topk) = (call.Array<float>("x"), call.Array<long>("topk_idx"));
                 var (experts, ranks) = (Required(call, "experts"), Required(call, "ranks"));
-                var weights = call.OptionalInput("topk_weights")?.Floats("topk_weights") ?? [];
-                var p = EpLayout.Permute(call.Input("x").Floats("x"), call.Input("topk_idx").Longs("topk_idx"), weights, x[1], topk[1], experts, ranks);
+                var p = EpLayout.Permute(x, topk, call.OptionalArray<float>("topk_weights"), experts, ranks);
                 var received = p.SourceToken.Length;
                 var outputs = new Dictionary<string, NpyArray>
                 {
-                    ["recv_x"] = NpyArray.Of(p.X, received, x[1]),
+                    ["recv_x"] = NpyArray.Of(p.X, received, x.Shape[1]),
                     ["recv_src_token"] = NpyArray.Of(p.SourceToken, received),
-                    ["recv_topk_idx"] = NpyArray.Of(p.TopkIdx, received, topk[1]),
+                    ["recv_topk_idx"] = NpyArray.Of(p.TopkIdx, received, topk.Shape[1]),
                     ["rank_offsets"] = NpyArray.Of(p.RankOffsets, ranks + 1),
                 };
                 if (p.TopkWeights is not null)
                 {
-                    outputs["recv_topk_weights"] = NpyArray.Of(p.TopkWeights, received, topk[1]);
+                    outputs["recv_topk_weights"] = NpyArray.Of(p.TopkWeights, received, topk.Shape[1]);
                 }
 
                 return outputs;
@@ -90,11 +86,10 @@ internal static class MlaEpKernelSpecs
             [new("tokens", "number of tokens", "required")],
             call =>
             {
-                var y = call.Input("y").Dims("y", 2, "[received, hidden]");
+                var y = call.Array<float>("y");
                 var tokens = Required(call, "tokens");
-                var weights = call.OptionalInput("row_weights")?.Floats("row_weights") ?? [];
-                var output = EpLayout.Unpermute(call.Input("y").Floats("y"), call.Input("src_token").Ints("src_token"), weights, y[1], tokens);
-                return new Dictionary<string, NpyArray> { ["out"] = NpyArray.Of(output, tokens, y[1]) };
+                var output = EpLayout.Unpermute(y, call.Array<int>("src_token"), call.OptionalArray<float>("row_weights"), tokens);
+                return new Dictionary<string, NpyArray> { ["out"] = NpyArray.Of(output, tokens, y.Shape[1]) };
             });
     }
 

@@ -32,20 +32,14 @@ public sealed record NpyArray(Array Data, long[] Shape, NpyType Type)
 
     public byte[] Bytes(string name) => As<byte>(name, NpyType.UInt8);
 
-    /// <summary>Throws unless the array has exactly rank dimensions; returns them as ints.</summary>
-    public int[] Dims(string name, int rank, string layout)
+    /// <summary>The array as a kernel input of element type T; throws naming the input when the file holds another type.</summary>
+    public NdArray<T> As<T>(string name)
+        where T : unmanaged
     {
-        if (Shape.Length != rank)
-        {
-            throw new KernelInputException($"input {name} must have shape {layout}, got {ShapeText}");
-        }
-
-        return [.. Shape.Select(d => checked((int)d))];
+        var expected = typeof(T) == typeof(float) ? NpyType.Float32 : typeof(T) == typeof(int) ? NpyType.Int32 : typeof(T) == typeof(long) ? NpyType.Int64 : NpyType.UInt8;
+        return new NdArray<T>(As<T>(name, expected), Shape);
     }
 
     private T[] As<T>(string name, NpyType expected) => Type == expected ? (T[])Data
         : throw new KernelInputException($"input {name} must be {NpyFile.Describe(expected)}, got {NpyFile.Describe(Type)}");
 }
-
-/// <summary>A kernel's input file, shape or parameter is wrong; the message says which and what it must be.</summary>
-public sealed class KernelInputException(string message) : Exception(message);

@@ -37,17 +37,17 @@ public static class SelfTestCases
         yield return new SelfTestCase("ep-layout", "300 tokens, top-8 of 64 experts, 8 ranks", "entries differing from torch", 0, () =>
         {
             var topk = Routing(300, 8, 64, seed: 3);
-            var (actual, expected) = (EpLayout.Compute(topk, 8, 64, 8), KernelReference.EpLayout(topk, 8, 64, 8));
+            var (actual, expected) = (EpLayout.Compute(NdArray.Of(topk, 300, 8), 64, 8), KernelReference.EpLayout(topk, 8, 64, 8));
             return Metrics.Mismatches(actual.TokensPerRank, expected.TokensPerRank) + Metrics.Mismatches(actual.TokensPerExpert, expected.TokensPerExpert)
                 + Metrics.Mismatches(actual.IsTokenInRank, expected.IsTokenInRank);
         });
         yield return new SelfTestCase("ep-permute + ep-unpermute", "64 tokens, top-4 of 16 experts, 4 ranks", "max |combine - copies * x|", 1e-5, () =>
         {
-            var topk = Routing(64, 4, 16, seed: 4);
+            var topk = NdArray.Of(Routing(64, 4, 16, seed: 4), 64, 4);
             var x = Random(64 * 32, seed: 5);
-            var layout = EpLayout.Compute(topk, 4, 16, 4);
-            var permuted = EpLayout.Permute(x, topk, [], 32, 4, 16, 4);
-            var combined = EpLayout.Unpermute(permuted.X, permuted.SourceToken, [], 32, 64);
+            var layout = EpLayout.Compute(topk, 16, 4);
+            var permuted = EpLayout.Permute(NdArray.Of(x, 64, 32), topk, null, 16, 4);
+            var combined = EpLayout.Unpermute(NdArray.Of(permuted.X, permuted.SourceToken.Length, 32), NdArray.Of(permuted.SourceToken, permuted.SourceToken.Length), null, 64);
             return Enumerable.Range(0, 64 * 32).Max(i =>
                 Math.Abs(combined[i] - (Enumerable.Range(0, 4).Sum(r => layout.IsTokenInRank[(i / 32 * 4) + r]) * (double)x[i])));
         });
@@ -61,7 +61,7 @@ public static class SelfTestCases
         var weights = Fp8GroupedWeights.Quantize(Random(3 * n * k, seed: 6), 3, n, k);
         var groupOfRow = Enumerable.Range(0, 384).Select(r => r < 100 ? 0 : r >= 128 && r < 378 ? 2 : -1).ToArray();
         var a = Fp8.QuantizePerToken(Random(384 * k, seed: 7), 384, k);
-        var d = Fp8Gemm.GroupedContiguous(a, weights, groupOfRow);
+        var d = Fp8Gemm.GroupedContiguous(a, weights, NdArray.Of(groupOfRow, groupOfRow.Length));
         var references = Enumerable.Range(0, 3).Select(g => KernelReference.Gemm(a, weights.Group(g))).ToArray();
         var expected = groupOfRow.SelectMany((g, row) => g < 0 ? new double[n] : references[g].AsSpan(row * n, n).ToArray()).ToArray();
         return Metrics.CalcDiff(Metrics.Wide(d), expected);
@@ -73,7 +73,7 @@ public static class SelfTestCases
         int[] masked = [5, 0, 32];
         var weights = Fp8GroupedWeights.Quantize(Random(3 * n * k, seed: 8), 3, n, k);
         var a = Fp8.QuantizePerToken(Random(3 * mMax * k, seed: 9), 3 * mMax, k);
-        var d = Fp8Gemm.GroupedMasked(a, weights, masked, mMax);
+        var d = Fp8Gemm.GroupedMasked(a.Reshape(3, mMax, k), weights, NdArray.Of(masked, 3));
         var references = Enumerable.Range(0, 3).Select(g => KernelReference.Gemm(a, weights.Group(g))).ToArray();
         var expected = Enumerable.Range(0, 3 * mMax)
             .SelectMany(row => row % mMax < masked[row / mMax] ? references[row / mMax].AsSpan(row * n, n).ToArray() : new double[n]).ToArray();
@@ -86,8 +86,9 @@ public static class SelfTestCases
         var blockTable = Enumerable.Range(0, seqlens.Length * blocksPerSeq).ToArray();
         new Random(10).Shuffle(blockTable);
         var inputs = new MlaInputs(
-            Random(seqlens.Length * sQ * hQ * MlaInputs.HeadDim, seed: 11), Random(blockTable.Length * 64 * MlaInputs.HeadDim, seed: 12),
-            blockTable, seqlens, seqlens.Length, sQ, hQ, causal);
+            NdArray.Of(Random(seqlens.Length * sQ * hQ * MlaInputs.HeadDim, seed: 11), seqlens.Length, sQ, hQ, MlaInputs.HeadDim),
+            NdArray.Of(Random(blockTable.Length * 64 * MlaInputs.HeadDim, seed: 12), blockTable.Length, 64, 1, MlaInputs.HeadDim),
+            NdArray.Of(blockTable, seqlens.Length, blocksPerSeq), NdArray.Of(seqlens, seqlens.Length), causal);
         var result = MlaDecoding.Decode(inputs, MlaDecoding.Schedule(seqlens, Math.Max(2, Native.Threads)));
         var (expectedOut, expectedLse) = KernelReference.Mla(inputs);
         return Math.Max(Metrics.CosineDiff(Metrics.Wide(result.Out), expectedOut), Metrics.CosineDiff(Metrics.Wide(result.Lse), expectedLse));
