@@ -9,9 +9,15 @@ namespace MoeOperator.DevCluster.Cluster;
 /// straight through the <see cref="ResourceService"/>, so they get the same admission, resourceVersion conflicts,
 /// generation and garbage collection as any client, without HTTP. Reads return copies the caller may change.
 /// </summary>
-internal sealed class ClusterApi(ResourceService service, string fieldManager)
+internal sealed class ClusterApi(ResourceService service, string fieldManager, ComponentErrors? errors = null)
 {
     public ResourceService Service { get; } = service;
+
+    /// <summary>The component's name, which is also its field manager.</summary>
+    public string Component { get; } = fieldManager;
+
+    /// <summary>Where the component reports what goes wrong.</summary>
+    public ComponentErrors Errors { get; } = errors ?? new ComponentErrors();
 
     public TimeProvider Clock => Service.Clock;
 

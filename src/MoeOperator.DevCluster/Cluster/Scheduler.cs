@@ -28,24 +28,29 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
             .ThenBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal);
         foreach (var pod in pending)
         {
-            if (pod["spec"]?["schedulingGates"] is JsonArray { Count: > 0 })
-            {
-                Report(pod, "False", "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
-                continue;
-            }
-
-            var decision = SchedulingPlanner.Decide(pod, nodes, bound);
-            if (!decision.Fits)
-            {
-                Report(pod, "False", "Unschedulable", decision.Message);
-                continue;
-            }
-
-            pod["spec"]!["nodeName"] = decision.Node;
-            var boundPod = Api.Update("pods", pod);
-            bound.Add(boundPod);
-            Report(boundPod, "True", null, null);
+            ForObject(pod, "pod", () => Schedule(pod, nodes, bound));
         }
+    }
+
+    private void Schedule(JsonObject pod, List<JsonObject> nodes, List<JsonObject> bound)
+    {
+        if (pod["spec"]?["schedulingGates"] is JsonArray { Count: > 0 })
+        {
+            Report(pod, "False", "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
+            return;
+        }
+
+        var decision = SchedulingPlanner.Decide(pod, nodes, bound);
+        if (!decision.Fits)
+        {
+            Report(pod, "False", "Unschedulable", decision.Message);
+            return;
+        }
+
+        pod["spec"]!["nodeName"] = decision.Node;
+        var boundPod = Api.Update("pods", pod);
+        bound.Add(boundPod);
+        Report(boundPod, "True", null, null);
     }
 
     private void Report(JsonObject pod, string status, string? reason, string? message)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MoeOperator.DevCluster.Catalog;
+using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Http;
 using MoeOperator.DevCluster.Semantics;
 using MoeOperator.DevCluster.Storage;
@@ -22,8 +23,9 @@ public sealed class DevApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Certificates _certificates;
 
-    private DevApiServer(WebApplication app, Certificates certificates, ResourceService service, FaultInjector faults, RequestCounter requests, string token)
+    private DevApiServer(WebApplication app, Certificates certificates, ResourceService service, FaultInjector faults, RequestCounter requests, string token, ComponentErrors errors)
     {
+        ComponentErrors = errors;
         _app = app;
         _certificates = certificates;
         Service = service;
@@ -50,6 +52,9 @@ public sealed class DevApiServer : IAsyncDisposable
     /// <summary>Fault injection for tests.</summary>
     public FaultInjector Faults { get; }
 
+    /// <summary>The errors of the cluster's components, served as counters on /metrics.</summary>
+    public ComponentErrors ComponentErrors { get; }
+
     /// <summary>Requests served, by verb and resource.</summary>
     public RequestCounter Requests { get; }
 
@@ -66,6 +71,7 @@ public sealed class DevApiServer : IAsyncDisposable
         var faults = new FaultInjector(store);
         var requests = new RequestCounter();
         var watches = new WatchStreamer(store, faults, options.Clock, options.BookmarkInterval);
+        var errors = new ComponentErrors(options.ComponentLog);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -76,9 +82,9 @@ public sealed class DevApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         DevApiServer? server = null;
-        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, () => new Uri(server!.Url).Authority, () => server?.Logs, options.Clock);
+        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, () => new Uri(server!.Url).Authority, () => server?.Logs, errors, options.Clock);
         app.Run(dispatcher.HandleAsync);
-        server = new DevApiServer(app, certificates, service, faults, requests, token);
+        server = new DevApiServer(app, certificates, service, faults, requests, token, errors);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = "https://127.0.0.1:" + new Uri(address).Port;

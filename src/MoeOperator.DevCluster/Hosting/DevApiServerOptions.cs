@@ -18,6 +18,9 @@ public sealed record DevApiServerOptions
     /// <summary>Changes kept for resuming watches; older resourceVersions answer 410 Gone.</summary>
     public int HistoryLimit { get; init; } = 100_000;
 
+    /// <summary>Where the cluster's components log their errors (once per distinct error); null logs nothing (they are still kept and counted).</summary>
+    public TextWriter? ComponentLog { get; init; }
+
     /// <summary>The clock for timestamps.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

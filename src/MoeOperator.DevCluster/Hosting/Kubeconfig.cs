@@ -30,14 +30,20 @@ public static class Kubeconfig
 
         """;
 
-    /// <summary>Writes the file readable by its owner only: it holds the admin token.</summary>
+    /// <summary>
+    /// Writes the file readable by its owner only (it holds the admin token), all at once: it is written beside the
+    /// path and renamed over it, so a script that waits for the file never reads half of it.
+    /// </summary>
     public static void Write(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, content);
+        var partial = path + ".partial";
+        File.WriteAllText(partial, content);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
+
+        File.Move(partial, path, overwrite: true);
     }
 }

@@ -30,8 +30,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public DevApiServer Server { get; }
 
-    /// <summary>The last error of each component that failed its latest pass (empty when all is well).</summary>
-    public IReadOnlyList<Exception> Errors => [.. _components.Select(c => c.LastError).Append(_kubelet.PodError).OfType<Exception>()];
+    /// <summary>The errors of the components that still stand (empty when all is well), each with its component and object.</summary>
+    public IReadOnlyList<ComponentError> Errors => Server.ComponentErrors.Current;
 
     public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
     {
@@ -47,22 +47,22 @@ public sealed class LocalCluster : IAsyncDisposable
             server.Service.PodsTerminateGracefully = true;
             var port = new Uri(server.Url).Port;
             var serviceAccount = new ServiceAccountFiles(options.Kubelet.Sandbox ? "kubernetes.default.svc" : "127.0.0.1", port, server.Token, server.CaPem);
-            var nodes = new NodeAgent(new ClusterApi(server.Service, "node-lifecycle-controller"), options.Nodes) { PodEvictionGrace = options.PodEvictionGrace };
+            var nodes = new NodeAgent(new ClusterApi(server.Service, "node-lifecycle-controller", server.ComponentErrors), options.Nodes) { PodEvictionGrace = options.PodEvictionGrace };
             nodes.CreateNodes();
-            var kubelet = new Kubelet(new ClusterApi(server.Service, "kubelet"), options.Kubelet, nodes, serviceAccount, new IPEndPoint(IPAddress.Loopback, port));
+            var kubelet = new Kubelet(new ClusterApi(server.Service, "kubelet", server.ComponentErrors), options.Kubelet, nodes, serviceAccount, new IPEndPoint(IPAddress.Loopback, port));
             server.Logs = kubelet;
             List<ControlLoop> components =
             [
                 nodes,
-                new Scheduler(new ClusterApi(server.Service, Scheduler.Name)),
+                new Scheduler(new ClusterApi(server.Service, Scheduler.Name, server.ComponentErrors)),
                 kubelet,
-                new ReplicaSetController(new ClusterApi(server.Service, "replicaset-controller")),
-                new DeploymentController(new ClusterApi(server.Service, "deployment-controller")),
-                new StatefulSetController(new ClusterApi(server.Service, "statefulset-controller")),
-                new DaemonSetController(new ClusterApi(server.Service, "daemon-set-controller")),
-                new JobController(new ClusterApi(server.Service, "job-controller")),
-                new EndpointsController(new ClusterApi(server.Service, "endpoint-controller")),
-                new VolumeBinder(new ClusterApi(server.Service, "persistentvolume-binder")),
+                new ReplicaSetController(new ClusterApi(server.Service, "replicaset-controller", server.ComponentErrors)),
+                new DeploymentController(new ClusterApi(server.Service, "deployment-controller", server.ComponentErrors)),
+                new StatefulSetController(new ClusterApi(server.Service, "statefulset-controller", server.ComponentErrors)),
+                new DaemonSetController(new ClusterApi(server.Service, "daemon-set-controller", server.ComponentErrors)),
+                new JobController(new ClusterApi(server.Service, "job-controller", server.ComponentErrors)),
+                new EndpointsController(new ClusterApi(server.Service, "endpoint-controller", server.ComponentErrors)),
+                new VolumeBinder(new ClusterApi(server.Service, "persistentvolume-binder", server.ComponentErrors)),
             ];
             return new LocalCluster(server, nodes, kubelet, components);
         }

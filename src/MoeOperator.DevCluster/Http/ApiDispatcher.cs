@@ -16,6 +16,7 @@ internal sealed class ApiDispatcher(
     string token,
     Func<string> serverAddress,
     Func<IPodLogSource?> logs,
+    Cluster.ComponentErrors componentErrors,
     TimeProvider clock)
 {
     private ResourceCatalog Catalog => service.Catalog;
@@ -40,6 +41,13 @@ internal sealed class ApiDispatcher(
             if (faults.Latency > TimeSpan.Zero)
             {
                 await Task.Delay(faults.Latency, context.RequestAborted);
+            }
+
+            if (path == "/metrics")
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await context.Response.WriteAsync(componentErrors.MetricsText(), context.RequestAborted);
+                return;
             }
 
             if (RequestInfo.Parse(path) is { } request)
@@ -71,6 +79,13 @@ internal sealed class ApiDispatcher(
     private async Task HandleDocumentAsync(HttpContext context, string path)
     {
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["openapi", "v2"] && context.Request.Headers.Accept.ToString().Contains(OpenApiV2Document.ProtobufMediaType, StringComparison.Ordinal))
+        {
+            context.Response.ContentType = OpenApiV2Document.ProtobufContentType;
+            await context.Response.Body.WriteAsync(OpenApiV2Document.Protobuf(Catalog), context.RequestAborted);
+            return;
+        }
+
         JsonNode? document = segments switch
         {
             ["version"] => DiscoveryDocuments.Version(),
@@ -79,6 +94,7 @@ internal sealed class ApiDispatcher(
             ["apis"] => DiscoveryDocuments.Groups(Catalog),
             ["apis", var group] => DiscoveryDocuments.Group(Catalog, group),
             ["apis", var group, var version] => DiscoveryDocuments.Resources(Catalog, group, version),
+            ["openapi", "v2"] => OpenApiV2Document.Json(Catalog),
             ["openapi", "v3"] => OpenApiDocuments.Index(Catalog),
             ["openapi", "v3", "api", var version] => OpenApiDocuments.GroupVersion(Catalog, "", version),
             ["openapi", "v3", "apis", var group, var version] => OpenApiDocuments.GroupVersion(Catalog, group, version),

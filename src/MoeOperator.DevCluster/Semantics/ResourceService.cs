@@ -102,6 +102,7 @@ public sealed class ResourceService
                 throw ApiException.AlreadyExists(type, name);
             }
 
+            BuiltinQuantities.Normalize(type, obj);
             ObjectAdmission.PrepareCreate(type, obj, Guid.NewGuid().ToString(), Now());
             var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, obj, options.FieldValidation, statusOnly: false) : [];
             if (type.GroupResource == "namespaces")
@@ -154,6 +155,7 @@ public sealed class ResourceService
             }
 
             var updated = ObjectAdmission.PrepareUpdate(type, old, body, statusSubresource);
+            BuiltinQuantities.Normalize(type, updated);
             if (ObjectAdmission.IsDeleting(old) && ObjectAdmission.AddedFinalizers(old, updated) is { Count: > 0 })
             {
                 throw ApiException.Invalid(type, name, [new("metadata.finalizers", Api.Validation.FieldErrorType.Invalid, null, "Forbidden: no new finalizers can be added if the object is being deleted")]);

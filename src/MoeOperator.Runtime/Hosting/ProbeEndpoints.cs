@@ -27,7 +27,7 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
     {
         if (metricsAddress is not null)
         {
-            MetricsUrl = await ServeAsync(metricsAddress, async context =>
+            MetricsUrl = await ServeAsync("metrics", metricsAddress, async context =>
             {
                 if (context.Request.Path != "/metrics")
                 {
@@ -42,7 +42,7 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
 
         if (probeAddress is not null)
         {
-            ProbeUrl = await ServeAsync(probeAddress, async context =>
+            ProbeUrl = await ServeAsync("probes", probeAddress, async context =>
             {
                 switch (context.Request.Path.Value)
                 {
@@ -71,7 +71,7 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
         }
     }
 
-    private async Task<Uri> ServeAsync(IPEndPoint address, RequestDelegate handler, CancellationToken cancellationToken)
+    private async Task<Uri> ServeAsync(string endpoint, IPEndPoint address, RequestDelegate handler, CancellationToken cancellationToken)
     {
         // The empty builder reads no appsettings files, so it sets up no file watcher: run as a pod (on the dev
         // cluster, in a tree of bind mounts) a recursive watcher can loop until the stack overflows.
@@ -79,8 +79,16 @@ public sealed class ProbeEndpoints(RuntimeMetrics metrics, Func<(bool Ready, str
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address));
         var app = builder.Build();
         app.Run(handler);
-        await app.StartAsync(cancellationToken);
         _apps.Add(app);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (EndpointBindException.IsBindFailure(e))
+        {
+            throw new EndpointBindException(endpoint, address, e);
+        }
+
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var host = address.Address.Equals(IPAddress.Any) ? "127.0.0.1" : address.Address.ToString();
         return new Uri($"http://{host}:{bound.Port}");

@@ -24,8 +24,8 @@ internal static class DevCommand
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state-dir>/kubeconfig)" };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => DefaultPort };
         var noOperator = new Option<bool>("--no-operator") { Description = "Start only the cluster (run `moe operator --kubeconfig ...` yourself, for example from a debugger)" };
-        var metrics = new Option<string>("--metrics-bind-address") { Description = "Where the operator's /metrics listens (0 turns it off)", DefaultValueFactory = _ => "127.0.0.1:18080" };
-        var probes = new Option<string>("--health-probe-bind-address") { Description = "Where the operator's /healthz and /readyz listen (0 turns them off)", DefaultValueFactory = _ => "127.0.0.1:18081" };
+        var metrics = new Option<string?>("--metrics-bind-address") { Description = "Where the operator's /metrics listens (default 127.0.0.1:18080, or a free port with --port 0; 0 picks a free port, off turns it off)" };
+        var probes = new Option<string?>("--health-probe-bind-address") { Description = "Where the operator's /healthz and /readyz listen (default 127.0.0.1:18081, or a free port with --port 0; 0 picks a free port, off turns them off)" };
         var logLevel = new Option<string>("--log-level") { Description = "The operator's log level: debug, info, warn or error", DefaultValueFactory = _ => "info" };
         var pool = new Option<string?>("--node-pool") { Description = "YAML file describing the nodes (fields as the flags below, in camelCase); flags override it" };
         var nodes = new Option<int?>("--nodes") { Description = "Number of nodes (default 4)" };
@@ -54,8 +54,8 @@ internal static class DevCommand
                 ? null
                 : new OperatorFlags
                 {
-                    MetricsBindAddress = result.GetValue(metrics)!,
-                    HealthProbeBindAddress = result.GetValue(probes)!,
+                    MetricsBindAddress = DevBindAddress(result.GetValue(metrics), result.GetValue(port), 18080),
+                    HealthProbeBindAddress = DevBindAddress(result.GetValue(probes), result.GetValue(port), 18081),
                     LeaderElect = true,
                     LeaderElectionNamespace = DevUp.OperatorNamespace,
                     LogLevel = result.GetValue(logLevel)!,
@@ -88,7 +88,12 @@ internal static class DevCommand
                 var data = result.GetValue(dataDir) ?? Path.Combine(directory, "data");
                 cluster = new LocalClusterOptions
                 {
-                    Server = new DevApiServerOptions { Port = result.GetValue(port), KubeconfigPath = result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig") },
+                    Server = new DevApiServerOptions
+                    {
+                        Port = result.GetValue(port),
+                        KubeconfigPath = result.GetValue(kubeconfig) ?? Path.Combine(directory, "kubeconfig"),
+                        ComponentLog = Console.Error,
+                    },
                     Nodes = spec,
                     Kubelet = new KubeletOptions
                     {
@@ -119,6 +124,16 @@ internal static class DevCommand
         down.SetAction(result => Down(result.GetValue(state)!));
         return new Command("dev", "The embedded single-machine Kubernetes for development and tests") { up, down };
     }
+
+    // The operator's endpoints on a dev cluster: fixed ports by default, free ones beside an API server on a free
+    // port (so two clusters run side by side with just --port 0); "0" picks a free port, "off" turns it off.
+    private static string DevBindAddress(string? given, int apiPort, int defaultPort) => given switch
+    {
+        null => apiPort == 0 ? "127.0.0.1:0" : $"127.0.0.1:{defaultPort.ToString(CultureInfo.InvariantCulture)}",
+        "0" => "127.0.0.1:0",
+        "off" => "0",
+        _ => given,
+    };
 
     private static int Down(string stateDirectory)
     {

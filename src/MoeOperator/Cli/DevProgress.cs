@@ -1,13 +1,14 @@
 using System.Globalization;
+using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Semantics;
 
 namespace MoeOperator.Cli;
 
 /// <summary>
-/// The live line of <c>moe dev up</c>: ready nodes and pods by phase, printed whenever it changes (once a second
-/// at most), so a terminal shows the cluster moving without flooding it.
+/// The live line of <c>moe dev up</c>: ready nodes, pods by phase and the components' standing errors, printed
+/// whenever it changes (once a second at most), so a terminal shows the cluster moving without flooding it.
 /// </summary>
-internal sealed class DevProgress(ResourceService service, TextWriter output)
+internal sealed class DevProgress(ResourceService service, ComponentErrors errors, TextWriter output)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +33,7 @@ internal sealed class DevProgress(ResourceService service, TextWriter output)
         }
     }
 
-    /// <summary>For example "nodes 4/4 ready · pods: 3 Running, 1 Pending".</summary>
+    /// <summary>For example "nodes 4/4 ready · pods: 3 Running, 1 Pending", then "· 1 component error: default-scheduler: pod t/x: ..." while one stands.</summary>
     public string Summary()
     {
         var nodes = service.Store.List("nodes", null).Items;
@@ -42,6 +43,10 @@ internal sealed class DevProgress(ResourceService service, TextWriter output)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}")
             .ToList();
-        return $"nodes {ready.ToString(CultureInfo.InvariantCulture)}/{nodes.Count.ToString(CultureInfo.InvariantCulture)} ready · pods: {(pods.Count == 0 ? "none" : string.Join(", ", pods))}";
+        var line = $"nodes {ready.ToString(CultureInfo.InvariantCulture)}/{nodes.Count.ToString(CultureInfo.InvariantCulture)} ready · pods: {(pods.Count == 0 ? "none" : string.Join(", ", pods))}";
+        var standing = errors.Current;
+        return standing.Count == 0
+            ? line
+            : $"{line} · {standing.Count.ToString(CultureInfo.InvariantCulture)} component error{(standing.Count == 1 ? "" : "s")}: {standing[0]}{(standing.Count > 1 ? " (and more)" : "")}";
     }
 }

@@ -67,7 +67,15 @@ internal static class OperatorCommand
         using (process)
         using (var stop = Signals.StopOnTermination(cancellationToken))
         {
-            return await process.RunAsync(stop.Token);
+            try
+            {
+                return await process.RunAsync(stop.Token);
+            }
+            catch (Runtime.Hosting.EndpointBindException e)
+            {
+                await Console.Error.WriteLineAsync($"moe operator: {e.Message}; choose another address with {(e.Endpoint == "metrics" ? "--metrics-bind-address" : "--health-probe-bind-address")}");
+                return 1;
+            }
         }
     }
 }

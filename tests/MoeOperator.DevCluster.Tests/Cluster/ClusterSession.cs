@@ -91,6 +91,19 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
         return (int)status == 200 ? body!.AsObject() : null;
     }
 
+    /// <summary>Reads a plain-text document of the API server (such as /metrics) with the admin token.</summary>
+    public async Task<string> GetTextAsync(string path)
+    {
+#pragma warning disable CA2000 // the handler is owned and disposed by the HttpClient
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => Cluster.Server.IsTrustedServerCertificate(certificate) })
+        {
+            BaseAddress = new Uri(Cluster.Server.Url),
+        };
+#pragma warning restore CA2000
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Cluster.Server.Token);
+        return await http.GetStringAsync(new Uri(path, UriKind.Relative));
+    }
+
     public async Task<List<JsonObject>> PodsAsync(string? labelSelector = null)
     {
         var list = await GetAsync($"/api/v1/namespaces/{Ns}/pods" + (labelSelector is null ? "" : "?labelSelector=" + Uri.EscapeDataString(labelSelector)));

@@ -64,6 +64,95 @@ public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AnImpossiblePodAmongSchedulableOnes_LeavesTheOthersRunning()
+    {
+        // As a user writes it: YAML integers for the GPU counts (the server stores quantities as strings), the
+        // impossible pod first so everything after it depends on the scheduler getting past it.
+        var manifest = Path.Combine(Path.GetDirectoryName(_cluster.Kubeconfig)!, "impossible.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: impossible, namespace: t}
+            spec:
+              containers: [{name: main, image: example.com/trainer:1, resources: {limits: {nvidia.com/gpu: 9}}}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: modest, namespace: t}
+            spec:
+              containers: [{name: main, image: example.com/trainer:1, resources: {limits: {nvidia.com/gpu: 1, cpu: 0.5}}}]
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: web, namespace: t}
+            spec:
+              serviceName: web
+              replicas: 1
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: main, image: example.com/web:1}]
+            """);
+
+        var apply = _cluster.Kubectl("apply", "-f", manifest);
+        apply.ExitCode.ShouldBe(0, apply.Output);
+
+        await _cluster.WaitForAsync(async () => (await _cluster.PodsAsync()).Count(p => (string?)p["status"]?["phase"] == "Running") == 2, "modest and web-0 to run", TimeSpan.FromSeconds(60));
+        (await PodAsync("web-0"))!["status"]!["phase"]!.GetValue<string>().ShouldBe("Running");
+        var modest = (await PodAsync("modest"))!;
+        ((string?)modest["status"]!["phase"]).ShouldBe("Running");
+        ((string?)modest["spec"]!["containers"]![0]!["resources"]!["limits"]!["cpu"]).ShouldBe("500m", "a number is stored as the server's quantity string");
+        await _cluster.WaitForAsync(
+            async () => ((string?)(await PodAsync("impossible"))?["status"]?["conditions"]?[0]?["message"])?.StartsWith("0/4 nodes are available: 4 Insufficient nvidia.com/gpu.", StringComparison.Ordinal) == true,
+            "the impossible pod's verdict", TimeSpan.FromSeconds(30));
+        _cluster.ShouldHaveNoComponentErrors();
+    }
+
+    [Fact]
+    public async Task AQuantityThatIsNotOne_IsRefusedAsTheRealServerRefusesIt()
+    {
+        var pod = GpuPod("bad", 1);
+        pod["spec"]!["containers"]![0]!["resources"]!["limits"]!["nvidia.com/gpu"] = "nine";
+        var json = new MoeOperator.Runtime.Client.KubernetesJsonClient(_cluster.Client);
+
+        var (status, body) = await json.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ClusterSession.Ns}/pods", pod);
+
+        ((int)status).ShouldBe(400);
+        ((string?)body!["message"]).ShouldBe("Pod in version \"v1\" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    }
+
+    [Fact]
+    public async Task APodTheSchedulerCannotRead_IsReportedAgainstThatPod_AndTheOthersStillSchedule()
+    {
+        // A pod whose stored request is not a quantity string (written around the API's checks) makes the
+        // scheduler throw on it: the error must name the pod, be counted on /metrics, and stop nothing else.
+        var broken = GpuPod("broken", 1);
+        broken["metadata"]!["namespace"] = ClusterSession.Ns;
+        broken["metadata"]!["creationTimestamp"] = "2000-01-01T00:00:00Z";
+        broken["metadata"]!["uid"] = Guid.NewGuid().ToString();
+        broken["spec"]!["containers"]![0]!["resources"]!["limits"]!["nvidia.com/gpu"] = new JsonObject { ["not"] = "a quantity" };
+        broken["status"] = new JsonObject { ["phase"] = "Pending" };
+        var service = _cluster.Cluster.Server.Service;
+        lock (service.Store.Gate)
+        {
+            service.Store.Put(new Storage.ObjectKey("pods", ClusterSession.Ns, "broken"), broken);
+        }
+
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("after", 1));
+
+        await _cluster.WaitForAsync(async () => (string?)(await PodAsync("after"))?["status"]?["phase"] == "Running", "the pod created after the broken one to run", TimeSpan.FromSeconds(30));
+        var error = _cluster.Cluster.Errors.ShouldHaveSingleItem();
+        error.Component.ShouldBe("default-scheduler");
+        error.Object.ShouldBe($"pod {ClusterSession.Ns}/broken");
+        var metrics = await _cluster.GetTextAsync("/metrics");
+        metrics.ShouldContain("moe_dev_component_errors_total{component=\"default-scheduler\"} ");
+
+        _cluster.Kubectl("delete", "pod", "broken", "-n", ClusterSession.Ns, "--wait=false").ExitCode.ShouldBe(0);
+        await _cluster.WaitForAsync(() => Task.FromResult(_cluster.Cluster.Errors.Count == 0), "the error to clear once the pod is gone", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task GpuPods_FillNodesUntilTheGpusRunOut()
     {
         for (var i = 0; i < 5; i++)

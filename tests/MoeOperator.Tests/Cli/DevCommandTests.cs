@@ -85,11 +85,23 @@ public sealed class DevCommandTests : IDisposable
         try
         {
             var pidFile = Path.Combine(state, "apiserver.pid");
-            await Eventually.HoldsAsync(() => File.Exists(pidFile) || up.HasExited, "moe dev up to write its pid file");
+            // The kubeconfig is the signal a script waits for: the moment it exists, every sample must apply (the
+            // CRDs established and the operator leading), as the README's users do it.
+            await Eventually.HoldsAsync(() => File.Exists(Path.Combine(state, "kubeconfig")) || up.HasExited, "moe dev up to write its kubeconfig", TimeSpan.FromSeconds(60));
             if (up.HasExited)
             {
                 throw new InvalidOperationException($"moe dev up exited with {up.ExitCode}: {await up.StandardError.ReadToEndAsync()}");
             }
+
+            var samples = Kubectl(state, "apply", "--dry-run=server", "-f", RepoPaths.Of("crds", "samples"));
+            samples.ExitCode.ShouldBe(0, samples.Output);
+            samples.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(Directory.GetFiles(RepoPaths.Of("crds", "samples"), "*.yaml").Length, samples.Output);
+            var unknown = _scratch.Path("unknown.yaml");
+            await File.WriteAllTextAsync(unknown, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: default\n");
+            var missingKind = Kubectl(state, "apply", "-f", unknown);
+            missingKind.ExitCode.ShouldBe(1);
+            missingKind.Stderr.ShouldContain("no matches for kind \"Widget\" in version \"example.com/v1\"");
+            missingKind.Stderr.ShouldContain("ensure CRDs are installed first");
 
             var namespaces = Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), "get", "namespaces", "-o", "name"]);
             namespaces.ExitCode.ShouldBe(0, namespaces.Output);
@@ -140,6 +152,86 @@ public sealed class DevCommandTests : IDisposable
 
     private ProcessResult Kubectl(string state, params string[] arguments) =>
         Tools.Run(Tools.Kubectl, ["--kubeconfig", Path.Combine(state, "kubeconfig"), "--cache-dir", _scratch.Path("cache"), .. arguments]);
+
+    [Fact]
+    public async Task Up_WithABusyPort_FailsInOneLineNamingTheFlag_AndExits()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        var address = $"127.0.0.1:{port}";
+
+        foreach (var (flags, flag) in new[]
+        {
+            (new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, "--port"),
+            (new[] { "--port", "0", "--metrics-bind-address", address }, "--metrics-bind-address"),
+            (new[] { "--port", "0", "--health-probe-bind-address", address }, "--health-probe-bind-address"),
+        })
+        {
+            var state = _scratch.Path($"busy-{flag.TrimStart('-')}");
+            var result = await Task.Run(() => Tools.Run("dotnet", [MoeDll, "dev", "up", "--state-dir", state, .. flags], timeout: TimeSpan.FromSeconds(90)));
+
+            result.ExitCode.ShouldBe(1, result.Output);
+            var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            lines.ShouldHaveSingleItem(result.Output);
+            lines[0].ShouldContain($"cannot listen on {address}");
+            lines[0].ShouldContain("address already in use");
+            lines[0].ShouldContain(flag);
+            result.Output.ShouldNotContain("   at ");
+            File.Exists(Path.Combine(state, "kubeconfig")).ShouldBeFalse();
+            File.Exists(Path.Combine(state, "apiserver.pid")).ShouldBeFalse();
+        }
+    }
+
+    [Fact]
+    public async Task TwoClusters_WithTheirOwnStateDirectoriesAndPort0_RunSideBySide()
+    {
+        var states = new[] { _scratch.Path("first"), _scratch.Path("second") };
+        var ups = states.Select(state => Process.Start(new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { MoeDll, "dev", "up", "--port", "0", "--state-dir", state, "--nodes", "2" },
+        })!).ToList();
+        var outputs = ups.Select(up => (Out: up.StandardOutput.ReadToEndAsync(), Err: up.StandardError.ReadToEndAsync())).ToList();
+        try
+        {
+            foreach (var (state, up) in states.Zip(ups))
+            {
+                await Eventually.HoldsAsync(() => File.Exists(Path.Combine(state, "kubeconfig")) || up.HasExited, "both clusters to be ready", TimeSpan.FromSeconds(90));
+                up.HasExited.ShouldBeFalse($"moe dev up --state-dir {state} exited");
+                var nodes = Kubectl(state, "get", "nodes", "-o", "name");
+                nodes.ExitCode.ShouldBe(0, nodes.Output);
+                nodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2);
+            }
+
+            foreach (var state in states)
+            {
+                Tools.Run("dotnet", [MoeDll, "dev", "down", "--state-dir", state]).ExitCode.ShouldBe(0);
+            }
+
+            foreach (var (up, output) in ups.Zip(outputs))
+            {
+                (await Task.Run(() => up.WaitForExit(TimeSpan.FromSeconds(30)))).ShouldBeTrue();
+                up.ExitCode.ShouldBe(0, await output.Out + await output.Err);
+                // Each printed its own operator endpoints, on ports of its own.
+                (await output.Out).ShouldContain("metrics: http://127.0.0.1:");
+                (await output.Out).ShouldNotContain("127.0.0.1:18080");
+            }
+        }
+        finally
+        {
+            foreach (var up in ups.Where(u => !u.HasExited))
+            {
+                up.Kill(entireProcessTree: true);
+            }
+
+            foreach (var up in ups)
+            {
+                up.Dispose();
+            }
+        }
+    }
 
     [Fact]
     public void Down_WithNothingRunning_SaysSoAndFails()

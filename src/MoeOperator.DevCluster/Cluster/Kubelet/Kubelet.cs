@@ -33,9 +33,6 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         _launcher = new ContainerLauncher(options, _volumes, serviceAccount, Lookup, api.Clock);
     }
 
-    /// <summary>The last error syncing a single pod (the pass carried on with the others).</summary>
-    public Exception? PodError { get; private set; }
-
     /// <summary>Fault: kills the process of one container of a pod (SIGKILL), as if it crashed.</summary>
     public bool KillContainer(string ns, string pod, string? container = null)
     {
@@ -124,19 +121,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
             }
 
             live.Add(uid);
-            try
-            {
-                SyncPod(pod, nodeObject, addressed, services, now);
-            }
-            catch (Semantics.ApiException)
-            {
-                // A conflicting write: the next pass sees the newer object.
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException)
-            {
-                // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
-                PodError = e;
-            }
+            // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
+            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, now));
         }
 
         foreach (var (uid, runtime) in _pods)
