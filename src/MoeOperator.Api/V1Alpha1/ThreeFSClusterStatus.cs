@@ -36,6 +36,13 @@ public sealed record ThreeFSClusterStatus
     [MaxLength(1100)]
     public List<ThreeFSMember>? Members { get; set; }
 
+    /// <summary>
+    /// True when the cluster was created over data FoundationDB already held for its cluster id (an earlier cluster
+    /// deleted with deletionPolicy Retain): init-cluster adopted it instead of initialising, and the chain table it
+    /// holds was checked against the plan instead of being created again.
+    /// </summary>
+    public bool? AdoptedData { get; set; }
+
     /// <summary>Bootstrap steps completed, in order; a completed step is never run again.</summary>
     public List<string>? CompletedBootstrapSteps { get; set; }
 }

@@ -10,7 +10,11 @@ namespace MoeOperator.DevCluster.ThreeFS;
 /// or commands one per line on stdin. Errors print <c>Encounter error: code(Name)</c> and a reason, and exit 1.
 /// Mutating commands need an admin token once a user exists.
 /// </summary>
-public sealed class SimAdminCli(ThreeFSSimulator simulator, Func<string, string> readFile)
+/// <remarks>
+/// The client names its cluster (cluster_id) and its FoundationDB (the cluster file's description:id); state kept
+/// for another database does not exist for it, as a fresh database holds nothing.
+/// </remarks>
+public sealed class SimAdminCli(ThreeFSSimulator simulator, Func<string, string> readFile, string clusterId = "", string database = "")
 {
     private static readonly string[] _mutating = ["set-config", "create-target", "upload-chains", "upload-chain-table", "update-chain", "offline-target", "remove-target", "user-add"];
 
@@ -82,7 +86,7 @@ public sealed class SimAdminCli(ThreeFSSimulator simulator, Func<string, string>
     {
         var name = words[0];
         var args = new Arguments(words.Skip(1).ToList());
-        if (name != "init-cluster" && !State.Initialized)
+        if (name != "init-cluster" && (!State.Initialized || State.FoundationDB != database))
         {
             throw new SimAdminException("1001(Mgmtd::NotInitialized)", "the cluster is not initialized: run init-cluster first");
         }
@@ -118,12 +122,14 @@ public sealed class SimAdminCli(ThreeFSSimulator simulator, Func<string, string>
 
     private string InitCluster(Arguments args)
     {
-        if (State.Initialized)
+        if (State.Initialized && State.FoundationDB == database)
         {
             // Upstream stores the config in FoundationDB once; a second init fails and needs the database wiped.
-            throw new SimAdminException("1003(Mgmtd::ClusterAlreadyInitialized)", "the cluster is already initialized; init-cluster runs once per FoundationDB");
+            throw new SimAdminException("1003(Mgmtd::ClusterAlreadyInitialized)", $"FoundationDB {database} already holds 3FS cluster {State.ClusterId}; init-cluster runs once per FoundationDB");
         }
 
+        // Whatever was kept for another database is not in this one.
+        State.Clear();
         var file = args.Option("--mgmtd") ?? throw new SimAdminException("1002(StatusCode::kInvalidArg)", "init-cluster needs --mgmtd <config file>");
         var positional = args.Positional;
         if (positional.Count < 3)
@@ -135,6 +141,8 @@ public sealed class SimAdminCli(ThreeFSSimulator simulator, Func<string, string>
         State.ChainTableId = int.Parse(positional[0], CultureInfo.InvariantCulture);
         State.ChunkSize = long.Parse(positional[1], CultureInfo.InvariantCulture);
         State.StripeSize = int.Parse(positional[2], CultureInfo.InvariantCulture);
+        State.ClusterId = clusterId;
+        State.FoundationDB = database;
         State.Initialized = true;
         return "Init filesystem, root directory layout: chain table ChainTableId(" + positional[0] + "), chunksize " + positional[1] + ", stripesize " + positional[2] + "\n";
     }

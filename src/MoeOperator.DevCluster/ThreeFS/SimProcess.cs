@@ -10,7 +10,10 @@ namespace MoeOperator.DevCluster.ThreeFS;
 /// storage_main heartbeat into the simulated cluster (and exit on SIGTERM telling it so), hf3fs_fuse_main
 /// waits for mgmtd and stays, admin_cli runs one command (or stdin's) and prints what upstream prints.
 /// They keep upstream's order: mgmtd refuses to start before init-cluster, meta and storage wait for mgmtd and
-/// for their config (set-config). State lives under <see cref="DirectoryVariable"/>, one directory per cluster id.
+/// for their config (set-config). State lives under <see cref="DirectoryVariable"/>, one directory per cluster id,
+/// and belongs to the FoundationDB database (the cluster file's description:id) init-cluster wrote it to: a database
+/// holds one 3FS cluster, so a client naming another cluster id there is refused with both ids
+/// (Mgmtd::ClusterIdMismatch), and a new database starts empty.
 /// </summary>
 public static class SimProcess
 {
@@ -113,25 +116,48 @@ public static class SimProcess
         return Convert.ToString(current, CultureInfo.InvariantCulture)!;
     }
 
-    // mgmtd and admin_cli talk to FoundationDB: without its cluster file they cannot start.
-    private static void RequireClusterFile(TomlTable config)
-    {
-        var path = Text(config, "fdb", "clusterFile");
-        if (!File.Exists(path) || string.IsNullOrWhiteSpace(File.ReadAllText(path)))
-        {
-            throw new SimAdminException("6001(FDB::ConnectFailed)", $"cannot read the FoundationDB cluster file {path}");
-        }
-    }
-
     private static int AdminCli(string root, IReadOnlyList<string> arguments, TextReader stdin, TextWriter stdout)
     {
         var configPath = Option(arguments, "--cfg", "-cfg") ?? throw new SimAdminException("1002(StatusCode::kInvalidArg)", "admin_cli needs --cfg <admin_cli.toml>");
         var config = Toml(configPath);
-        RequireClusterFile(config);
-        var (code, output) = Store(root, Text(config, "cluster_id")).Update(DateTimeOffset.UtcNow, simulator =>
-            new SimAdminCli(simulator, File.ReadAllText).Run(arguments, stdin, DateTimeOffset.UtcNow));
+        var (clusterId, database) = (Text(config, "cluster_id"), Database(config));
+        RequireSameCluster(root, clusterId, database);
+        var (code, output) = Store(root, clusterId).Update(DateTimeOffset.UtcNow, simulator =>
+            new SimAdminCli(simulator, File.ReadAllText, clusterId, database).Run(arguments, stdin, DateTimeOffset.UtcNow));
         stdout.Write(output);
         return code;
+    }
+
+    // The database a client talks to: its cluster file's description:id (the address may change, the database not).
+    private static string Database(TomlTable config)
+    {
+        var path = Text(config, "fdb", "clusterFile");
+        var text = File.Exists(path) ? File.ReadAllText(path).Trim() : "";
+        if (text.Length == 0)
+        {
+            throw new SimAdminException("6001(FDB::ConnectFailed)", $"cannot read the FoundationDB cluster file {path}");
+        }
+
+        return text.Split('@')[0];
+    }
+
+    // One database holds one 3FS cluster: a client (or mgmtd) naming another cluster id there is refused, as mgmtd
+    // refuses a request whose cluster id is not its own.
+    private static void RequireSameCluster(string root, string clusterId, string database)
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(root))
+        {
+            var state = new SimStore(directory, Timings()).Read();
+            if (state is { Initialized: true } && state.FoundationDB == database && state.ClusterId != clusterId)
+            {
+                throw new SimAdminException("5010(Mgmtd::ClusterIdMismatch)", $"FoundationDB {database} holds 3FS cluster {state.ClusterId}, but this client's cluster_id is {clusterId}");
+            }
+        }
     }
 
     private static async Task<int> DaemonAsync(string root, string type, IReadOnlyList<string> arguments, TextWriter log, CancellationToken cancellationToken)
@@ -139,9 +165,11 @@ public static class SimProcess
         var launcher = Toml(Option(arguments, "--launcher_cfg") ?? throw new SimAdminException("1002(StatusCode::kInvalidArg)", "needs --launcher_cfg"));
         var app = Toml(Option(arguments, "--app-cfg", "--app_cfg") ?? throw new SimAdminException("1002(StatusCode::kInvalidArg)", "needs --app-cfg"));
         var nodeId = long.Parse(Text(app, "node_id"), CultureInfo.InvariantCulture);
+        string? database = null;
         if (type == "MGMTD")
         {
-            RequireClusterFile(launcher);
+            database = Database(launcher);
+            RequireSameCluster(root, Text(launcher, "cluster_id"), database);
         }
 
         var store = Store(root, Text(launcher, "cluster_id"));
@@ -152,7 +180,7 @@ public static class SimProcess
         while (!cancellationToken.IsCancellationRequested)
         {
             var first = !registered;
-            var (ready, why, paths) = store.Update(DateTimeOffset.UtcNow, simulator => Beat(simulator, type, nodeId, hostname, first));
+            var (ready, why, paths) = store.Update(DateTimeOffset.UtcNow, simulator => Beat(simulator, type, nodeId, hostname, first, database));
             if (ready && !registered)
             {
                 // Listen on the TCP port of the config mgmtd holds, on this node's address, as the daemon does:
@@ -237,10 +265,10 @@ public static class SimProcess
     }
 
     // One heartbeat, if the daemon may run yet; storage also learns where its targets' directories go.
-    private static (bool Ready, string? Why, List<string> TargetDirectories) Beat(ThreeFSSimulator simulator, string type, long nodeId, string hostname, bool first)
+    private static (bool Ready, string? Why, List<string> TargetDirectories) Beat(ThreeFSSimulator simulator, string type, long nodeId, string hostname, bool first, string? database)
     {
         var state = simulator.State;
-        if (type == "MGMTD" && !state.Initialized)
+        if (type == "MGMTD" && (!state.Initialized || state.FoundationDB != database))
         {
             return (false, "the cluster is not initialized: run admin_cli init-cluster before starting mgmtd", []);
         }

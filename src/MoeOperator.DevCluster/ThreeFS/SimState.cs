@@ -9,6 +9,15 @@ public sealed class SimState
 {
     public bool Initialized { get; set; }
 
+    /// <summary>The 3FS cluster id init-cluster stored (every later client and daemon must name the same).</summary>
+    public string? ClusterId { get; set; }
+
+    /// <summary>
+    /// The FoundationDB database init-cluster wrote to, as its cluster file names it (description:id): a cluster
+    /// file with another id is another, empty database, where this state does not exist.
+    /// </summary>
+    public string? FoundationDB { get; set; }
+
     public int ChainTableId { get; set; }
 
     public long ChunkSize { get; set; }
@@ -30,6 +39,24 @@ public sealed class SimState
     public SortedDictionary<int, int> ChainTableVersions { get; set; } = [];
 
     public List<SimUser> Users { get; set; } = [];
+
+    /// <summary>Forgets everything: the state of a database that is gone, before a new one is initialised.</summary>
+    public void Clear()
+    {
+        Initialized = false;
+        ClusterId = null;
+        FoundationDB = null;
+        ChainTableId = 0;
+        ChunkSize = 0;
+        StripeSize = 0;
+        Configs.Clear();
+        Nodes.Clear();
+        Targets.Clear();
+        Chains.Clear();
+        ChainTables.Clear();
+        ChainTableVersions.Clear();
+        Users.Clear();
+    }
 }
 
 /// <summary>A daemon that registered with mgmtd.</summary>

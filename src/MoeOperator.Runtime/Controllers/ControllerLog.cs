@@ -14,6 +14,9 @@ internal static partial class ControllerLog
     [LoggerMessage(Level = LogLevel.Error, Message = "Reconciler error, not retried: {Reason}")]
     public static partial void TerminalError(this ILogger logger, Exception error, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conflict, requeued: {Reason}")]
+    public static partial void Conflict(this ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Reconciler error, retrying with backoff")]
     public static partial void RetriedError(this ILogger logger, Exception error);
 }

@@ -7,7 +7,8 @@ namespace MoeOperator.Runtime.Controllers;
 /// The workers of one controller: each takes a key from the queue (never one another worker holds), reconciles
 /// it, and turns the outcome into the next step: success forgets the key's failures, Again and ordinary errors
 /// requeue it with backoff, After requeues it at a fixed time, a <see cref="TerminalException"/> is recorded and
-/// not retried. Every log line written during a reconcile carries the controller and the object's namespace and
+/// not retried. A write refused with 409 Conflict (the object changed since the cache saw it) is normal under
+/// optimistic concurrency: a quiet requeue, logged at debug level and counted as result "conflict", never an error. Every log line written during a reconcile carries the controller and the object's namespace and
 /// name (a logging scope), and a failure is always logged with them.
 /// </summary>
 public sealed class ControllerLoop(
@@ -64,6 +65,18 @@ public sealed class ControllerLoop(
             {
                 queue.Forget(key);
             }
+        }
+        catch (Client.ApiRequestException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
+        {
+            result = "conflict";
+            queue.AddRateLimited(key);
+            logger?.Conflict(e.Message);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            result = "conflict";
+            queue.AddRateLimited(key);
+            logger?.Conflict(e.Message);
         }
         catch (TerminalException e)
         {

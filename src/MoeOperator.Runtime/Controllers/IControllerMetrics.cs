@@ -6,7 +6,7 @@ public interface IControllerMetrics
     /// <summary>Reports nothing.</summary>
     static IControllerMetrics None { get; } = new NoMetrics();
 
-    /// <summary>One reconcile finished with result success, requeue, requeue_after or error, taking <paramref name="duration"/>.</summary>
+    /// <summary>One reconcile finished with result success, requeue, requeue_after, conflict (a 409, requeued) or error, taking <paramref name="duration"/>.</summary>
     void Reconciled(string controller, string result, TimeSpan duration);
 
     /// <summary>Workers currently reconciling (controller_runtime_active_workers).</summary>

@@ -16,9 +16,9 @@ public sealed class SimulatorTests
     private readonly ThreeFSSimulator _sim = new(new SimState(), _timings);
     private DateTimeOffset _now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
-    private (int Code, string Output) Admin(string command, string? token = null)
+    private (int Code, string Output) Admin(string command, string? token = null, string database = "dev_3fs:aaaa")
     {
-        var cli = new SimAdminCli(_sim, path => _files[path]);
+        var cli = new SimAdminCli(_sim, path => _files[path], "dev-3fs", database);
         string[] line = token is null ? ["--cfg", "/opt/3fs/etc/admin_cli.toml", command] : ["--cfg", "/opt/3fs/etc/admin_cli.toml", "--config.user_info.token", token, command];
         return cli.Run(line, TextReader.Null, _now);
     }
@@ -70,6 +70,21 @@ public sealed class SimulatorTests
 
         again.Code.ShouldBe(1);
         again.Output.ShouldStartWith("Encounter error: 1003(Mgmtd::ClusterAlreadyInitialized)");
+        again.Output.ShouldContain("FoundationDB dev_3fs:aaaa already holds 3FS cluster dev-3fs");
+    }
+
+    [Fact]
+    public void AnotherFoundationDB_HoldsNothingOfTheFirst_AndInitialisesAfresh()
+    {
+        Bootstrap();
+
+        // A new database (another cluster file id) is empty: the state kept for the first one is not in it.
+        Admin("list-chains", database: "dev_3fs:bbbb").Output.ShouldStartWith("Encounter error: 1001(Mgmtd::NotInitialized)");
+        Admin("init-cluster --mgmtd /opt/3fs/etc/mgmtd_main.toml 1 1048576 16", database: "dev_3fs:bbbb").Code.ShouldBe(0);
+
+        _sim.State.FoundationDB.ShouldBe("dev_3fs:bbbb");
+        _sim.State.Chains.ShouldBeEmpty();
+        _sim.State.Targets.ShouldBeEmpty();
     }
 
     [Fact]

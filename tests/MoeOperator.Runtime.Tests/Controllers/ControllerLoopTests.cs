@@ -59,6 +59,32 @@ public sealed class ControllerLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task AConflict_IsAQuietRequeue_CountedAsConflictNotAsAnError()
+    {
+        var logs = new RecordingLogger();
+        using var queue = new WorkQueue<ObjectReference>("tfs", _clock, RateLimiters.PerKeyBackoff<ObjectReference>());
+        var loop = new ControllerLoop("tfs", queue, _reconciler, workers: 1, _clock, (key, error) => _errors.Add((key, error)), _metrics, logs);
+        _reconciler.Script(new MoeOperator.Runtime.Client.ApiRequestException(System.Net.HttpStatusCode.Conflict, "status of tfs ns/a answered 409: the object has been modified"));
+
+        queue.Add(_key);
+        queue.TryGet(out var key).ShouldBeTrue();
+        await loop.ProcessAsync(key, CancellationToken.None);
+
+        _metrics.Results.ShouldBe(["conflict"]);
+        _errors.ShouldBeEmpty();
+        logs.Entries.ShouldHaveSingleItem().Level.ShouldBe(Microsoft.Extensions.Logging.LogLevel.Debug);
+        logs.Entries[0].Exception.ShouldBeNull("no stack trace for a normal conflict");
+        var waited = TimeSpan.Zero;
+        while (queue.Length == 0 && waited < TimeSpan.FromSeconds(1))
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
+            waited += TimeSpan.FromMilliseconds(1);
+        }
+
+        queue.Length.ShouldBe(1, "requeued with the per-key backoff");
+    }
+
+    [Fact]
     public async Task TerminalError_IsRecordedAndNotRetried()
     {
         _reconciler.Script(new TerminalException("spec.ranks must be a multiple of ranksPerNode"));
@@ -174,6 +200,19 @@ public sealed class ControllerLoopTests : IDisposable
                 ? next is Exception e ? Task.FromException<ReconcileResult>(e) : Task.FromResult((ReconcileResult)next)
                 : Task.FromResult(ReconcileResult.Done);
         }
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, exception));
     }
 
     private sealed class RecordingMetrics : IControllerMetrics

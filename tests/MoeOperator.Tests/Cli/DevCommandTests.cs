@@ -12,13 +12,38 @@ public sealed class DevCommandTests : IDisposable
     private static string MoeDll => Path.Combine(AppContext.BaseDirectory, "moe.dll");
 
     [Fact]
-    public async Task UpDemo_RunsRealRanksAndA3FSCluster_UntilRebalancedAndServing_ThenSummarisesAndExits()
+    public async Task UpDemo_RunsRealRanksAndA3FSCluster_UntilRebalancedAndServing_ThenSummarisesAndExits_AndRunsAgainOverItsOwnData()
+    {
+        // Twice with one state directory: the second run finds the first one's 3FS data and pod directories.
+        foreach (var run in new[] { "first", "second" })
+        {
+            var (code, output, errors) = await RunDemoAsync(_scratch.Path("state"));
+
+            code.ShouldBe(0, $"{run} run: {output}{errors}");
+            output.ShouldContain("demo: starts afresh");
+            output.ShouldContain("ranks 4/4 ready");
+            output.ShouldContain("tokens/s");
+            output.ShouldContain("Summary");
+            output.ShouldContain("3fs tfs-minimal: Bootstrapping");
+            output.ShouldContain("3fs tfs-minimal: Ready · 13/13 bootstrap steps, last clients · chains 16/16 serving");
+            output.ShouldContain("3FS:        tfs-minimal bootstrapped in 13 steps (check-fdb-version -> init-cluster -> mgmtd -> set-config-meta");
+            // Conflicts are quiet requeues and stopping is clean: no error lines, no stack traces.
+            (output + errors).ShouldNotContain("fail:");
+            (output + errors).ShouldNotContain("   at ");
+            var eplb = output.Split('\n').Single(l => l.Contains("EPLB:", StringComparison.Ordinal));
+            var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");
+            Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
+        }
+    }
+
+    private static async Task<(int Code, string Output, string Errors)> RunDemoAsync(string state)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { MoeDll, "dev", "up", "--demo", "--port", "0", "--state-dir", _scratch.Path("state"), "--metrics-bind-address", "0", "--health-probe-bind-address", "0" },
+            ArgumentList = { MoeDll, "dev", "up", "--demo", "--port", "0", "--state-dir", state },
         };
         using var up = Process.Start(start)!;
         var stdout = up.StandardOutput.ReadToEndAsync();
@@ -35,20 +60,7 @@ public sealed class DevCommandTests : IDisposable
             }
         }
 
-        var output = await stdout;
-        up.ExitCode.ShouldBe(0, output + await stderr);
-        output.ShouldContain("ranks 4/4 ready");
-        output.ShouldContain("tokens/s");
-        output.ShouldContain("Summary");
-        output.ShouldContain("3fs tfs-minimal: Bootstrapping");
-        output.ShouldContain("3fs tfs-minimal: Ready · 13/13 bootstrap steps, last clients · chains 16/16 serving");
-        output.ShouldContain("3FS:        tfs-minimal bootstrapped in 13 steps (check-fdb-version -> init-cluster -> mgmtd -> set-config-meta");
-        // Its own stale-view status writes are quiet requeues, not errors.
-        output.ShouldNotContain("fail: controller.threefscluster");
-        var eplb = output.Split('\n').Single(l => l.Contains("EPLB:", StringComparison.Ordinal));
-        var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");
-        Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
+        return (up.ExitCode, await stdout, await stderr);
     }
 
     // No other test runs a group named ep-demo, so its variable identifies the demo's rank processes.
@@ -81,7 +93,9 @@ public sealed class DevCommandTests : IDisposable
         using var up = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         up.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        up.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
         up.BeginOutputReadLine();
+        up.BeginErrorReadLine();
         try
         {
             var pidFile = Path.Combine(state, "apiserver.pid");
@@ -90,7 +104,7 @@ public sealed class DevCommandTests : IDisposable
             await Eventually.HoldsAsync(() => File.Exists(Path.Combine(state, "kubeconfig")) || up.HasExited, "moe dev up to write its kubeconfig", TimeSpan.FromSeconds(60));
             if (up.HasExited)
             {
-                throw new InvalidOperationException($"moe dev up exited with {up.ExitCode}: {await up.StandardError.ReadToEndAsync()}");
+                throw new InvalidOperationException($"moe dev up exited with {up.ExitCode}: {string.Join('\n', output)}");
             }
 
             var samples = Kubectl(state, "apply", "--dry-run=server", "-f", RepoPaths.Of("crds", "samples"));
@@ -133,6 +147,8 @@ public sealed class DevCommandTests : IDisposable
             (await Task.Run(() => up.WaitForExit(TimeSpan.FromSeconds(20)))).ShouldBeTrue("moe dev up exits after moe dev down");
             up.ExitCode.ShouldBe(0);
             File.Exists(pidFile).ShouldBeFalse();
+            File.Exists(Path.Combine(state, "kubeconfig")).ShouldBeFalse("a stopped cluster leaves no kubeconfig that says it is up");
+            output.ShouldNotContain(l => l.Contains("fail:", StringComparison.Ordinal) || l.StartsWith("   at ", StringComparison.Ordinal), "stopping prints no errors or stack traces");
             SleepProcesses().ShouldBeEmpty("stopping the cluster leaves no pod process behind");
         }
         finally

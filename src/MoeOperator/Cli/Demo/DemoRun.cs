@@ -23,6 +23,9 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        // Each run starts afresh (and so runs any number of times in a row): the dev cluster keeps its objects in
+        // memory, so the sample's managed FoundationDB gets a new cluster file, which is a new, empty database to 3FS.
+        await output.WriteLineAsync("demo: starts afresh: the dev cluster's objects live in memory, so the 3FS cluster gets a new FoundationDB and is initialised again, whatever an earlier demo left in the data directory");
         var json = new KubernetesJsonClient(client);
         var storage = YamlDocuments.Parse(await SampleAsync(ThreeFSResourceName)).Single();
         var storageName = (string)storage["metadata"]!["name"]!;

@@ -33,10 +33,28 @@ internal sealed partial class ThreeFSClusterReconciler
             }
             else if (!done)
             {
+                if (step == ThreeFSBootstrapStep.CreateTargets && AdoptedData(status)
+                    && jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name))) is null
+                    && await VerifyRetainedChainTableAsync(key, cluster, spec, members, status, completed, generation, now, cancellationToken) is { } verifying)
+                {
+                    return verifying;
+                }
+
+                if (completed.Contains(name))
+                {
+                    // The retained table fits: FoundationDB holds what this step would create.
+                    continue;
+                }
+
                 var outcome = await RunJobAsync(key, cluster, spec, step, status, generation, now, cancellationToken);
                 if (outcome is not null)
                 {
                     return outcome;
+                }
+
+                if (step == ThreeFSBootstrapStep.InitCluster)
+                {
+                    await RecordInitClusterAsync(key, cluster, spec, status, cancellationToken);
                 }
 
                 if (step == ThreeFSBootstrapStep.CheckFoundationDB)
@@ -98,6 +116,12 @@ internal sealed partial class ThreeFSClusterReconciler
         {
             var tail = await JobLogAsync(key.Namespace, job, tailLines: 10, cancellationToken);
             status["phase"] = nameof(ThreeFSClusterPhase.Failed);
+            if (step == ThreeFSBootstrapStep.InitCluster && ClusterIdMismatch(spec, tail) is { } mismatch)
+            {
+                Conditions.Set(status, "Bootstrapped", false, "ClusterIdMismatch", mismatch, generation, now);
+                return ReconcileResult.After(TimeSpan.FromSeconds(30));
+            }
+
             Conditions.Set(status, "Bootstrapped", false, "StepFailed", $"{name} failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
             return ReconcileResult.After(TimeSpan.FromSeconds(30));
         }

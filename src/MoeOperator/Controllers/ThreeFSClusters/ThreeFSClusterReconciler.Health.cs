@@ -78,21 +78,7 @@ internal sealed partial class ThreeFSClusterReconciler
 
     private void Read(ObjectReference key, ThreeFSClusterSpec spec, string log, DateTimeOffset now)
     {
-        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? section = null;
-        foreach (var line in log.Split('\n'))
-        {
-            if (line.StartsWith(ThreeFSJobBuilder.ProbeMarker, StringComparison.Ordinal))
-            {
-                section = line[ThreeFSJobBuilder.ProbeMarker.Length..].Trim();
-                sections[section] = "";
-            }
-            else if (section is not null)
-            {
-                sections[section] += line + "\n";
-            }
-        }
-
+        var sections = AdminCliOutput.Sections(log, ThreeFSJobBuilder.ProbeMarker);
         if (sections.TryGetValue("list-chains", out var chains))
         {
             _health[key] = (now, ThreeFSHealth.From(AdminCliOutput.ParseChains(chains), spec.Storage.ReplicationFactor));

@@ -163,7 +163,12 @@ internal sealed partial class ThreeFSClusterReconciler(
 
         await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/services", FoundationDBBuilder.Service(cluster), null, cancellationToken);
         await _writer.EnsureAsync($"/apis/apps/v1/namespaces/{key.Namespace}/statefulsets", FoundationDBBuilder.StatefulSet(cluster, spec), null, cancellationToken);
-        if (secrets.Get(new ObjectReference(key.Namespace, secretName)) is null)
+        if (secrets.Get(new ObjectReference(key.Namespace, secretName)) is { } clusterFile)
+        {
+            // Kept from an earlier cluster of this name: the same database, with the data it holds.
+            await AdoptReleasedSecretAsync(key, cluster, clusterFile, cancellationToken);
+        }
+        else
         {
             var first = pods.Get(new ObjectReference(key.Namespace, FoundationDBBuilder.Name(key.Name) + "-0"));
             if ((string?)first?["status"]?["podIP"] is not { Length: > 0 } ip)
@@ -188,7 +193,12 @@ internal sealed partial class ThreeFSClusterReconciler(
     // The admin token is made once and never changed: the root user is created with it.
     private async Task EnsureTokenAsync(ObjectReference key, JsonObject cluster, CancellationToken cancellationToken)
     {
-        if (secrets.Get(new ObjectReference(key.Namespace, ThreeFSNames.TokenSecret(key.Name))) is null)
+        if (secrets.Get(new ObjectReference(key.Namespace, ThreeFSNames.TokenSecret(key.Name))) is { } kept)
+        {
+            // Kept from an earlier cluster of this name (deletionPolicy Retain): its root user has this token.
+            await AdoptReleasedSecretAsync(key, cluster, kept, cancellationToken);
+        }
+        else
         {
             var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
             await CreateSecretAsync(key, cluster, ThreeFSNames.TokenSecret(key.Name), ThreeFSNames.TokenKey, token, cancellationToken);

@@ -23,6 +23,12 @@ internal static class ThreeFSJobBuilder
     /// <summary>A marker line before each table the probe prints, so the tables can be told apart.</summary>
     public const string ProbeMarker = "### ";
 
+    /// <summary>What the init-cluster step prints when FoundationDB already holds this cluster (retained data).</summary>
+    public const string AdoptedMarker = ProbeMarker + "adopted";
+
+    /// <summary>The Job that reads the targets and chains an adopted cluster's FoundationDB holds.</summary>
+    public const string VerifyChainTableStep = "verify-chain-table";
+
     public static string JobName(string cluster, string step) => $"{cluster}-{step}";
 
     /// <summary>The shell script of a bootstrap step.</summary>
@@ -33,7 +39,12 @@ internal static class ThreeFSJobBuilder
         {
             // The client library the image's programs load; fdbcli is built from the same release.
             ThreeFSBootstrapStep.CheckFoundationDB => "PATH=/opt/3fs/bin:$PATH; exec fdbcli --version",
-            ThreeFSBootstrapStep.InitCluster => $"exec {AdminCli} \"init-cluster --mgmtd /opt/3fs/etc/mgmtd_main.toml 1 {Text(spec.Storage.ChunkSize)} {Text(spec.Storage.StripeSize)}\"",
+            // init-cluster writes once per FoundationDB and refuses a second time: a database that already holds this
+            // cluster (created again over data kept by deletionPolicy Retain) is adopted, not an error. Another
+            // cluster id in that database fails (ClusterIdMismatch), as it must.
+            ThreeFSBootstrapStep.InitCluster =>
+                $"if out=$({AdminCli} \"init-cluster --mgmtd /opt/3fs/etc/mgmtd_main.toml 1 {Text(spec.Storage.ChunkSize)} {Text(spec.Storage.StripeSize)}\" 2>&1); then echo \"$out\"; exit 0; fi; " +
+                $"echo \"$out\"; case \"$out\" in *ClusterAlreadyInitialized*) echo '{AdoptedMarker}'; exit 0;; esac; exit 1",
             ThreeFSBootstrapStep.SetConfigMeta => $"exec {AdminCli} \"set-config --type META --file /opt/3fs/etc/meta_main.toml\"",
             ThreeFSBootstrapStep.SetConfigStorage => $"exec {AdminCli} \"set-config --type STORAGE --file /opt/3fs/etc/storage_main.toml\"",
             ThreeFSBootstrapStep.SetConfigFuse => $"exec {AdminCli} \"set-config --type FUSE --file /opt/3fs/etc/hf3fs_fuse_main.toml\"",
@@ -46,6 +57,10 @@ internal static class ThreeFSJobBuilder
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "not a Job step"),
         };
     }
+
+    /// <summary>The targets and chains FoundationDB holds, each table after a marker line.</summary>
+    public static string VerifyChainTableScript() =>
+        $"echo '{ProbeMarker}list-targets'; {AdminCli} list-targets || exit 1; echo '{ProbeMarker}list-chains'; exec {AdminCli} list-chains";
 
     /// <summary>The probe: list-chains after a marker line (one admin_cli run; status needs only the chains).</summary>
     public static string ProbeScript() =>

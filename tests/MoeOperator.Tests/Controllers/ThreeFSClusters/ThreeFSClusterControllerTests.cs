@@ -26,7 +26,7 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
     private static int Chains(JsonNode? status, string state) => (int?)status?["chains"]?[state] ?? -1;
 
     [Fact]
-    public async Task TheSample_BootstrapsInUpstreamsOrder_RecoversAKilledStorageDaemon_AndKeepsItsDataWhenDeleted()
+    public async Task TheSample_BootstrapsInUpstreamsOrder_RecoversAKilledStorageDaemon_KeepsItsDataWhenDeleted_AndAdoptsItWhenCreatedAgain()
     {
         await _tfs.CreateAsync(Sample());
 
@@ -57,6 +57,40 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
         retained.ShouldContain(n => n.Contains("deletionPolicy Retain: kept the data directories /data/3fs/disk0/3fs, /data/3fs/disk1/3fs", StringComparison.Ordinal));
         Directory.EnumerateDirectories(Path.Combine(_tfs.HostPaths, "data", "3fs", "disk0", "3fs")).Count().ShouldBeGreaterThan(0, "the targets' directories stay");
         (await _tfs.ListAsync("secrets")).Select(s => (string?)s["metadata"]!["name"]).ShouldContain(ThreeFSNames.TokenSecret(Name), "the admin token outlives the cluster");
+
+        // Created again over the retained data: FoundationDB already holds dev-3fs, so init-cluster adopts it, the
+        // retained chain table is verified instead of created again, and the cluster serves the same 48 targets.
+        var before = store.Read()!;
+        await _tfs.CreateAsync(Sample());
+        var adopted = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster created again to be Ready over its data", TimeSpan.FromSeconds(180));
+        ((bool?)adopted["adoptedData"]).ShouldBe(true);
+        adopted["completedBootstrapSteps"]!.AsArray().Count.ShouldBe(13);
+        Chains(adopted, "serving").ShouldBe(16);
+        var after = store.Read()!;
+        after.Targets.Keys.ShouldBe(before.Targets.Keys, "the same targets, none created anew");
+        after.ChainTableVersions.ShouldBe(before.ChainTableVersions, "the chain table was not uploaded again");
+        var notes = (await EventsV1Async()).Select(e => (string?)e["note"]).OfType<string>().ToList();
+        notes.ShouldContain(n => n.Contains("FoundationDB already holds 3FS cluster dev-3fs", StringComparison.Ordinal));
+        notes.ShouldContain(n => n.Contains("kept the chain table FoundationDB holds (16 chains and 48 targets, as planned)", StringComparison.Ordinal));
+        (await _tfs.ListAsync("secrets")).Single(s => (string?)s["metadata"]!["name"] == ThreeFSNames.TokenSecret(Name))["metadata"]!["ownerReferences"]!.AsArray()
+            .ShouldHaveSingleItem()!["uid"]!.GetValue<string>().ShouldBe((string)(await _tfs.GetAsync(Name))!["metadata"]!["uid"]!, "the released token is the new cluster's again");
+
+        // Another cluster id over the same FoundationDB (its retained cluster file) must not start on that data.
+        var other = Sample();
+        other["metadata"]!["name"] = "tfs-other";
+        other["spec"]!["clusterId"] = "other-3fs";
+        other["spec"]!["foundationDB"] = new JsonObject
+        {
+            ["external"] = new JsonObject { ["clusterFileSecret"] = new JsonObject { ["name"] = ThreeFSNames.ManagedClusterFileSecret(Name), ["key"] = ThreeFSNames.ClusterFileKey } },
+            ["version"] = "7.3.63",
+        };
+        await _tfs.CreateAsync(other);
+        var refused = await _tfs.WaitForStatusAsync("tfs-other", s => (string?)s?["phase"] == "Failed", "the other cluster id to be refused", TimeSpan.FromSeconds(120));
+        var bootstrapped = refused["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Bootstrapped")!;
+        ((string?)bootstrapped["reason"]).ShouldBe("ClusterIdMismatch");
+        ((string?)bootstrapped["message"] ?? "").ShouldContain("holds 3FS cluster dev-3fs");
+        ((string?)bootstrapped["message"] ?? "").ShouldContain("spec.clusterId is other-3fs");
+        store.Read()!.ClusterId.ShouldBe("dev-3fs", "the retained data is untouched");
     }
 
     private async Task<List<JsonObject>> EventsV1Async()

@@ -55,6 +55,28 @@ internal static partial class AdminCliOutput
             ? new AdminCliTarget(Long(row[0], row), Long(row[1], row), row[2], row[3], row[4], Long(row[5], row), (int)Long(row[6], row))
             : throw Bad("list-targets", row))];
 
+    /// <summary>The log of a Job that prints several tables, each after a line <c>marker name</c>: the text of each, by name.</summary>
+    public static Dictionary<string, string> Sections(string log, string marker)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? section = null;
+        foreach (var line in log.Split('\n'))
+        {
+            if (line.StartsWith(marker, StringComparison.Ordinal))
+            {
+                section = line[marker.Length..].Trim();
+                sections[section] = "";
+            }
+            else if (section is not null)
+            {
+                sections[section] += line + "\n";
+            }
+        }
+
+        return sections;
+    }
+
     private static IEnumerable<string[]> Rows(string text, string firstHeader, string command)
     {
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
