@@ -64,6 +64,11 @@ public static class GangPlacement
             return "unschedulable (cordoned)";
         }
 
+        if (node.Excluded is { } excluded)
+        {
+            return excluded;
+        }
+
         if (request.NodeSelector.Any(s => !node.Labels.TryGetValue(s.Key, out var value) || value != s.Value))
         {
             return "not matching the node selector";

@@ -13,6 +13,9 @@ public sealed record CandidateNode(string Name, IReadOnlyDictionary<string, stri
 
     public bool Unschedulable { get; init; }
 
+    /// <summary>Why this gang must not use the node for now (it refused one of the gang's pods recently), or null.</summary>
+    public string? Excluded { get; init; }
+
     public int FreeGpus => AllocatableGpus - RequestedGpus;
 
     public int FreeRdma => AllocatableRdma - RequestedRdma;

@@ -52,6 +52,10 @@ public static class Conditions
         return true;
     }
 
+    /// <summary>The reason of condition <paramref name="type"/>, or null when there is no such condition.</summary>
+    public static string? Reason(JsonObject? status, string type) =>
+        (string?)status?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type)?["reason"];
+
     /// <summary>Whether condition <paramref name="type"/> is True.</summary>
     public static bool IsTrue(JsonObject? status, string type) =>
         status?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == type && (string?)c?["status"] == "True") == true;

@@ -31,7 +31,7 @@ internal sealed class OperatorProcess : IDisposable
         _logs = OperatorLogging.Create(flags.LogLevel, flags.LogFormat);
         Metrics = new RuntimeMetrics(Prometheus.Metrics.NewCustomRegistry());
         _client = OperatorClient.Create(configuration, flags.KubeApiQps, flags.KubeApiBurst, Metrics, clock);
-        var settings = new OperatorSettings(flags.WorkerImage ?? OperatorSettings.DefaultWorkerImage);
+        var settings = new OperatorSettings(flags.WorkerImage ?? OperatorSettings.DefaultWorkerImage) { Ledger = new Planning.Placement.PlacementLedger(clock) };
         _controllers = [.. kinds.Select(k => k.Controller(settings)).OfType<ControllerRegistration>()];
         Host = new OperatorHost(options, _client, Metrics, _logs, clock);
     }

@@ -153,6 +153,39 @@ public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PodsNamingAFullNode_AreRefusedByItsKubelet_AsARealKubeletRefusesThem()
+    {
+        var node = NodeBuilder.NameOf(0);
+        JsonObject Pinned(string name, int gpus, string? cpu = null)
+        {
+            var pod = GpuPod(name, gpus);
+            pod["spec"]!["nodeName"] = node;
+            if (cpu is not null)
+            {
+                pod["spec"]!["containers"]![0]!["resources"]!["limits"]!["cpu"] = cpu;
+            }
+
+            return pod;
+        }
+
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Pinned("first", 2));
+        await _cluster.WaitForAsync(async () => (string?)(await PodAsync("first"))?["status"]?["phase"] == "Running", "the first pod to run", TimeSpan.FromSeconds(30));
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Pinned("second", 1));
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Pinned("greedy-cpu", 0, cpu: "100"));
+
+        await _cluster.WaitForAsync(async () => (string?)(await PodAsync("second"))?["status"]?["phase"] == "Failed", "the kubelet to refuse the second pod", TimeSpan.FromSeconds(30));
+        var second = (await PodAsync("second"))!["status"]!;
+        ((string?)second["reason"]).ShouldBe("UnexpectedAdmissionError");
+        ((string?)second["message"]).ShouldBe("Allocate failed due to requested number of devices unavailable for nvidia.com/gpu. Requested: 1, Available: 0, which is unexpected");
+        await _cluster.WaitForAsync(async () => (string?)(await PodAsync("greedy-cpu"))?["status"]?["phase"] == "Failed", "the kubelet to refuse the cpu-hungry pod", TimeSpan.FromSeconds(30));
+        var cpu = (await PodAsync("greedy-cpu"))!["status"]!;
+        ((string?)cpu["reason"]).ShouldBe("OutOfcpu");
+        ((string?)cpu["message"]).ShouldBe("Pod Node didn't have enough resource: cpu, requested: 100000, used: 0, capacity: 16000");
+        ((string?)(await PodAsync("first"))!["status"]!["phase"]).ShouldBe("Running", "the pod admitted first keeps running");
+        _cluster.ShouldHaveNoComponentErrors();
+    }
+
+    [Fact]
     public async Task GpuPods_FillNodesUntilTheGpusRunOut()
     {
         for (var i = 0; i < 5; i++)

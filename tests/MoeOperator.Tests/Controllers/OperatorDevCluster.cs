@@ -38,14 +38,30 @@ internal sealed class OperatorDevCluster : IAsyncDisposable
     /// <summary>Where pods, volumes, hostPaths and local programs' files live.</summary>
     public string DataDirectory => _scratch.Path("data");
 
+    /// <summary>The admin kubeconfig of the cluster, for kubectl.</summary>
+    public string Kubeconfig => _scratch.Path("kubeconfig");
+
+    /// <summary>A scratch file path of this cluster's (manifests the test writes).</summary>
+    public string ScratchPath(string name) => _scratch.Path(name);
+
+    /// <summary>Runs kubectl against the cluster.</summary>
+    public ProcessResult Kubectl(params string[] arguments) =>
+        Tools.Run(Tools.Kubectl, ["--kubeconfig", Kubeconfig, "--cache-dir", _scratch.Path("kube-cache"), .. arguments], timeout: TimeSpan.FromSeconds(120));
+
     /// <param name="ns">The namespace the tests' resources live in.</param>
     /// <param name="nodes">The node pool.</param>
     /// <param name="kubelet">Kubelet settings for a given (scratch) data directory.</param>
     /// <param name="controllers">The controllers the operator runs.</param>
-    public static async Task<OperatorDevCluster> StartAsync(string ns, NodePoolSpec nodes, Func<string, KubeletOptions> kubelet, IReadOnlyList<ControllerRegistration> controllers)
+    /// <param name="watchOnly">Namespaces the operator watches (its --namespace flags); null watches every namespace.</param>
+    public static async Task<OperatorDevCluster> StartAsync(string ns, NodePoolSpec nodes, Func<string, KubeletOptions> kubelet, IReadOnlyList<ControllerRegistration> controllers, IReadOnlyList<string>? watchOnly = null)
     {
         var cluster = new OperatorDevCluster(ns);
-        cluster.Cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Nodes = nodes, Kubelet = kubelet(cluster.DataDirectory) });
+        cluster.Cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Server = new DevApiServerOptions { KubeconfigPath = cluster.Kubeconfig },
+            Nodes = nodes,
+            Kubelet = kubelet(cluster.DataDirectory),
+        });
         cluster.Client = new Kubernetes(cluster.Cluster.Server.ClientConfiguration());
         cluster.Json = new KubernetesJsonClient(cluster.Client);
         await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
@@ -54,7 +70,7 @@ internal sealed class OperatorDevCluster : IAsyncDisposable
             await cluster.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind));
         }
 
-        var host = new OperatorHost(new OperatorOptions(), cluster.Client, cluster.Metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        var host = new OperatorHost(new OperatorOptions { Namespaces = watchOnly ?? [] }, cluster.Client, cluster.Metrics, NullLoggerFactory.Instance, TimeProvider.System);
         cluster._operator = host.RunAsync(controllers, cluster._stop.Token);
         return cluster;
     }

@@ -91,7 +91,11 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
     {
         var now = Api.Clock.GetUtcNow();
         var nodes = Api.List("nodes").ToDictionary(ClusterApi.Name, StringComparer.Ordinal);
-        var pods = Api.List("pods");
+        // In creation order: the kubelet admits pods in the order they came, so a later pod is the one refused.
+        var pods = Api.List("pods")
+            .OrderBy(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
+            .ThenBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal)
+            .ToList();
         var services = Api.List("services");
         var live = new HashSet<string>(StringComparer.Ordinal);
         var addressed = pods
@@ -122,7 +126,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
             live.Add(uid);
             // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
-            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, now));
+            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, pods, now));
         }
 
         foreach (var (uid, runtime) in _pods)
@@ -156,9 +160,27 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
     private JsonObject? Lookup(string groupResource, string ns, string name) => Api.Get(groupResource, ns, name);
 
-    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, DateTimeOffset now)
+    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, List<JsonObject> pods, DateTimeOffset now)
     {
         var uid = Uid(pod);
+        if (!_pods.ContainsKey(uid) && pod["metadata"]?["deletionTimestamp"] is null && (string?)pod["status"]?["phase"] is not ("Succeeded" or "Failed"))
+        {
+            // Admission: the pods this kubelet already runs on the node, and this one, must fit.
+            var nodeName = ClusterApi.Name(node);
+            var admitted = pods.Where(p => (string?)p["spec"]?["nodeName"] == nodeName && _pods.ContainsKey(Uid(p)) && p["metadata"]?["deletionTimestamp"] is null);
+            if (PodAdmission.Refusal(pod, node, admitted) is { } refusal)
+            {
+                var refused = pod["status"]?.DeepClone().AsObject() ?? [];
+                refused["phase"] = "Failed";
+                refused["reason"] = refusal.Reason;
+                refused["message"] = refusal.Message;
+                refused["startTime"] ??= now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                pod["status"] = refused;
+                Api.UpdateStatus("pods", pod);
+                return;
+            }
+        }
+
         var hostIp = (string?)node["status"]?["addresses"]?.AsArray().FirstOrDefault(a => (string?)a?["type"] == "InternalIP")?["address"] ?? "127.0.0.1";
         var runtime = _pods.GetOrAdd(uid, _ => new PodRuntime(
             uid,

@@ -1,5 +1,7 @@
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
 using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Controllers;
 using MoeOperator.Runtime.Hosting;
 using MoeOperator.Runtime.Informers;
 
@@ -8,15 +10,25 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>
 /// Wires the EPGroup controller: EPGroups (For), their pods, Services and ConfigMaps (Owns; the pod informer also
 /// sees every other pod, whose GPU requests the planner counts), and Nodes (Watches: a node change re-evaluates
-/// every group still waiting for room).
+/// every group still waiting for room). Placements go through the process's <see cref="PlacementLedger"/>, which
+/// wakes a waiting group when room was found for it.
 /// </summary>
 internal static class EPGroupController
 {
     public const string Name = "epgroup";
 
-    public static ControllerRegistration Registration(int workers = 2) => new(Name, workers, context =>
+    /// <summary>The ledger's owner name of a group: <c>epgroup/namespace/name</c>.</summary>
+    public static string Owner(ObjectReference key) => $"{Name}/{key.Namespace}/{key.Name}";
+
+    public static ControllerRegistration Registration(int workers = 2, PlacementLedger? ledger = null) => new(Name, workers, context =>
     {
         var controller = context.NewController(Name);
+        ledger ??= new PlacementLedger(context.Clock);
+        ledger.AddWaker(Name + "/", owner =>
+        {
+            var parts = owner.Split('/');
+            controller.Queue.Add(new ObjectReference(parts[1], parts[2]));
+        });
         var groups = controller.For(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.EPGroup.Plural, Namespaced: true)), context.Informers);
         var pods = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "pods", Namespaced: true)), EPGroup.KindName, context.Informers);
         var services = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "services", Namespaced: true)), EPGroup.KindName, context.Informers);
@@ -24,7 +36,7 @@ internal static class EPGroupController
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
             groups.List().Where(g => (string?)g["status"]?["phase"] is null or nameof(EPGroupPhase.Pending)).Select(ObjectCache.KeyOf));
         var events = new EventRecorder(context.Json, "moe-operator/epgroup", Environment.MachineName, context.Clock);
-        var reconciler = new EPGroupReconciler(groups, pods, services, configMaps, nodes, context.Json, events, new EPGroupMetrics(context.Metrics.Registry), context.Clock);
+        var reconciler = new EPGroupReconciler(groups, pods, services, configMaps, nodes, context.Json, events, new EPGroupMetrics(context.Metrics.Registry), ledger, context.Clock);
         return (controller, reconciler);
     });
 }

@@ -3,9 +3,58 @@ using System.Text.Json.Nodes;
 
 namespace MoeOperator.Controllers.EPGroups;
 
-/// <summary>Pure reading of why a rank's pod failed, and the group's restart back-off.</summary>
+/// <summary>A pod that cannot run on the node the group pinned it to: which, where, why, and whether to give up on the node.</summary>
+/// <param name="Pod">The pod.</param>
+/// <param name="Node">The node it was pinned to, when known.</param>
+/// <param name="Message">The scheduler's or the kubelet's word, with the pod and node named.</param>
+/// <param name="Final">Whether to place the group again now (refused by the kubelet, or unschedulable past the grace).</param>
+/// <param name="Remaining">Until when it is given a chance (zero once final).</param>
+internal sealed record Misplacement(JsonObject Pod, string? Node, string Message, bool Final, TimeSpan Remaining);
+
+/// <summary>Pure reading of why a rank's pod failed or cannot run where it was placed, and the group's restart back-off.</summary>
 internal static class EPGroupFailure
 {
+    // What a real kubelet writes when it refuses a pod at admission (device plugins, then resources).
+    private static readonly string[] _admissionReasons = ["UnexpectedAdmissionError", "NodeAffinity", "NodeName", "OutOfpods"];
+
+    /// <summary>
+    /// The first pod that cannot run where it is pinned: refused by the kubelet (phase Failed with an admission
+    /// reason: UnexpectedAdmissionError, OutOf&lt;resource&gt;), or left unschedulable by the scheduler (Final once
+    /// longer than <paramref name="grace"/>). Null when every pod is bound or still being scheduled normally.
+    /// </summary>
+    public static Misplacement? Misplaced(IEnumerable<JsonObject> pods, DateTimeOffset now, TimeSpan grace)
+    {
+        foreach (var pod in pods.Where(p => p["metadata"]?["deletionTimestamp"] is null).OrderBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal))
+        {
+            var name = (string?)pod["metadata"]?["name"];
+            var node = (string?)pod["spec"]?["nodeName"] is { Length: > 0 } bound ? bound : PinnedNode(pod);
+            var reason = (string?)pod["status"]?["reason"];
+            if ((string?)pod["status"]?["phase"] == "Failed" && reason is not null && (_admissionReasons.Contains(reason) || reason.StartsWith("OutOf", StringComparison.Ordinal)))
+            {
+                return new Misplacement(pod, node, $"pod {name} was refused by the kubelet of {node} ({reason}: {(string?)pod["status"]?["message"]})", Final: true, TimeSpan.Zero);
+            }
+
+            var unschedulable = pod["status"]?["conditions"]?.AsArray()
+                .FirstOrDefault(c => (string?)c?["type"] == "PodScheduled" && (string?)c?["status"] == "False" && (string?)c?["reason"] == "Unschedulable");
+            if (unschedulable is not null && (string?)pod["spec"]?["nodeName"] is not { Length: > 0 })
+            {
+                var since = DateTimeOffset.TryParse((string?)unschedulable["lastTransitionTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : now;
+                var remaining = grace - (now - since);
+                return new Misplacement(pod, node, $"pod {name} cannot be scheduled on {node ?? "its node"}: {(string?)unschedulable["message"]}", remaining <= TimeSpan.Zero, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            }
+        }
+
+        return null;
+    }
+
+    // The node a pod is pinned to by its required node affinity (metadata.name In [node]), if any.
+    private static string? PinnedNode(JsonObject pod) =>
+        pod["spec"]?["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"]?.AsArray()
+            .SelectMany(t => t?["matchFields"]?.AsArray() ?? [])
+            .Where(f => (string?)f?["key"] == "metadata.name" && (string?)f?["operator"] == "In")
+            .Select(f => (string?)f?["values"]?[0])
+            .FirstOrDefault();
+
     /// <summary>The reason of a pod whose kernel selftest failed.</summary>
     public const string SelfTestFailed = "KernelSelfTestFailed";
 

@@ -33,5 +33,5 @@ internal sealed class EPGroupModule : IKindModule
         ];
     }
 
-    public ControllerRegistration? Controller(OperatorSettings settings) => EPGroupController.Registration();
+    public ControllerRegistration? Controller(OperatorSettings settings) => EPGroupController.Registration(ledger: settings.Ledger);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Eplb;
 using MoeOperator.Planning.Placement;
+using MoeOperator.Planning.Resources;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 using MoeOperator.Runtime.Informers;
@@ -13,10 +15,13 @@ using MoeOperator.Runtime.Informers;
 namespace MoeOperator.Controllers.EPGroups;
 
 /// <summary>
-/// Converges one EPGroup: no pod until the whole group fits (Scheduled=False with the planner's reason meanwhile),
-/// then the Service, the expert map and one pod per planned node; a failed rank restarts the whole group after an
-/// exponential back-off, up to maxRestarts, then the group is Failed with the reason and the pod's last log lines.
-/// Status is written only when it changes.
+/// Converges one EPGroup: no pod until the whole group fits, placed through the process's placement ledger (so two
+/// groups never get the same GPUs, and groups that do not fit wait in creation order with Scheduled=False,
+/// WaitingForCapacity and the planner's reason), then the Service, the expert map and one pod per planned node. A
+/// pod that cannot run where it was pinned (unschedulable past the group's initial back-off, or refused by the
+/// kubelet) is a placement failure: the group is placed again elsewhere, and no restart is counted. A failed rank
+/// restarts the whole group after an exponential back-off, up to maxRestarts, then the group is Failed with the
+/// reason and the pod's last log lines. Status is written only when it changes.
 /// </summary>
 internal sealed class EPGroupReconciler(
     CacheView groups,
@@ -27,15 +32,25 @@ internal sealed class EPGroupReconciler(
     KubernetesJsonClient api,
     EventRecorder events,
     EPGroupMetrics metrics,
+    PlacementLedger ledger,
     TimeProvider clock) : IReconciler
 {
+    // A node that refused one of a group's pods is avoided by that group for this long: whatever fills it may be
+    // invisible to this operator (pods of namespaces it does not watch, another scheduler's).
+    private static readonly TimeSpan _avoidRefusingNode = TimeSpan.FromMinutes(5);
     private readonly ChildWriter _writer = new(api);
+    private readonly ConcurrentDictionary<ObjectReference, ConcurrentDictionary<string, DateTimeOffset>> _refusingNodes = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (groups.Get(key) is not { } group || group["metadata"]?["deletionTimestamp"] is not null)
         {
+            // Gone (or going): its place in line and its reservations go, and the groups waiting for room look
+            // again (each of its pods leaving brings this key back here).
+            ledger.Release(EPGroupController.Owner(key));
+            ledger.WakeWaiting();
+            _refusingNodes.TryRemove(key, out _);
             return ReconcileResult.Done;
         }
 
@@ -48,6 +63,16 @@ internal sealed class EPGroupReconciler(
         var nodeCount = spec.Ranks / spec.RanksPerNode;
         var phase = (string?)status["phase"];
         status["observedGeneration"] = generation;
+        if (mine.Count > 0)
+        {
+            ledger.Settled(EPGroupController.Owner(key));
+        }
+
+        foreach (var pod in mine)
+        {
+            // Seen bound (or gone), a pod no longer needs its reservation: the pod cache counts it from now on.
+            ledger.Observe(PodKey(key, pod), (string?)pod["spec"]?["nodeName"] is { Length: > 0 }, PodResources.IsActive(pod) && pod["metadata"]?["deletionTimestamp"] is null);
+        }
 
         if (phase == nameof(EPGroupPhase.Failed))
         {
@@ -55,7 +80,28 @@ internal sealed class EPGroupReconciler(
             return await FinishAsync(key, group, status, spec, [], cancellationToken);
         }
 
-        if (phase != nameof(EPGroupPhase.Restarting) && EPGroupFailure.FailedPod(mine) is { } failed)
+        var external = EPGroupBuilder.UsesExternalScheduler(spec);
+        TimeSpan? recheck = null;
+        if (!external && phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running)
+            && EPGroupFailure.Misplaced(mine, now, Durations.Parse(spec.FailurePolicy.InitialBackoff)) is { } misplaced)
+        {
+            if (misplaced.Final)
+            {
+                return await PlacementFailedAsync(key, group, status, spec, misplaced, mine, now, cancellationToken);
+            }
+
+            // The scheduler may still find room (a pod leaving); until then the group is not Scheduled.
+            recheck = misplaced.Remaining + TimeSpan.FromMilliseconds(100);
+            Conditions.Set(status, "Scheduled", false, "PodUnschedulable", $"{misplaced.Message}; the group is placed again if it still cannot run after {spec.FailurePolicy.InitialBackoff}", generation, now);
+        }
+        else if (!external && phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running) && mine.Count > 0
+            && mine.All(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }) && Conditions.Reason(status, "Scheduled") == "PodUnschedulable")
+        {
+            Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", mine.Select(p => (string?)p["spec"]?["nodeName"]).Order(StringComparer.Ordinal))}", generation, now);
+        }
+
+        // A group waiting for room (or placed again after a misplacement) has no rank that could have failed.
+        if (phase is not (nameof(EPGroupPhase.Restarting) or nameof(EPGroupPhase.Pending)) && EPGroupFailure.FailedPod(mine) is { } failed)
         {
             return await RankFailedAsync(key, group, status, spec, failed, mine, now, cancellationToken);
         }
@@ -80,7 +126,6 @@ internal sealed class EPGroupReconciler(
             }
         }
 
-        var external = EPGroupBuilder.UsesExternalScheduler(spec);
         if (mine.Count == 0 && external)
         {
             return await HandOverToSchedulerAsync(key, group, status, spec, now, cancellationToken);
@@ -89,7 +134,8 @@ internal sealed class EPGroupReconciler(
         if (mine.Count == 0 && phase == nameof(EPGroupPhase.Starting) && Recorded(status, nodeCount) is { } recorded)
         {
             // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
-            // recorded placement, so a retry never moves a rank.
+            // recorded placement, so a retry never moves a rank. A restarted operator's ledger learns of it here.
+            ledger.Reserve(EPGroupController.Owner(key), Planned(key, group, spec, [.. recorded.OfType<string>()]));
             var created = await CreateChildrenAsync(key, group, spec, recorded, cancellationToken);
             var result = await FinishAsync(key, group, status, spec, mine, cancellationToken);
             return created ? result : ReconcileResult.After(TimeSpan.FromSeconds(1));
@@ -107,19 +153,28 @@ internal sealed class EPGroupReconciler(
 
         if (mine.Count == 0)
         {
-            var decision = GangPlacement.Place(
-                PlacementInputs.Request(spec, EPGroupBuilder.RdmaPerNode(spec)),
-                PlacementInputs.Candidates(nodes.List(), pods.List()));
-            if (!decision.Fits)
+            // Every other group still waiting for its first placement gets in line before this one asks, so room
+            // goes by creation order, not by which reconcile happens to run first.
+            foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
             {
+                var otherKey = ObjectCache.KeyOf(other);
+                ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!, now));
+            }
+
+            var admission = ledger.Admit(EPGroupController.Owner(key), Created(group, now), Planner(key, group, spec, now));
+            if (!admission.IsPlaced)
+            {
+                var line = admission.Ahead == 0 ? "" : $" behind {admission.Ahead} older group{(admission.Ahead == 1 ? "" : "s")}";
+                var why = $"waiting for capacity{line}: {admission.WaitingReason}";
                 status["phase"] = nameof(EPGroupPhase.Pending);
-                Conditions.Set(status, "Scheduled", false, "Unschedulable", decision.Reason!, generation, now);
-                Conditions.Set(status, "Ready", false, "Unschedulable", "the group does not fit: " + decision.Reason, generation, now);
+                Conditions.Set(status, "Scheduled", false, "WaitingForCapacity", why, generation, now);
+                Conditions.Set(status, "Ready", false, "WaitingForCapacity", "no pod is created until the whole group fits; " + why, generation, now);
                 await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                // Nodes and pods change without telling this group; look again in a while.
+                // The ledger wakes the group when room is found for it; nodes changing wake it too. Look again anyway.
                 return ReconcileResult.After(TimeSpan.FromSeconds(10));
             }
 
+            var decision = admission.Placed!.Decision;
             status["phase"] = nameof(EPGroupPhase.Starting);
             status["expertMap"] ??= new JsonObject { ["version"] = 1 };
             status["placement"] = new JsonArray([.. decision.Nodes.Select((node, i) => (JsonNode)new JsonObject { ["node"] = node, ["firstRank"] = i * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
@@ -143,7 +198,8 @@ internal sealed class EPGroupReconciler(
             ? await BalanceAsync(key, group, status, spec, mine, now, cancellationToken)
             : ReconcileResult.Done;
         await FinishAsync(key, group, status, spec, mine, cancellationToken);
-        return next;
+        // A pod given a chance to be scheduled is looked at again when its chance runs out.
+        return recheck is { } wait && (next.RequeueAfter is not { } after || after > wait) ? ReconcileResult.After(wait) : next;
     }
 
     // The EPLB loop: once per interval, the load the ranks reported against the current map decides whether a new
@@ -196,6 +252,62 @@ internal sealed class EPGroupReconciler(
         await events.RecordAsync(group, warning: false, "Rebalanced", "Rebalance", message, cancellationToken);
         return ReconcileResult.After(interval);
     }
+
+    // A pod that cannot run where the group pinned it: every pod goes, the node is avoided for a while, and the
+    // group is placed again (the ledger's queue, in creation order) after its pods are gone. No restart is counted:
+    // no rank ever ran there.
+    private async Task<ReconcileResult> PlacementFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, Misplacement misplaced, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var generation = (long?)group["metadata"]?["generation"] ?? 1;
+        if (misplaced.Node is { } node)
+        {
+            _refusingNodes.GetOrAdd(key, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal))[node] = now + _avoidRefusingNode;
+        }
+
+        status["phase"] = nameof(EPGroupPhase.Pending);
+        status.Remove("placement");
+        var message = $"{misplaced.Message}; placing the group again{(misplaced.Node is null ? "" : $" without {misplaced.Node}")} (no restart is counted)";
+        Conditions.Set(status, "Scheduled", false, "PlacementFailed", message, generation, now);
+        Conditions.Set(status, "Ready", false, "PlacementFailed", message, generation, now);
+        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        await DeleteAsync(mine, cancellationToken);
+        ledger.Release(EPGroupController.Owner(key));
+        await events.RecordAsync(group, warning: true, "PlacementFailed", "Schedule", message, cancellationToken);
+        return ReconcileResult.After(TimeSpan.FromSeconds(1));
+    }
+
+    // How the ledger places this group whenever it is its turn: the planner over the caches and what is reserved.
+    private GangPlanner Planner(ObjectReference key, JsonObject group, EPGroupSpec spec, DateTimeOffset now)
+    {
+        var request = PlacementInputs.Request(spec, EPGroupBuilder.RdmaPerNode(spec));
+        var refusing = RefusingNodes(key, now);
+        return reserved =>
+        {
+            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.List(), reserved, refusing));
+            return new GangAttempt(placed, placed.Fits ? Planned(key, group, spec, placed.Nodes) : []);
+        };
+    }
+
+    // A group the operator places itself that has not been placed yet (new, or waiting for room).
+    private static bool IsUnplaced(JsonObject group) =>
+        group["metadata"]?["deletionTimestamp"] is null
+        && (string?)group["status"]?["phase"] is null or nameof(EPGroupPhase.Pending)
+        && (string?)group["spec"]?["scheduling"]?["schedulerName"] is null or "default-scheduler";
+
+    private static DateTimeOffset Created(JsonObject group, DateTimeOffset fallback) =>
+        DateTimeOffset.TryParse((string?)group["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : fallback;
+
+    // The nodes this group must avoid now, with the reason the planner reports for them.
+    private Dictionary<string, string> RefusingNodes(ObjectReference key, DateTimeOffset now) =>
+        _refusingNodes.TryGetValue(key, out var nodesRefusing)
+            ? nodesRefusing.Where(n => n.Value > now).ToDictionary(n => n.Key, _ => "that refused one of this group's pods in the last minutes", StringComparer.Ordinal)
+            : [];
+
+    // The group's pods on the given nodes, as the ledger holds them: name, node and what each requests.
+    private static List<PlannedPod> Planned(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string> nodesInOrder) =>
+        [.. nodesInOrder.Select((node, i) => new PlannedPod($"{key.Namespace}/{EPGroupNames.Pod(key.Name, i)}", node, PodResources.Requests(EPGroupBuilder.Pod(group, spec, i, node))))];
+
+    private static string PodKey(ObjectReference key, JsonObject pod) => $"{key.Namespace}/{pod["metadata"]?["name"]}";
 
     private async Task<ReconcileResult> RankFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, JsonObject failed, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -35,10 +35,24 @@ internal static class PlacementInputs
         };
     }
 
-    /// <summary>Candidates from Node objects; <paramref name="pods"/> (any namespace) count against the nodes they are bound to until they finish.</summary>
-    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, string rdmaResource = "rdma/hca")
+    /// <summary>
+    /// Candidates from Node objects: <paramref name="pods"/> (any namespace) count against the nodes they are bound
+    /// to until they finish, and <paramref name="reserved"/> (the placement ledger's) against theirs until their pod
+    /// shows bound; <paramref name="excluded"/> nodes are refused with the reason given.
+    /// </summary>
+    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca")
     {
         var requested = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.Ordinal);
+        var bound = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string node, IEnumerable<KeyValuePair<string, decimal>> requests)
+        {
+            var sums = requested.TryGetValue(node, out var found) ? found : requested[node] = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var (resource, amount) in requests)
+            {
+                sums[resource] = sums.GetValueOrDefault(resource) + amount;
+            }
+        }
+
         foreach (var pod in pods.Where(PodResources.IsActive))
         {
             if ((string?)pod["spec"]?["nodeName"] is not { Length: > 0 } node)
@@ -46,11 +60,13 @@ internal static class PlacementInputs
                 continue;
             }
 
-            var sums = requested.TryGetValue(node, out var found) ? found : requested[node] = new Dictionary<string, decimal>(StringComparer.Ordinal);
-            foreach (var (resource, amount) in PodResources.Requests(pod))
-            {
-                sums[resource] = sums.GetValueOrDefault(resource) + amount;
-            }
+            bound.Add($"{pod["metadata"]?["namespace"]}/{pod["metadata"]?["name"]}");
+            Add(node, PodResources.Requests(pod));
+        }
+
+        foreach (var reservation in (reserved ?? []).Where(r => !bound.Contains(r.Pod)))
+        {
+            Add(reservation.Node, reservation.Requests);
         }
 
         return [.. nodes.Select(node =>
@@ -69,6 +85,7 @@ internal static class PlacementInputs
                 Ready = node["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true,
                 Unschedulable = (bool?)node["spec"]?["unschedulable"] == true,
                 Taints = [.. node["spec"]?["taints"]?.AsArray().OfType<JsonObject>().Select(t => new NodeTaint((string?)t["key"] ?? "", (string?)t["value"], (string?)t["effect"] ?? "")) ?? []],
+                Excluded = excluded?.GetValueOrDefault(name),
             };
         })];
     }

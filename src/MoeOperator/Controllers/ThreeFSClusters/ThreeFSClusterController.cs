@@ -1,4 +1,5 @@
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Hosting;
 using MoeOperator.Runtime.Informers;
@@ -14,9 +15,10 @@ internal static class ThreeFSClusterController
 {
     public const string Name = "threefscluster";
 
-    public static ControllerRegistration Registration(int workers = 2) => new(Name, workers, context =>
+    public static ControllerRegistration Registration(int workers = 2, PlacementLedger? ledger = null) => new(Name, workers, context =>
     {
         var controller = context.NewController(Name);
+        ledger ??= new PlacementLedger(context.Clock);
         var clusters = controller.For(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.ThreeFSCluster.Plural, Namespaced: true)), context.Informers);
         var pods = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "pods", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         var jobs = controller.Owns(context.Sources(new ResourceCollection("/apis/batch/v1", "jobs", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
@@ -26,7 +28,7 @@ internal static class ThreeFSClusterController
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
             clusters.List().Where(c => (string?)c["status"]?["phase"] is null or nameof(ThreeFSClusterPhase.Pending)).Select(ObjectCache.KeyOf));
         var events = new EventRecorder(context.Json, "moe-operator/threefscluster", Environment.MachineName, context.Clock);
-        var reconciler = new ThreeFSClusterReconciler(clusters, pods, jobs, configMaps, secrets, nodes, context.Json, events, new ThreeFSMetrics(context.Metrics.Registry), context.Clock);
+        var reconciler = new ThreeFSClusterReconciler(clusters, pods, jobs, configMaps, secrets, nodes, context.Json, events, new ThreeFSMetrics(context.Metrics.Registry), ledger, context.Clock);
         return (controller, reconciler);
     });
 }

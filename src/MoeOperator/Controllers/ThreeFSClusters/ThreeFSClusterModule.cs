@@ -44,7 +44,7 @@ internal sealed class ThreeFSClusterModule : IKindModule
         return objects;
     }
 
-    public ControllerRegistration? Controller(OperatorSettings settings) => ThreeFSClusterController.Registration();
+    public ControllerRegistration? Controller(OperatorSettings settings) => ThreeFSClusterController.Registration(ledger: settings.Ledger);
 
     /// <summary>The chain table the spec asks for, over the storage instances' node ids.</summary>
     public static ChainTableRequest ChainTable(ThreeFSClusterSpec spec, IReadOnlyList<int> storageNodeIds)

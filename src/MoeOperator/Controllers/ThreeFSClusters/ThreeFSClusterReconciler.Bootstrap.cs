@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
+using MoeOperator.Planning.Resources;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
@@ -182,8 +184,11 @@ internal sealed partial class ThreeFSClusterReconciler
             var cached = pods.Get(new ObjectReference(key.Namespace, name));
             if (cached is null)
             {
-                // A pod of that name still terminating answers Terminating: the next pass creates it.
-                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", ThreeFSPodBuilder.ServerPod(cluster, spec, component, member.NodeId, member.Node), null, cancellationToken);
+                // A pod of that name still terminating answers Terminating: the next pass creates it. Its room is
+                // reserved first, so a group placed before the pod shows in any cache does not take it.
+                var pod = ThreeFSPodBuilder.ServerPod(cluster, spec, component, member.NodeId, member.Node);
+                ledger.Reserve(Owner(key), [new PlannedPod($"{key.Namespace}/{name}", member.Node, PodResources.Requests(pod))]);
+                await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", pod, null, cancellationToken);
                 ready = false;
                 continue;
             }

@@ -51,6 +51,7 @@ internal sealed partial class ThreeFSClusterReconciler
         }
 
         _health.TryRemove(key, out _);
+        ledger.Release(Owner(key));
         return ReconcileResult.Done;
     }
 

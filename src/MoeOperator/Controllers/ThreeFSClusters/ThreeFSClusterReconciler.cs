@@ -6,6 +6,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Planning.Placement;
+using MoeOperator.Planning.Resources;
 using MoeOperator.Planning.ThreeFS;
 using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
@@ -29,6 +31,7 @@ internal sealed partial class ThreeFSClusterReconciler(
     KubernetesJsonClient api,
     EventRecorder events,
     ThreeFSMetrics metrics,
+    PlacementLedger ledger,
     TimeProvider clock) : IReconciler
 {
     /// <summary>Keeps deletion waiting until the data policy has been carried out.</summary>
@@ -42,7 +45,14 @@ internal sealed partial class ThreeFSClusterReconciler(
         ArgumentNullException.ThrowIfNull(key);
         if (clusters.Get(key) is not { } cluster)
         {
+            ledger.Release(Owner(key));
             return ReconcileResult.Done;
+        }
+
+        // Daemon pods seen bound (or gone) no longer need the room the ledger holds for them: the caches count them.
+        foreach (var pod in ClusterPods(key))
+        {
+            ledger.Observe($"{key.Namespace}/{pod["metadata"]!["name"]}", (string?)pod["spec"]?["nodeName"] is { Length: > 0 }, PodResources.IsActive(pod) && pod["metadata"]?["deletionTimestamp"] is null);
         }
 
         if (cluster["metadata"]?["deletionTimestamp"] is not null)
@@ -130,6 +140,9 @@ internal sealed partial class ThreeFSClusterReconciler(
         var mgmtd = Of(ThreeFSComponent.Mgmtd);
         return new ThreeFSConfigInputs(spec, [.. mgmtd.Select(m => m.Address!)], [.. mgmtd.Select(m => m.NodeId)], [.. Of(ThreeFSComponent.Meta).Select(m => m.NodeId)], [.. Of(ThreeFSComponent.Storage).Select(m => m.NodeId)]);
     }
+
+    /// <summary>The cluster's name in the placement ledger.</summary>
+    private static string Owner(ObjectReference key) => $"{ThreeFSClusterController.Name}/{key.Namespace}/{key.Name}";
 
     private static List<string> Completed(JsonObject status) =>
         [.. status["completedBootstrapSteps"]?.AsArray().Select(s => (string?)s).OfType<string>() ?? []];

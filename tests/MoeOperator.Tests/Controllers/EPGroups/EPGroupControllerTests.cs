@@ -72,7 +72,8 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
         await WaitForPhaseAsync("Pending", "too-big");
         var scheduled = (await GroupAsync("too-big"))!["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!;
         ((string?)scheduled["status"]).ShouldBe("False");
-        ((string?)scheduled["message"]).ShouldBe("needs 8 nodes with 2 free GPUs each; 4 of 4 qualify");
+        ((string?)scheduled["message"]).ShouldBe("waiting for capacity: needs 8 nodes with 2 free GPUs each; 4 of 4 qualify");
+        ((string?)scheduled["reason"]).ShouldBe("WaitingForCapacity");
         (await PodsAsync("too-big")).ShouldBeEmpty();
     }
 
