@@ -113,4 +113,25 @@ public sealed class TcpCommunicatorTests
         await stop.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(() => meeting);
     }
+
+    [Fact]
+    public async Task Rendezvous_TurnsAwayARankOfAnotherRestartAttempt_WhichWaitsInsteadOfJoining()
+    {
+        // The server of attempt 2; a rank of attempt 1 (a pod of the previous run still shutting down) asks too.
+        await using var server = RendezvousServer.Start(new IPEndPoint(IPAddress.Loopback, 0), 2, attempt: 2);
+        var meeting = server.RunAsync(CancellationToken.None);
+        CommunicatorOptions Options(int rank, int attempt, TimeSpan timeout) =>
+            new(rank, 2, "127.0.0.1", server.Endpoint.Port, IPAddress.Loopback) { Attempt = attempt, RendezvousTimeout = timeout };
+
+        var stale = await Should.ThrowAsync<CommunicatorException>(() => TcpCommunicator.ConnectAsync(Options(1, attempt: 1, TimeSpan.FromSeconds(2)), CancellationToken.None));
+        stale.Message.ShouldContain("did not assemble", customMessage: "the stale rank kept waiting for its own attempt's group and never joined this one");
+        server.Arrived.ShouldBe(0);
+
+        var ranks = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => TcpCommunicator.ConnectAsync(Options(r, attempt: 2, TimeSpan.FromSeconds(30)), CancellationToken.None)));
+        (await meeting).Length.ShouldBe(2);
+        foreach (var rank in ranks)
+        {
+            await rank.DisposeAsync();
+        }
+    }
 }

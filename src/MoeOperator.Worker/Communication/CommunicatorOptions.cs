@@ -13,6 +13,9 @@ public sealed record CommunicatorOptions(int Rank, int WorldSize, string Master,
     /// <summary>How long rendezvous may take: pods of a group start at different times.</summary>
     public TimeSpan RendezvousTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The group's restart attempt: the rendezvous turns away ranks of another attempt.</summary>
+    public int Attempt { get; init; }
+
     /// <summary>How long one collective may wait for a peer before the peer is declared gone.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -7,18 +7,25 @@ namespace MoeOperator.Worker.Communication;
 /// <summary>
 /// The group's meeting point, run by the process that holds rank 0 (on MOE_MASTER_ADDR:MOE_MASTER_PORT): every
 /// rank says who it is and where it listens; once all <c>worldSize</c> ranks have arrived, each gets the full
-/// table of endpoints and the server is done. Duplicate or out-of-range ranks are answered with an error.
+/// table of endpoints and the server is done. Duplicate or out-of-range ranks, and ranks of another restart attempt of
+/// the group, are answered with an error.
 /// </summary>
 public sealed class RendezvousServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly int _worldSize;
 
-    private RendezvousServer(TcpListener listener, int worldSize)
+    private readonly int _attempt;
+
+    private RendezvousServer(TcpListener listener, int worldSize, int attempt)
     {
         _listener = listener;
         _worldSize = worldSize;
+        _attempt = attempt;
     }
+
+    /// <summary>What a refusal of a rank of another restart attempt starts with: that rank waits for its own group's server.</summary>
+    public const string OtherAttempt = "attempt ";
 
     private int _arrived;
 
@@ -27,11 +34,11 @@ public sealed class RendezvousServer : IAsyncDisposable
     /// <summary>Ranks that have arrived so far.</summary>
     public int Arrived => Volatile.Read(ref _arrived);
 
-    public static RendezvousServer Start(IPEndPoint address, int worldSize)
+    public static RendezvousServer Start(IPEndPoint address, int worldSize, int attempt = 0)
     {
         var listener = new TcpListener(address);
         listener.Start(worldSize);
-        return new RendezvousServer(listener, worldSize);
+        return new RendezvousServer(listener, worldSize, attempt);
     }
 
     /// <summary>Gathers every rank, sends each the table, and returns it.</summary>
@@ -48,6 +55,7 @@ public sealed class RendezvousServer : IAsyncDisposable
                 var problem = request switch
                 {
                     null => "empty hello",
+                    { Attempt: var a } when a != _attempt => $"{OtherAttempt}{a} is not this group's restart attempt {_attempt}",
                     { WorldSize: var w } when w != _worldSize => $"world size {w} differs from the group's {_worldSize}",
                     { Rank: var r } when r < 0 || r >= _worldSize => $"rank {r} is outside 0..{_worldSize - 1}",
                     { Rank: var r } when arrivals.ContainsKey(r) => $"rank {r} arrived twice",
@@ -88,7 +96,7 @@ public sealed class RendezvousServer : IAsyncDisposable
     }
 }
 
-internal sealed record RendezvousHello(int Rank, int WorldSize, string Endpoint)
+internal sealed record RendezvousHello(int Rank, int WorldSize, string Endpoint, int Attempt = 0)
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 }

@@ -148,13 +148,24 @@ public sealed class TcpCommunicator : ICommunicator
 
     private static async Task<string[]> MeetAsync(CommunicatorOptions options, string endpoint, CancellationToken cancellationToken)
     {
-        using var master = await ConnectWithRetryAsync(options.Master, options.MasterPort, cancellationToken);
-        var hello = JsonSerializer.SerializeToUtf8Bytes(new RendezvousHello(options.Rank, options.WorldSize, endpoint), RendezvousHello.Options);
-        await Frames.WriteAsync(master.GetStream(), hello, cancellationToken);
-        var answer = await Frames.ReadAsync(master.GetStream(), cancellationToken)
-            ?? throw new CommunicatorException($"rank {options.Rank}: the rendezvous server at {options.Master}:{options.MasterPort} closed without an answer");
-        var reply = JsonSerializer.Deserialize<RendezvousReply>(answer, RendezvousHello.Options);
-        return reply?.Endpoints ?? throw new CommunicatorException($"rank {options.Rank}: rendezvous refused: {reply?.Error ?? "no table"}");
+        while (true)
+        {
+            using var master = await ConnectWithRetryAsync(options.Master, options.MasterPort, cancellationToken);
+            var hello = JsonSerializer.SerializeToUtf8Bytes(new RendezvousHello(options.Rank, options.WorldSize, endpoint, options.Attempt), RendezvousHello.Options);
+            await Frames.WriteAsync(master.GetStream(), hello, cancellationToken);
+            var answer = await Frames.ReadAsync(master.GetStream(), cancellationToken)
+                ?? throw new CommunicatorException($"rank {options.Rank}: the rendezvous server at {options.Master}:{options.MasterPort} closed without an answer");
+            var reply = JsonSerializer.Deserialize<RendezvousReply>(answer, RendezvousHello.Options);
+            if (reply?.Error is { } error && error.StartsWith(RendezvousServer.OtherAttempt, StringComparison.Ordinal))
+            {
+                // The server of another attempt (the previous run still shutting down, or this one's not yet up):
+                // wait for this attempt's, within the rendezvous timeout.
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                continue;
+            }
+
+            return reply?.Endpoints ?? throw new CommunicatorException($"rank {options.Rank}: rendezvous refused: {reply?.Error ?? "no table"}");
+        }
     }
 
     /// <summary>Pods of a group start in any order: the master may not resolve or listen yet.</summary>

@@ -26,7 +26,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
             ? await WorkerEndpoints.StartAsync(new IPEndPoint(settings.PodAddress, settings.MetricsPort), metrics.Registry, () => ranks.All(r => r.Ready), cancellationToken)
             : null;
         await using var rendezvous = settings.RankBase == 0
-            ? RendezvousServer.Start(new IPEndPoint(settings.PodAddress, settings.MasterPort), settings.WorldSize)
+            ? RendezvousServer.Start(new IPEndPoint(settings.PodAddress, settings.MasterPort), settings.WorldSize, settings.Attempt)
             : null;
         log.WriteLine($"ep: group {settings.Group}, ranks {settings.RankBase}..{settings.RankBase + settings.RanksPerNode - 1} of {settings.WorldSize}, " +
             $"{settings.Shape.Experts} {settings.Shape.Precision} experts, top-{settings.Shape.Topk}, hidden {settings.Shape.Hidden}, skew {options.Skew}" +

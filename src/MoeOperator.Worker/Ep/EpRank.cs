@@ -20,7 +20,7 @@ public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var shape = settings.Shape;
-        var communicatorOptions = new CommunicatorOptions(rank, settings.WorldSize, settings.MasterAddress, settings.MasterPort, settings.PodAddress);
+        var communicatorOptions = new CommunicatorOptions(rank, settings.WorldSize, settings.MasterAddress, settings.MasterPort, settings.PodAddress) { Attempt = settings.Attempt };
         await using var communicator = await TcpCommunicator.ConnectAsync(communicatorOptions, cancellationToken);
         await log.WriteLineAsync($"ep: rank {rank} connected to all {settings.WorldSize} ranks");
         using var gateWeight = ModelWeights.Gate(options.Seed, shape);

@@ -21,6 +21,12 @@ public sealed record EpSettings(
     string? PodName,
     string? PodNamespace)
 {
+    /// <summary>
+    /// Which whole-group restart this pod belongs to (MOE_RESTART_ATTEMPT, 0 for the first run): ranks meet only
+    /// ranks of their own attempt, so a pod of the previous attempt still shutting down can never join the new one.
+    /// </summary>
+    public int Attempt { get; init; }
+
     /// <summary>Reads the environment; a missing or malformed variable fails with its name and the expected form.</summary>
     public static EpSettings From(IDictionary environment, int? intermediateSize)
     {
@@ -76,7 +82,10 @@ public sealed record EpSettings(
             Number("MOE_MAX_TOKENS_PER_RANK", 128),
             Text("MOE_EXPERT_MAP"),
             Text("POD_NAME"),
-            Text("POD_NAMESPACE"));
+            Text("POD_NAMESPACE"))
+        {
+            Attempt = Number("MOE_RESTART_ATTEMPT", 0, min: 0),
+        };
     }
 
     public IEnumerable<int> LocalRanks => Enumerable.Range(RankBase, RanksPerNode);

@@ -58,6 +58,7 @@ internal static class EPGroupBuilder
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)group["metadata"]!["name"]!;
         var ns = (string?)group["metadata"]!["namespace"] ?? "default";
+        var attempt = Attempt(group);
         var gpus = spec.RanksPerNode * spec.GpusPerRank;
         var rdma = RdmaPerNode(spec);
         var limits = new JsonObject { ["nvidia.com/gpu"] = gpus.ToString(CultureInfo.InvariantCulture) };
@@ -82,7 +83,7 @@ internal static class EPGroupBuilder
             ["name"] = "worker",
             ["image"] = spec.Image,
             ["args"] = new JsonArray("ep"),
-            ["env"] = new JsonArray([.. Environment(spec, name, ns, index)]),
+            ["env"] = new JsonArray([.. Environment(spec, name, ns, index), new JsonObject { ["name"] = "MOE_RESTART_ATTEMPT", ["value"] = attempt.ToString(CultureInfo.InvariantCulture) }]),
             ["ports"] = new JsonArray(
                 new JsonObject { ["name"] = "rendezvous", ["containerPort"] = int.Parse(EPGroupNames.RendezvousPort, CultureInfo.InvariantCulture) },
                 new JsonObject { ["name"] = "metrics", ["containerPort"] = EPGroupNames.MetricsPort }),
@@ -144,11 +145,14 @@ internal static class EPGroupBuilder
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
             ["metadata"] = Metadata(group, EPGroupNames.Pod(name, index), node is null
-                ? new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.PodGroupLabel] = EPGroupNames.PodGroup(name) }
-                : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture) }),
+                ? new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture), [EPGroupNames.PodGroupLabel] = EPGroupNames.PodGroup(name) }
+                : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture) }),
             ["spec"] = podSpec,
         };
     }
+
+    /// <summary>The group's current restart attempt: how many whole-group restarts it has had.</summary>
+    public static int Attempt(JsonObject group) => (int?)group?["status"]?["restarts"] ?? 0;
 
     /// <summary>Whether an external gang scheduler (spec.scheduling.schedulerName) places the pods instead of the operator.</summary>
     public static bool UsesExternalScheduler(EPGroupSpec spec)

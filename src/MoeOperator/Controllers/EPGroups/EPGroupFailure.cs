@@ -58,9 +58,19 @@ internal static class EPGroupFailure
     /// <summary>The reason of a pod whose kernel selftest failed.</summary>
     public const string SelfTestFailed = "KernelSelfTestFailed";
 
-    /// <summary>The first failed pod of the group, or null when every pod still runs.</summary>
-    public static JsonObject? FailedPod(IEnumerable<JsonObject> pods) =>
-        pods.Where(p => (string?)p["status"]?["phase"] == "Failed").OrderBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal).FirstOrDefault();
+    /// <summary>
+    /// The first failed pod of the group's current attempt, or null when every such pod still runs. Pods of an earlier
+    /// attempt (their peers going away failed them while the restart was stopping them) and pods the operator is
+    /// deleting are not new failures: one failure costs one restart.
+    /// </summary>
+    public static JsonObject? FailedPod(IEnumerable<JsonObject> pods, int attempt) =>
+        pods.Where(p => (string?)p["status"]?["phase"] == "Failed" && p["metadata"]?["deletionTimestamp"] is null && OfAttempt(p, attempt))
+            .OrderBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal)
+            .FirstOrDefault();
+
+    /// <summary>Whether the pod belongs to <paramref name="attempt"/> (a pod without the label, made before it existed, does).</summary>
+    public static bool OfAttempt(JsonObject pod, int attempt) =>
+        !int.TryParse((string?)pod["metadata"]?["labels"]?[EPGroupNames.AttemptLabel], NumberStyles.Integer, CultureInfo.InvariantCulture, out var label) || label == attempt;
 
     /// <summary>CamelCase reason and a sentence: the pod's own reason (NodeLost, ...), a failed kernel selftest, or its container's exit.</summary>
     public static (string Reason, string Message) Describe(JsonObject pod)
@@ -85,6 +95,36 @@ internal static class EPGroupFailure
         return terminated is null
             ? ("PodFailed", $"pod {name} failed")
             : ("PodFailed", $"pod {name}: container exited with code {((int?)terminated["exitCode"] ?? 0).ToString(CultureInfo.InvariantCulture)}{((string?)terminated["message"] is { Length: > 0 } message ? $" ({message})" : "")}");
+    }
+
+    /// <summary>
+    /// What <c>status.lastFailure.logTail</c> keeps of a failed rank's log, at most <paramref name="max"/> lines: when
+    /// the log holds an exception (a .NET <c>Unhandled exception.</c> or an <c>... Exception: message</c> line), the
+    /// lines naming it come first, because a crash inside native code (TorchSharp, the kernels) is followed by more
+    /// native stack frames than the tail has room for; then the last lines, which say what the rank did last.
+    /// </summary>
+    public static List<string> LogExcerpt(IReadOnlyList<string> lines, int max = 20)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var start = -1;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].StartsWith("Unhandled exception", StringComparison.Ordinal) || (lines[i].Contains("Exception: ", StringComparison.Ordinal) && !lines[i].TrimStart().StartsWith("at ", StringComparison.Ordinal)))
+            {
+                start = i;
+                break;
+            }
+        }
+
+        if (start < 0 || lines.Count <= max)
+        {
+            return [.. lines.TakeLast(max)];
+        }
+
+        // The exception's own lines: up to the first stack frame, at most a quarter of the room.
+        var head = lines.Skip(start).TakeWhile((l, i) => i == 0 || !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).Take(Math.Max(1, max / 4)).ToList();
+        var tail = lines.Skip(start + head.Count).TakeLast(max - head.Count - 1).ToList();
+        return [.. head, "...", .. tail];
     }
 
     /// <summary>The wait before restart number <paramref name="restart"/> (1-based): initial, doubling, capped.</summary>

@@ -9,6 +9,9 @@ internal static class EPGroupNames
     public const string Operator = ChildObjects.Operator;
     public const string GroupLabel = "moe.dev/epgroup";
     public const string NodeIndexLabel = "moe.dev/node-index";
+
+    /// <summary>Which whole-group restart a pod belongs to (0 for the first run), as JobSet's restart-attempt label.</summary>
+    public const string AttemptLabel = "moe.dev/restart-attempt";
     public const string RendezvousPort = "29500";
     public const int MetricsPort = 9400;
 

@@ -101,7 +101,7 @@ internal sealed class EPGroupReconciler(
         }
 
         // A group waiting for room (or placed again after a misplacement) has no rank that could have failed.
-        if (phase is not (nameof(EPGroupPhase.Restarting) or nameof(EPGroupPhase.Pending)) && EPGroupFailure.FailedPod(mine) is { } failed)
+        if (phase is not (nameof(EPGroupPhase.Restarting) or nameof(EPGroupPhase.Pending)) && EPGroupFailure.FailedPod(mine, (int?)status["restarts"] ?? 0) is { } failed)
         {
             return await RankFailedAsync(key, group, status, spec, failed, mine, now, cancellationToken);
         }
@@ -449,10 +449,11 @@ internal sealed class EPGroupReconciler(
 
     private async Task<List<string>> LogTailAsync(string ns, string pod, string? container, CancellationToken cancellationToken)
     {
+        // Enough of the log to find the exception's message above a long native stack, then cut to 20 lines.
         var which = container is null ? "" : $"&container={container}";
-        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=20{which}", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
+        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=400{which}", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
         return response.IsSuccessStatusCode
-            ? [.. (await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)]
+            ? EPGroupFailure.LogExcerpt((await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             : [];
     }
 

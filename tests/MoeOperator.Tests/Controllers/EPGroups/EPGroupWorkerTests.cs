@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
+using MoeOperator.Controllers.EPGroups;
 using MoeOperator.DevCluster.Cluster.Kubelet;
 using MoeOperator.Hosting;
 using MoeOperator.Testing;
@@ -89,5 +90,48 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
         var failed = await _ep.WaitForPhaseAsync("fragile", "Failed", TimeSpan.FromSeconds(60));
         ((string?)failed["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Ready")!["reason"]).ShouldBe("RestartsExhausted");
         await Eventually.HoldsAsync(async () => (await _ep.PodsAsync("fragile")).Count == 0, "the failed group's pods to be deleted", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task OneKilledRank_CostsOneRestart_FiveTimesInARow_AndTheGroupThenKeepsRunning()
+    {
+        // The demo's group (FP8 experts, Zipf-skewed routing, spare slots for replicas), with the first kill before
+        // the operator's first rebalance: restart, then a new map, then steps, the sequence that once crashed a rank.
+        var group = EPGroupCluster.Sample("epgroup-demo.yaml", "sturdy");
+        group["spec"]!["eplb"]!["interval"] = "8s";
+        group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = 10, ["initialBackoff"] = "1s", ["maxBackoff"] = "2s" };
+        await _ep.CreateAsync(group);
+        await _ep.WaitForStatusAsync("sturdy", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "4 ready ranks", TimeSpan.FromSeconds(120));
+
+        for (var kill = 1; kill <= 5; kill++)
+        {
+            _ep.Cluster.KillContainer(Ns, $"sturdy-{kill % 2}").ShouldBeTrue();
+            var expected = kill;
+            await _ep.WaitForStatusAsync("sturdy", s => (int?)s?["restarts"] >= expected, $"restart {kill}", TimeSpan.FromSeconds(60));
+            var running = await _ep.WaitForStatusAsync("sturdy", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, $"the group running again after kill {kill}", TimeSpan.FromSeconds(120));
+            ((int?)running["restarts"]).ShouldBe(kill, $"kill {kill} must cost exactly one restart: {running["lastFailure"]?.ToJsonString()}");
+            (await _ep.PodsAsync("sturdy")).ShouldAllBe(p => (string?)p["metadata"]!["labels"]![EPGroupNames.AttemptLabel] == kill.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (kill == 1)
+            {
+                // The restarted group switches to the operator's first rebalanced map and keeps computing.
+                await _ep.WaitForStatusAsync("sturdy", s => (long?)s?["expertMap"]?["version"] >= 2 && (long?)s?["expertMap"]?["measuredVersion"] == (long?)s?["expertMap"]?["version"], "a new map measured by the restarted ranks", TimeSpan.FromSeconds(120));
+            }
+        }
+
+        // Then it keeps running: no further failure, the ranks still reporting under the current map. CI watches it
+        // for 30 s; MOE_SOAK_SECONDS=180 is the three-minute soak.
+        var soak = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MOE_SOAK_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : 30);
+        var until = DateTime.UtcNow + soak;
+        while (DateTime.UtcNow < until)
+        {
+            var status = (await _ep.GroupAsync("sturdy"))!["status"]!;
+            ((int?)status["restarts"]).ShouldBe(5, $"no failure after the kills: {status["lastFailure"]?.ToJsonString()}");
+            ((string?)status["phase"]).ShouldBe("Running");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+
+        var final = (await _ep.GroupAsync("sturdy"))!["status"]!;
+        ((long?)final["expertMap"]!["measuredVersion"]).ShouldBe((long?)final["expertMap"]!["version"], "the ranks measure load under the map the operator publishes");
+        output.WriteLine($"after {soak}: restarts {final["restarts"]}, expert map v{final["expertMap"]!["version"]}, measured imbalance {final["expertMap"]!["measuredImbalance"]}");
     }
 }
