@@ -51,4 +51,29 @@ public sealed class EPGroupFailureTests
         excerpt[^1].ShouldBe("   at MoeOperator.Worker.Moe.MoeLayer.RunExperts()");
         EPGroupFailure.LogExcerpt(["short", "log"]).ShouldBe(["short", "log"]);
     }
+
+    [Fact]
+    public void APodTheKubeletRefused_IsAPlacementFailureAtOnce_AndAnUnschedulableOneAfterItsGrace()
+    {
+        var now = DateTimeOffset.Parse("2026-12-02T10:00:10Z", System.Globalization.CultureInfo.InvariantCulture);
+        var refused = Pod("g-1", "Failed", attempt: 0);
+        refused["spec"] = new JsonObject { ["nodeName"] = "dev-node-3" };
+        refused["status"]!["reason"] = "UnexpectedAdmissionError";
+        refused["status"]!["message"] = "Allocate failed due to requested number of devices unavailable for nvidia.com/gpu. Requested: 8, Available: 0, which is unexpected";
+
+        var rejected = EPGroupFailure.Misplaced([Pod("g-0", "Running", attempt: 0), refused], now, TimeSpan.FromSeconds(10)).ShouldNotBeNull();
+        rejected.Final.ShouldBeTrue();
+        rejected.Node.ShouldBe("dev-node-3");
+        rejected.Message.ShouldBe("pod g-1 was refused by the kubelet of dev-node-3 (UnexpectedAdmissionError: Allocate failed due to requested number of devices unavailable for nvidia.com/gpu. Requested: 8, Available: 0, which is unexpected)");
+        EPGroupFailure.Misplaced([Pod("g-0", "Failed", attempt: 0)], now, TimeSpan.FromSeconds(10)).ShouldBeNull("a rank that ran and failed is a rank failure, not a placement failure");
+
+        var pending = Pod("g-2", "Pending", attempt: 0);
+        pending["spec"] = new JsonObject { ["affinity"] = JsonNode.Parse("""{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchFields":[{"key":"metadata.name","operator":"In","values":["dev-node-0"]}]}]}}}""") };
+        pending["status"]!["conditions"] = JsonNode.Parse("""[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/4 nodes are available: 1 Insufficient nvidia.com/gpu.","lastTransitionTime":"2026-12-02T10:00:04Z"}]""");
+        var waiting = EPGroupFailure.Misplaced([pending], now, TimeSpan.FromSeconds(10)).ShouldNotBeNull();
+        waiting.Final.ShouldBeFalse();
+        waiting.Node.ShouldBe("dev-node-0");
+        waiting.Remaining.ShouldBe(TimeSpan.FromSeconds(4));
+        EPGroupFailure.Misplaced([pending], now.AddSeconds(4), TimeSpan.FromSeconds(10))!.Final.ShouldBeTrue();
+    }
 }
