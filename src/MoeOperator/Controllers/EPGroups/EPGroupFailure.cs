@@ -14,8 +14,8 @@ internal sealed record Misplacement(JsonObject Pod, string? Node, string Message
 /// <summary>Pure reading of why a rank's pod failed or cannot run where it was placed, and the group's restart back-off.</summary>
 internal static class EPGroupFailure
 {
-    // What a real kubelet writes when it refuses a pod at admission (device plugins, then resources).
-    private static readonly string[] _admissionReasons = ["UnexpectedAdmissionError", "NodeAffinity", "NodeName", "OutOfpods"];
+    // What a real kubelet writes when it refuses a pod at admission, besides OutOf<resource> (cpu, memory, pods, ...).
+    private static readonly string[] _admissionReasons = ["UnexpectedAdmissionError", "NodeAffinity", "NodeName"];
 
     /// <summary>
     /// The first pod that cannot run where it is pinned: refused by the kubelet (phase Failed with an admission

@@ -157,8 +157,12 @@ internal sealed class EPGroupReconciler(
             // goes by creation order, not by which reconcile happens to run first.
             foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
             {
-                var otherKey = ObjectCache.KeyOf(other);
-                ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!, now));
+                var otherSpec = other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
+                if (!EPGroupBuilder.UsesExternalScheduler(otherSpec))
+                {
+                    var otherKey = ObjectCache.KeyOf(other);
+                    ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, otherSpec, now));
+                }
             }
 
             var admission = ledger.Admit(EPGroupController.Owner(key), Created(group, now), Planner(key, group, spec, now));
@@ -288,11 +292,9 @@ internal sealed class EPGroupReconciler(
         };
     }
 
-    // A group the operator places itself that has not been placed yet (new, or waiting for room).
+    // A group that has not been placed yet (new, or waiting for room).
     private static bool IsUnplaced(JsonObject group) =>
-        group["metadata"]?["deletionTimestamp"] is null
-        && (string?)group["status"]?["phase"] is null or nameof(EPGroupPhase.Pending)
-        && (string?)group["spec"]?["scheduling"]?["schedulerName"] is null or "default-scheduler";
+        group["metadata"]?["deletionTimestamp"] is null && (string?)group["status"]?["phase"] is null or nameof(EPGroupPhase.Pending);
 
     private static DateTimeOffset Created(JsonObject group, DateTimeOffset fallback) =>
         DateTimeOffset.TryParse((string?)group["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : fallback;
