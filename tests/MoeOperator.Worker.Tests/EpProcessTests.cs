@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MoeOperator.Contract;
 using MoeOperator.Testing;
 using MoeOperator.Worker.Moe;
 

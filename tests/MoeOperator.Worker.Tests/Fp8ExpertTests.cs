@@ -1,4 +1,5 @@
 using System.Collections;
+using MoeOperator.Contract;
 using MoeOperator.Worker.Ep;
 using MoeOperator.Worker.Moe;
 using MoeOperator.Worker.Tensors;

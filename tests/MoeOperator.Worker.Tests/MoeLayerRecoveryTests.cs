@@ -1,3 +1,4 @@
+using MoeOperator.Contract;
 using MoeOperator.Worker.Moe;
 using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;

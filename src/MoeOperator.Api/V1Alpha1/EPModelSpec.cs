@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Api.V1Alpha1;
 

@@ -2,12 +2,9 @@ using System.ComponentModel.DataAnnotations;
 
 namespace MoeOperator.Api.V1Alpha1;
 
-/// <summary>How the group's pods are admitted and scheduled.</summary>
+/// <summary>How the group's pods are scheduled. Admission is always all-or-nothing: no pod is created until every rank fits.</summary>
 public sealed record SchedulingSpec
 {
-    /// <summary>All-or-nothing admission: no pod is created until every rank fits.</summary>
-    public bool Gang { get; set; } = true;
-
     /// <summary>How long to wait for the whole group to fit before reporting it as unschedulable (a duration such as 5m).</summary>
     [RegularExpression(Patterns.Duration)]
     public string GangTimeout { get; set; } = "5m";

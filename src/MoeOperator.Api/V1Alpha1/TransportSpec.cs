@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Api.V1Alpha1;
 
@@ -7,9 +8,6 @@ public sealed record TransportSpec
 {
     /// <summary>Auto, NVSHMEM, NCCL or TCP.</summary>
     public TransportBackend Backend { get; set; } = TransportBackend.Auto;
-
-    /// <summary>Use the low-latency kernels (pure RDMA, for decoding).</summary>
-    public bool LowLatency { get; set; }
 
     /// <summary>GPU streaming multiprocessors reserved for communication; must be even.</summary>
     [Range(2, 132)]

@@ -17,10 +17,6 @@ public sealed class ResourceCatalog
     public ResourceType? Find(string group, string version, string plural) =>
         _types.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == plural);
 
-    /// <summary>The type of objects with this apiVersion and kind.</summary>
-    public ResourceType? FindKind(string apiVersion, string kind) =>
-        _types.FirstOrDefault(t => t.ApiVersion == apiVersion && t.Kind == kind);
-
     /// <summary>Every version of one group and resource (a CRD may serve several).</summary>
     public IReadOnlyList<ResourceType> Versions(string groupResource) => [.. _types.Where(t => t.GroupResource == groupResource)];
 

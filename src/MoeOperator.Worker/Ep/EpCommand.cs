@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MoeOperator.Worker.Communication;
 
 namespace MoeOperator.Worker.Ep;
 
@@ -38,7 +39,8 @@ internal static class EpCommand
             EpSettings settings;
             try
             {
-                settings = EpSettings.From(Environment.GetEnvironmentVariables(), result.GetValue(intermediate));
+                var environment = Environment.GetEnvironmentVariables();
+                settings = EpSettings.From(environment, result.GetValue(intermediate), TransportChoice.GpuVisible(environment));
             }
             catch (WorkerConfigurationException e)
             {

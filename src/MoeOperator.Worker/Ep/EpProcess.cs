@@ -17,7 +17,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
         var metrics = new WorkerMetrics();
         var ledger = new LoadLedger(settings.Shape.Experts);
         var mapSource = settings.RankBase == 0
-            ? new ExpertMapSource(settings.ExpertMapPath, settings.Shape.Experts, settings.WorldSize, TimeSpan.FromMilliseconds(500), TimeProvider.System)
+            ? new ExpertMapSource(settings.ExpertMapPath, settings.Shape.Experts, settings.WorldSize, settings.PhysicalSlots, TimeSpan.FromMilliseconds(500), TimeProvider.System)
             : null;
         var ranks = settings.LocalRanks.Select(r => new EpRank(settings, options, r, metrics, ledger, r == 0 ? mapSource : null, log)).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -28,8 +28,8 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
         await using var rendezvous = settings.RankBase == 0
             ? RendezvousServer.Start(new IPEndPoint(settings.PodAddress, settings.MasterPort), settings.WorldSize, settings.Attempt)
             : null;
-        log.WriteLine($"ep: group {settings.Group}, ranks {settings.RankBase}..{settings.RankBase + settings.RanksPerNode - 1} of {settings.WorldSize}, " +
-            $"{settings.Shape.Experts} {settings.Shape.Precision} experts, top-{settings.Shape.Topk}, hidden {settings.Shape.Hidden}, skew {options.Skew}" +
+        log.WriteLine($"ep: group {settings.Group}{(settings.NodeName is null ? "" : $" on node {settings.NodeName}")}, ranks {settings.RankBase}..{settings.RankBase + settings.RanksPerNode - 1} of {settings.WorldSize}, " +
+            $"{settings.Shape.Experts} {settings.Shape.Precision} experts, top-{settings.Shape.Topk}, hidden {settings.Shape.Hidden}, {settings.PhysicalSlots} slots, transport {settings.Transport.Description}, skew {options.Skew}" +
             (endpoints is null ? "" : $", metrics on {endpoints.Url}"));
 
         var work = ranks.Select(r => r.RunAsync(stop.Token)).ToList();

@@ -68,7 +68,7 @@ public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, 
             return;
         }
 
-        var next = ExpertMap.Parse(Encoding.UTF8.GetString(agreed), settings.Shape.Experts, settings.WorldSize);
+        var next = ExpertMap.Parse(Encoding.UTF8.GetString(agreed), settings.Shape.Experts, settings.WorldSize, settings.PhysicalSlots);
         if (experts.Map.Slots == 0)
         {
             experts.Initialise(next, e => ModelWeights.Expert(options.Seed, e, settings.Shape));

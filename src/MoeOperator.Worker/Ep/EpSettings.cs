@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Globalization;
 using System.Net;
+using MoeOperator.Contract;
+using MoeOperator.Worker.Communication;
 using MoeOperator.Worker.Moe;
 
 namespace MoeOperator.Worker.Ep;
@@ -27,8 +29,17 @@ public sealed record EpSettings(
     /// </summary>
     public int Attempt { get; init; }
 
+    /// <summary>The transport the ranks exchange tokens over, as resolved for this node (see <see cref="TransportChoice"/>).</summary>
+    public TransportChoice Transport { get; init; } = TransportChoice.Tcp;
+
+    /// <summary>Physical expert slots over all ranks (MOE_PHYSICAL_EXPERT_SLOTS): every expert map must have exactly this many.</summary>
+    public int PhysicalSlots { get; init; }
+
+    /// <summary>The node the pod runs on (NODE_NAME), for the first log line.</summary>
+    public string? NodeName { get; init; }
+
     /// <summary>Reads the environment; a missing or malformed variable fails with its name and the expected form.</summary>
-    public static EpSettings From(IDictionary environment, int? intermediateSize)
+    public static EpSettings From(IDictionary environment, int? intermediateSize, bool gpuVisible = false)
     {
         ArgumentNullException.ThrowIfNull(environment);
         string? Text(string name) => environment[name] as string is { Length: > 0 } value ? value : null;
@@ -46,46 +57,66 @@ public sealed record EpSettings(
                 : throw new WorkerConfigurationException($"{name}={text} is not an integer >= {min}");
         }
 
-        var hidden = Number("MOE_HIDDEN_SIZE");
-        var experts = Number("MOE_EXPERTS");
-        var groups = Number("MOE_EXPERT_GROUPS", 1);
-        var precisionText = Text("MOE_EXPERT_PRECISION");
-        var precision = precisionText is null
-            ? ExpertPrecision.FP32
-            : Enum.GetValues<ExpertPrecision>().Where(p => p.ToString().Equals(precisionText, StringComparison.OrdinalIgnoreCase)).Cast<ExpertPrecision?>().FirstOrDefault()
-                ?? throw new WorkerConfigurationException($"MOE_EXPERT_PRECISION={precisionText} is not one of {string.Join(", ", Enum.GetNames<ExpertPrecision>())}");
-        var shape = new MoeShape(hidden, intermediateSize ?? hidden, experts, groups, Number("MOE_TOPK_GROUPS", groups), Number("MOE_TOPK"), precision);
+        TEnum Choice<TEnum>(string name, TEnum fallback)
+            where TEnum : struct, Enum
+        {
+            var text = Text(name);
+            return text is null
+                ? fallback
+                : Enum.GetValues<TEnum>().Where(p => p.ToString().Equals(text, StringComparison.OrdinalIgnoreCase)).Cast<TEnum?>().FirstOrDefault()
+                    ?? throw new WorkerConfigurationException($"{name}={text} is not one of {string.Join(", ", Enum.GetNames<TEnum>())}");
+        }
+
+        var hidden = Number(WorkerEnvironment.HiddenSize);
+        var experts = Number(WorkerEnvironment.Experts);
+        var groups = Number(WorkerEnvironment.ExpertGroups, 1);
+        var precision = Choice(WorkerEnvironment.ExpertPrecision, ExpertPrecision.FP32);
+        var shape = new MoeShape(hidden, intermediateSize ?? hidden, experts, groups, Number(WorkerEnvironment.TopkGroups, groups), Number(WorkerEnvironment.Topk), precision);
         if (shape.Problem() is { } problem)
         {
             throw new WorkerConfigurationException($"the MoE layer in MOE_* is inconsistent: {problem}");
         }
 
-        var world = Number("MOE_WORLD_SIZE");
-        var perNode = Number("MOE_RANKS_PER_NODE");
-        var rankBase = Number("MOE_RANK_BASE", 0, min: 0);
+        var world = Number(WorkerEnvironment.WorldSize);
+        var perNode = Number(WorkerEnvironment.RanksPerNode);
+        var rankBase = Number(WorkerEnvironment.RankBase, 0, min: 0);
         if (rankBase + perNode > world)
         {
-            throw new WorkerConfigurationException($"MOE_RANK_BASE {rankBase} + MOE_RANKS_PER_NODE {perNode} exceeds MOE_WORLD_SIZE {world}");
+            throw new WorkerConfigurationException($"{WorkerEnvironment.RankBase} {rankBase} + {WorkerEnvironment.RanksPerNode} {perNode} exceeds {WorkerEnvironment.WorldSize} {world}");
         }
 
-        var address = Text("POD_IP") ?? "127.0.0.1";
-        return new EpSettings(
-            Text("MOE_GROUP") ?? "ep",
+        var slots = Number(WorkerEnvironment.PhysicalExpertSlots, experts);
+        if (slots < experts || slots % world != 0)
+        {
+            throw new WorkerConfigurationException($"{WorkerEnvironment.PhysicalExpertSlots}={slots} must be at least {WorkerEnvironment.Experts} ({experts}) and a multiple of {WorkerEnvironment.WorldSize} ({world})");
+        }
+
+        var backend = Choice(WorkerEnvironment.Transport, TransportBackend.Auto);
+        int? communicationSMs = Text(WorkerEnvironment.CommunicationSMs) is null ? null : Number(WorkerEnvironment.CommunicationSMs, min: 2);
+
+        var address = Text(WorkerEnvironment.PodIP) ?? "127.0.0.1";
+        var settings = new EpSettings(
+            Text(WorkerEnvironment.Group) ?? "ep",
             world,
             perNode,
             rankBase,
-            Required("MOE_MASTER_ADDR"),
-            Number("MOE_MASTER_PORT"),
-            Number("MOE_METRICS_PORT", 0, min: 0),
-            IPAddress.TryParse(address, out var ip) ? ip : throw new WorkerConfigurationException($"POD_IP={address} is not an IP address"),
+            Required(WorkerEnvironment.MasterAddress),
+            Number(WorkerEnvironment.MasterPort),
+            Number(WorkerEnvironment.MetricsPort, 0, min: 0),
+            IPAddress.TryParse(address, out var ip) ? ip : throw new WorkerConfigurationException($"{WorkerEnvironment.PodIP}={address} is not an IP address"),
             shape,
-            Number("MOE_MAX_TOKENS_PER_RANK", 128),
-            Text("MOE_EXPERT_MAP"),
-            Text("POD_NAME"),
-            Text("POD_NAMESPACE"))
+            Number(WorkerEnvironment.MaxTokensPerRank, 128),
+            Text(WorkerEnvironment.ExpertMap),
+            Text(WorkerEnvironment.PodName),
+            Text(WorkerEnvironment.PodNamespace))
         {
-            Attempt = Number("MOE_RESTART_ATTEMPT", 0, min: 0),
+            Attempt = Number(WorkerEnvironment.RestartAttempt, 0, min: 0),
+            PhysicalSlots = slots,
+            NodeName = Text(WorkerEnvironment.NodeName),
         };
+
+        // Last, so that a refused transport is reported with everything else already checked.
+        return settings with { Transport = TransportChoice.Resolve(backend, gpuVisible, communicationSMs) };
     }
 
     public IEnumerable<int> LocalRanks => Enumerable.Range(RankBase, RanksPerNode);

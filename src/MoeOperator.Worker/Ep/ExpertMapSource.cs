@@ -1,3 +1,4 @@
+using MoeOperator.Contract;
 using MoeOperator.Worker.Moe;
 
 namespace MoeOperator.Worker.Ep;
@@ -6,7 +7,7 @@ namespace MoeOperator.Worker.Ep;
 /// Where rank 0 reads the expert map: the file the kubelet keeps equal to the group's ConfigMap, or, when there is
 /// none (a worker run by hand), the identity layout. Read at most every <paramref name="minInterval"/>.
 /// </summary>
-public sealed class ExpertMapSource(string? path, int experts, int ranks, TimeSpan minInterval, TimeProvider clock)
+public sealed class ExpertMapSource(string? path, int experts, int ranks, int slots, TimeSpan minInterval, TimeProvider clock)
 {
     private ExpertMap? _last;
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
@@ -22,12 +23,14 @@ public sealed class ExpertMapSource(string? path, int experts, int ranks, TimeSp
         _readAt = now;
         if (path is null || !File.Exists(path))
         {
-            return _last ??= ExpertMap.Identity(experts, ranks);
+            return _last ??= slots == experts
+                ? ExpertMap.Identity(experts, ranks)
+                : throw new WorkerConfigurationException($"{WorkerEnvironment.PhysicalExpertSlots}={slots} asks for redundant expert slots, which only an expert map can place, and there is none at {path ?? "(MOE_EXPERT_MAP unset)"}");
         }
 
         try
         {
-            _last = ExpertMap.Parse(File.ReadAllText(path), experts, ranks);
+            _last = ExpertMap.Parse(File.ReadAllText(path), experts, ranks, slots);
         }
         catch (Exception e) when (e is FormatException or IOException or System.Text.Json.JsonException)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Worker.Ep;
 
@@ -10,14 +11,9 @@ namespace MoeOperator.Worker.Ep;
 /// </summary>
 public sealed class LoadReporter(IKubernetes client, string pod, string ns, LoadLedger ledger)
 {
-    public const string Annotation = "moe.dev/expert-load";
-
     /// <summary>A client when the process runs in a pod with a service account, else null (run by hand: nothing to report to).</summary>
     public static IKubernetes? InClusterClient() =>
         KubernetesClientConfiguration.IsInCluster() ? new Kubernetes(KubernetesClientConfiguration.InClusterConfig()) : null;
-
-    public static string Format(long version, IEnumerable<long> tokens) =>
-        new JsonObject { ["version"] = version, ["tokens"] = new JsonArray([.. tokens.Select(t => (JsonNode?)t)]) }.ToJsonString();
 
     public async Task ReportOnceAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +22,7 @@ public sealed class LoadReporter(IKubernetes client, string pod, string ns, Load
             return;
         }
 
-        var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [Annotation] = Format(snapshot.Version, snapshot.Tokens) } } };
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReport.Annotation] = new ExpertLoadReport(snapshot.Version, [.. snapshot.Tokens.Select(t => (double)t)]).Format() } } };
         await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), pod, ns, cancellationToken: cancellationToken);
     }
 }

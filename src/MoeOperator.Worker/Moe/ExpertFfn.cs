@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MoeOperator.Contract;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Moe;

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Worker.Moe;
 
@@ -23,39 +23,49 @@ public sealed record ExpertMap(long Version, int SlotsPerRank, int[] PhysicalToL
         return new ExpertMap(0, experts / ranks, [.. Enumerable.Range(0, experts)]);
     }
 
-    /// <summary>Reads the published document; names the field that is missing or wrong.</summary>
-    public static ExpertMap Parse(string json, int experts, int ranks)
+    /// <summary>
+    /// Reads the published document and checks it against the layer: every slot names an expert of the layer, every
+    /// expert has a slot, and the slots are <paramref name="slots"/> (MOE_PHYSICAL_EXPERT_SLOTS) when given.
+    /// </summary>
+    public static ExpertMap Parse(string json, int experts, int ranks, int? slots = null)
     {
-        var document = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("the expert map is not a JSON object");
-        var version = (long?)document["version"] ?? throw new FormatException("the expert map has no 'version'");
-        var slotsPerRank = (int?)document["slotsPerRank"] ?? throw new FormatException("the expert map has no 'slotsPerRank'");
-        var slots = document["phy2log"]?.AsArray().Select(v => (int)v!).ToArray() ?? throw new FormatException("the expert map has no 'phy2log'");
-        if (slots.Length != slotsPerRank * ranks)
+        var document = ExpertMapDocument.Parse(json);
+        var physical = document.PhysicalToLogical.ToArray();
+        if (physical.Length != document.SlotsPerRank * ranks)
         {
-            throw new FormatException($"the expert map has {slots.Length} slots, but slotsPerRank {slotsPerRank} x {ranks} ranks = {slotsPerRank * ranks}");
+            throw new FormatException($"the expert map has {physical.Length} slots, but slotsPerRank {document.SlotsPerRank} x {ranks} ranks = {document.SlotsPerRank * ranks}");
         }
 
-        if (slots.Where(e => e < 0 || e >= experts).Select(e => (int?)e).FirstOrDefault() is { } bad)
+        if (slots is { } expected && physical.Length != expected)
+        {
+            throw new FormatException($"the expert map has {physical.Length} slots, but {WorkerEnvironment.PhysicalExpertSlots} is {expected}");
+        }
+
+        if (physical.Where(e => e < 0 || e >= experts).Select(e => (int?)e).FirstOrDefault() is { } bad)
         {
             throw new FormatException($"the expert map's phy2log names expert {bad}, outside 0..{experts - 1}");
         }
 
-        var missing = Enumerable.Range(0, experts).Except(slots).ToList();
+        var missing = Enumerable.Range(0, experts).Except(physical).ToList();
         if (missing.Count > 0)
         {
             throw new FormatException($"the expert map gives no slot to expert(s) {string.Join(", ", missing)}");
         }
 
-        return new ExpertMap(version, slotsPerRank, slots);
+        return new ExpertMap(document.Version, document.SlotsPerRank, physical);
     }
 
-    /// <summary>The document form, as the operator publishes it (phy2log only; the rest is derived).</summary>
-    public string ToJson() => new JsonObject
+    /// <summary>The document form, as the operator publishes it.</summary>
+    public string ToJson()
     {
-        ["version"] = Version,
-        ["slotsPerRank"] = SlotsPerRank,
-        ["phy2log"] = new JsonArray([.. PhysicalToLogical.Select(e => (JsonNode?)e)]),
-    }.ToJsonString();
+        var counts = new int[PhysicalToLogical.Max() + 1];
+        foreach (var expert in PhysicalToLogical)
+        {
+            counts[expert]++;
+        }
+
+        return new ExpertMapDocument(Version, SlotsPerRank, PhysicalToLogical, counts).Format();
+    }
 
     public int RankOf(int slot) => slot / SlotsPerRank;
 

@@ -1,3 +1,5 @@
+using MoeOperator.Contract;
+
 namespace MoeOperator.Worker.Moe;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Api.Validation;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Api.Tests.Validation;
 

@@ -19,7 +19,7 @@ public sealed class SchemaDefaulterTests
 
         ((string?)obj["spec"]!["transport"]!["backend"]).ShouldBe("Auto");
         ((int)obj["spec"]!["transport"]!["communicationSMs"]!).ShouldBe(20);
-        ((bool)obj["spec"]!["scheduling"]!["gang"]!).ShouldBeTrue();
+        ((string?)obj["spec"]!["scheduling"]!["gangTimeout"]).ShouldBe("5m");
     }
 
     [Fact]

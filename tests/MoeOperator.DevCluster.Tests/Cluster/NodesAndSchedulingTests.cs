@@ -201,7 +201,7 @@ public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task ANodeTakenDown_TurnsNotReady_AndItsPodsFail()
+    public async Task ANodeTakenDown_TurnsNotReady_AndItsPodsFail_UntilItIsBroughtBack()
     {
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("doomed", 2));
         await Eventually.HoldsAsync(async () => (string?)(await PodAsync("doomed"))?["status"]?["phase"] == "Running", "the pod to run");
@@ -217,6 +217,15 @@ public sealed class NodesAndSchedulingTests : IAsyncLifetime, IDisposable
 
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", GpuPod("after", 2));
         await Eventually.HoldsAsync(async () => (string?)(await PodAsync("after"))?["spec"]?["nodeName"] is { } placed && placed != node, "new pods to avoid the unreachable node");
+
+        // Back: Ready again and the unreachable taint lifted, as the node lifecycle controller does.
+        _cluster.Cluster.BringNodeBack(node);
+        await Eventually.HoldsAsync(
+            async () => (await _cluster.GetAsync($"/api/v1/nodes/{node}"))!["status"]!["conditions"]!.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True"),
+            "the node to be Ready again",
+            TimeSpan.FromSeconds(20));
+        var back = (await _cluster.GetAsync($"/api/v1/nodes/{node}"))!;
+        (back["spec"]?["taints"]?.AsArray() ?? []).ShouldNotContain(t => (string?)t!["key"] == "node.kubernetes.io/unreachable");
     }
 
     [Fact]

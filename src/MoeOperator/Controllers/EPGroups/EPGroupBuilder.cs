@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Controllers.EPGroups;
 
@@ -12,7 +13,6 @@ namespace MoeOperator.Controllers.EPGroups;
 /// </summary>
 internal static class EPGroupBuilder
 {
-    public const string ExpertMapPath = "/etc/moe/expert-map";
 
     /// <summary>The init container that runs <c>moe-worker selftest</c> when spec.kernelSelfTest is set.</summary>
     public const string SelfTestContainer = "kernel-selftest";
@@ -53,7 +53,11 @@ internal static class EPGroupBuilder
     }
 
     /// <summary>The pod of node slot <paramref name="index"/>, pinned to <paramref name="node"/>.</summary>
-    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string? node)
+    /// <summary>
+    /// Pod <paramref name="index"/> of the group, pinned to <paramref name="node"/> (null: left to an external
+    /// scheduler), with the 3FS mount when the group names one (<paramref name="threeFS"/>, resolved from its cluster).
+    /// </summary>
+    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string? node, ThreeFSAttachment? threeFS = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)group["metadata"]!["name"]!;
@@ -83,13 +87,13 @@ internal static class EPGroupBuilder
             ["name"] = "worker",
             ["image"] = spec.Image,
             ["args"] = new JsonArray("ep"),
-            ["env"] = new JsonArray([.. Environment(spec, name, ns, index), new JsonObject { ["name"] = "MOE_RESTART_ATTEMPT", ["value"] = attempt.ToString(CultureInfo.InvariantCulture) }]),
+            ["env"] = new JsonArray([.. Environment(spec, name, ns, index), new JsonObject { ["name"] = WorkerEnvironment.RestartAttempt, ["value"] = attempt.ToString(CultureInfo.InvariantCulture) }]),
             ["ports"] = new JsonArray(
                 new JsonObject { ["name"] = "rendezvous", ["containerPort"] = int.Parse(EPGroupNames.RendezvousPort, CultureInfo.InvariantCulture) },
                 new JsonObject { ["name"] = "metrics", ["containerPort"] = EPGroupNames.MetricsPort }),
             ["resources"] = requests.Count > 0 ? new JsonObject { ["limits"] = limits, ["requests"] = requests } : new JsonObject { ["limits"] = limits },
             ["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/readyz", ["port"] = "metrics" }, ["periodSeconds"] = 2 },
-            ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["mountPath"] = ExpertMapPath, ["readOnly"] = true }),
+            ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["mountPath"] = ExpertMapDocument.MountDirectory, ["readOnly"] = true }),
             ["securityContext"] = rdma > 0
                 ? new JsonObject { ["capabilities"] = new JsonObject { ["add"] = new JsonArray("IPC_LOCK") } }
                 : new JsonObject { ["allowPrivilegeEscalation"] = false },
@@ -120,7 +124,14 @@ internal static class EPGroupBuilder
             });
         }
 
-        if (node is null && spec.Placement.NodeSelector is { Count: > 0 } selector)
+        if (threeFS is not null)
+        {
+            container["volumeMounts"]!.AsArray().Add(threeFS.VolumeMount());
+            podSpec["volumes"]!.AsArray().Add(threeFS.Volume());
+        }
+
+        var selector = (spec.Placement.NodeSelector ?? []).Concat(threeFS?.ClientNodes ?? new Dictionary<string, string>()).DistinctBy(s => s.Key).ToList();
+        if (node is null && selector.Count > 0)
         {
             podSpec["nodeSelector"] = new JsonObject([.. selector.Select(s => new KeyValuePair<string, JsonNode?>(s.Key, s.Value))]);
         }
@@ -217,24 +228,23 @@ internal static class EPGroupBuilder
         var model = spec.Model;
         var values = new List<(string Name, string Value)>
         {
-            ("MOE_GROUP", group),
-            ("MOE_WORLD_SIZE", Text(spec.Ranks)),
-            ("MOE_RANKS_PER_NODE", Text(spec.RanksPerNode)),
-            ("MOE_NODE_INDEX", Text(index)),
-            ("MOE_RANK_BASE", Text(index * spec.RanksPerNode)),
-            ("MOE_MASTER_ADDR", EPGroupNames.PodDns(group, 0, ns)),
-            ("MOE_MASTER_PORT", EPGroupNames.RendezvousPort),
-            ("MOE_METRICS_PORT", Text(EPGroupNames.MetricsPort)),
-            ("MOE_TRANSPORT", spec.Transport.Backend.ToString()),
-            ("MOE_HIDDEN_SIZE", Text(model.HiddenSize)),
-            ("MOE_EXPERTS", Text(model.Experts)),
-            ("MOE_EXPERT_GROUPS", Text(model.ExpertGroups)),
-            ("MOE_TOPK_GROUPS", Text(model.TopkGroups)),
-            ("MOE_TOPK", Text(model.Topk)),
-            ("MOE_PHYSICAL_EXPERT_SLOTS", Text(ExpertMapBuilder.Slots(model))),
-            ("MOE_MAX_TOKENS_PER_RANK", Text(model.MaxTokensPerRank)),
-            ("MOE_EXPERT_PRECISION", model.ExpertPrecision.ToString()),
-            ("MOE_EXPERT_MAP", $"{ExpertMapPath}/{ExpertMapBuilder.DataKey}"),
+            (WorkerEnvironment.Group, group),
+            (WorkerEnvironment.WorldSize, Text(spec.Ranks)),
+            (WorkerEnvironment.RanksPerNode, Text(spec.RanksPerNode)),
+            (WorkerEnvironment.RankBase, Text(index * spec.RanksPerNode)),
+            (WorkerEnvironment.MasterAddress, EPGroupNames.PodDns(group, 0, ns)),
+            (WorkerEnvironment.MasterPort, EPGroupNames.RendezvousPort),
+            (WorkerEnvironment.MetricsPort, Text(EPGroupNames.MetricsPort)),
+            (WorkerEnvironment.Transport, spec.Transport.Backend.ToString()),
+            (WorkerEnvironment.HiddenSize, Text(model.HiddenSize)),
+            (WorkerEnvironment.Experts, Text(model.Experts)),
+            (WorkerEnvironment.ExpertGroups, Text(model.ExpertGroups)),
+            (WorkerEnvironment.TopkGroups, Text(model.TopkGroups)),
+            (WorkerEnvironment.Topk, Text(model.Topk)),
+            (WorkerEnvironment.PhysicalExpertSlots, Text(ExpertMapBuilder.Slots(model))),
+            (WorkerEnvironment.MaxTokensPerRank, Text(model.MaxTokensPerRank)),
+            (WorkerEnvironment.ExpertPrecision, model.ExpertPrecision.ToString()),
+            (WorkerEnvironment.ExpertMap, ExpertMapDocument.MountedPath),
         };
         if (spec.Transport.Backend is TransportBackend.NVSHMEM or TransportBackend.Auto)
         {
@@ -248,7 +258,7 @@ internal static class EPGroupBuilder
                 ("NVSHMEM_MAX_TEAMS", "7"),
                 ("NVSHMEM_DISABLE_NVLS", "1"),
                 ("NVSHMEM_CUMEM_GRANULARITY", Text(1 << 29)),
-                ("MOE_COMM_SMS", Text(spec.Transport.CommunicationSMs)),
+                (WorkerEnvironment.CommunicationSMs, Text(spec.Transport.CommunicationSMs)),
             ]);
             if (spec.Transport.IbServiceLevel is { } level)
             {
@@ -261,7 +271,7 @@ internal static class EPGroupBuilder
             yield return new JsonObject { ["name"] = name, ["value"] = value };
         }
 
-        foreach (var (name, path) in new[] { ("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"), ("POD_IP", "status.podIP"), ("NODE_NAME", "spec.nodeName") })
+        foreach (var (name, path) in new[] { (WorkerEnvironment.PodName, "metadata.name"), (WorkerEnvironment.PodNamespace, "metadata.namespace"), (WorkerEnvironment.PodIP, "status.podIP"), (WorkerEnvironment.NodeName, "spec.nodeName") })
         {
             yield return new JsonObject { ["name"] = name, ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = path } } };
         }

@@ -10,7 +10,7 @@ namespace MoeOperator.Controllers.EPGroups;
 /// <summary>
 /// Wires the EPGroup controller: EPGroups (For), their pods, Services and ConfigMaps (Owns; the pod informer also
 /// sees every other pod, whose GPU requests the planner counts), and Nodes (Watches: a node change re-evaluates
-/// every group still waiting for room). Placements go through the process's <see cref="PlacementLedger"/>, which
+/// every group still waiting for room), and ThreeFSClusters (Watches: a group mounting one waits for it to be Ready). Placements go through the process's <see cref="PlacementLedger"/>, which
 /// wakes a waiting group when room was found for it.
 /// </summary>
 internal static class EPGroupController
@@ -35,8 +35,12 @@ internal static class EPGroupController
         var configMaps = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "configmaps", Namespaced: true)), EPGroup.KindName, context.Informers);
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
             groups.List().Where(g => (string?)g["status"]?["phase"] is null or nameof(EPGroupPhase.Pending)).Select(ObjectCache.KeyOf));
+        // A group mounting a 3FS file system waits for its cluster: the cluster's changes wake the groups naming it.
+        var threeFSClusters = controller.Watches(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.ThreeFSCluster.Plural, Namespaced: true)), context.Informers, cluster =>
+            groups.List().Where(g => (string?)g["metadata"]?["namespace"] == (string?)cluster["metadata"]?["namespace"]
+                && (string?)g["spec"]?["threeFS"]?["clusterRef"] == (string?)cluster["metadata"]?["name"]).Select(ObjectCache.KeyOf));
         var events = new EventRecorder(context.Json, "moe-operator/epgroup", Environment.MachineName, context.Clock);
-        var reconciler = new EPGroupReconciler(groups, pods, services, configMaps, nodes, context.Json, events, new EPGroupMetrics(context.Metrics.Registry), ledger, context.Clock);
+        var reconciler = new EPGroupReconciler(groups, pods, services, configMaps, nodes, threeFSClusters, context.Json, events, new EPGroupMetrics(context.Metrics.Registry), ledger, context.Clock);
         return (controller, reconciler);
     });
 }

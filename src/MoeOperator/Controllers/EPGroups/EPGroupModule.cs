@@ -24,12 +24,14 @@ internal sealed class EPGroupModule : IKindModule
         var spec = resource["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
         var nodes = spec.Ranks / spec.RanksPerNode;
         var external = EPGroupBuilder.UsesExternalScheduler(spec);
+        // Rendered alone, a group mounting 3FS is shown with the default FUSE client settings of a ThreeFSCluster.
+        var threeFS = spec.ThreeFS is { } mount ? ThreeFSAttachment.For(mount, new ClientsSpec()) : null;
         return
         [
             .. external ? [EPGroupBuilder.PodGroup(resource, spec)] : Array.Empty<JsonObject>(),
             EPGroupBuilder.HeadlessService(resource),
             ExpertMapBuilder.ConfigMap(resource, spec, ExpertMapBuilder.Plan(spec), version: 1),
-            .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, external ? null : $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}")),
+            .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, external ? null : $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}", threeFS)),
         ];
     }
 

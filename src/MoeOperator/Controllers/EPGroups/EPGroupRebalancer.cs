@@ -1,4 +1,5 @@
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Contract;
 using MoeOperator.Planning.Eplb;
 
 namespace MoeOperator.Controllers.EPGroups;

@@ -29,6 +29,7 @@ internal sealed class EPGroupReconciler(
     CacheView services,
     CacheView configMaps,
     CacheView nodes,
+    CacheView threeFSClusters,
     KubernetesJsonClient api,
     EventRecorder events,
     EPGroupMetrics metrics,
@@ -153,12 +154,22 @@ internal sealed class EPGroupReconciler(
 
         if (mine.Count == 0)
         {
+            if (ThreeFSWaiting(key, spec) is { } waitingFor)
+            {
+                // No capacity is taken, and no place in line, until the file system the pods mount can be mounted.
+                status["phase"] = nameof(EPGroupPhase.Pending);
+                Conditions.Set(status, "Scheduled", false, "WaitingForThreeFS", waitingFor, generation, now);
+                Conditions.Set(status, "Ready", false, "WaitingForThreeFS", waitingFor, generation, now);
+                await FinishAsync(key, group, status, spec, mine, cancellationToken);
+                return ReconcileResult.After(TimeSpan.FromSeconds(30));
+            }
+
             // Every other group still waiting for its first placement gets in line before this one asks, so room
             // goes by creation order, not by which reconcile happens to run first.
             foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
             {
                 var otherSpec = other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
-                if (!EPGroupBuilder.UsesExternalScheduler(otherSpec))
+                if (!EPGroupBuilder.UsesExternalScheduler(otherSpec) && ThreeFSWaiting(ObjectCache.KeyOf(other), otherSpec) is null)
                 {
                     var otherKey = ObjectCache.KeyOf(other);
                     ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, otherSpec, now));
@@ -170,12 +181,30 @@ internal sealed class EPGroupReconciler(
             {
                 var line = admission.Ahead == 0 ? "" : $" behind {admission.Ahead} older group{(admission.Ahead == 1 ? "" : "s")}";
                 var why = $"waiting for capacity{line}: {admission.WaitingReason}";
+                // Past spec.scheduling.gangTimeout the group is reported Unschedulable (with a warning event), and
+                // keeps its place in line: room may still free.
+                var timeout = Durations.Parse(spec.Scheduling.GangTimeout);
+                var waited = now - WaitingSince(status, now);
+                var reason = waited >= timeout ? "Unschedulable" : "WaitingForCapacity";
+                if (reason == "Unschedulable")
+                {
+                    why = $"the whole group has not fit for {spec.Scheduling.GangTimeout} (spec.scheduling.gangTimeout), still {why}";
+                }
+
+                var newlyUnschedulable = reason == "Unschedulable" && Conditions.Reason(status, "Scheduled") != reason;
                 status["phase"] = nameof(EPGroupPhase.Pending);
-                Conditions.Set(status, "Scheduled", false, "WaitingForCapacity", why, generation, now);
-                Conditions.Set(status, "Ready", false, "WaitingForCapacity", "no pod is created until the whole group fits; " + why, generation, now);
+                Conditions.Set(status, "Scheduled", false, reason, why, generation, now);
+                Conditions.Set(status, "Ready", false, reason, "no pod is created until the whole group fits; " + why, generation, now);
                 await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                // The ledger wakes the group when room is found for it; nodes changing wake it too. Look again anyway.
-                return ReconcileResult.After(TimeSpan.FromSeconds(10));
+                if (newlyUnschedulable)
+                {
+                    await events.RecordAsync(group, warning: true, "Unschedulable", "Schedule", why, cancellationToken);
+                }
+
+                // The ledger wakes the group when room is found for it; nodes changing wake it too. Look again anyway,
+                // and when the gang timeout falls due.
+                var untilTimeout = timeout - waited;
+                return ReconcileResult.After(untilTimeout > TimeSpan.Zero && untilTimeout < TimeSpan.FromSeconds(10) ? untilTimeout : TimeSpan.FromSeconds(10));
             }
 
             var decision = admission.Placed!.Decision;
@@ -219,7 +248,7 @@ internal sealed class EPGroupReconciler(
 
         var mapName = EPGroupNames.ExpertMap(key.Name);
         var cached = configMaps.Get(new ObjectReference(key.Namespace, mapName));
-        if (ExpertMapDocument.From(cached) is not { } current || ExpertLoadReports.Sum(mine, current.Version, spec.Model.Experts) is not { } load)
+        if (ExpertMapBuilder.Published(cached) is not { } current || ExpertLoadReports.Sum(mine, current.Version, spec.Model.Experts) is not { } load)
         {
             return ReconcileResult.After(interval);
         }
@@ -283,7 +312,7 @@ internal sealed class EPGroupReconciler(
     // How the ledger places this group whenever it is its turn: the planner over the caches and what is reserved.
     private GangPlanner Planner(ObjectReference key, JsonObject group, EPGroupSpec spec, DateTimeOffset now)
     {
-        var request = PlacementInputs.Request(spec, EPGroupBuilder.RdmaPerNode(spec));
+        var request = PlacementInputs.Request(spec, EPGroupBuilder.RdmaPerNode(spec), ThreeFS(key, spec)?.ClientNodes);
         var refusing = RefusingNodes(key, now);
         return reserved =>
         {
@@ -292,9 +321,27 @@ internal sealed class EPGroupReconciler(
         };
     }
 
+    // The 3FS file system the group mounts (spec.threeFS), as its cluster in the cache describes it.
+    private ThreeFSAttachment? ThreeFS(ObjectReference key, EPGroupSpec spec) =>
+        spec.ThreeFS is { } mount && threeFSClusters.Get(new ObjectReference(key.Namespace, mount.ClusterRef)) is { } cluster
+            ? ThreeFSAttachment.For(mount, ThreeFSAttachment.Clients(cluster))
+            : null;
+
+    // Why the group cannot be placed yet because of the 3FS file system it mounts, or null.
+    private string? ThreeFSWaiting(ObjectReference key, EPGroupSpec spec) =>
+        spec.ThreeFS is not { } mount ? null
+            : ThreeFSAttachment.Waiting(mount, threeFSClusters.Get(new ObjectReference(key.Namespace, mount.ClusterRef))) ?? ThreeFS(key, spec)?.Conflict(spec);
+
     // A group that has not been placed yet (new, or waiting for room).
     private static bool IsUnplaced(JsonObject group) =>
         group["metadata"]?["deletionTimestamp"] is null && (string?)group["status"]?["phase"] is null or nameof(EPGroupPhase.Pending);
+
+    // Since when the group has been waiting to be placed: the transition of Scheduled to False, else now.
+    private static DateTimeOffset WaitingSince(JsonObject status, DateTimeOffset now) =>
+        status["conditions"]?.AsArray().OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "Scheduled" && (string?)c["status"] == "False") is { } waiting
+        && DateTimeOffset.TryParse((string?)waiting["lastTransitionTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+            ? since
+            : now;
 
     private static DateTimeOffset Created(JsonObject group, DateTimeOffset fallback) =>
         DateTimeOffset.TryParse((string?)group["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : fallback;
@@ -416,7 +463,7 @@ internal sealed class EPGroupReconciler(
         for (var i = 0; i < nodes.Count; i++)
         {
             var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
-            var outcome = await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i]), cached, cancellationToken);
+            var outcome = await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], ThreeFS(key, spec)), cached, cancellationToken);
             complete &= outcome != ChildOutcome.Terminating;
         }
 

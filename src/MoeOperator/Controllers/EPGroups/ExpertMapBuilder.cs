@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Contract;
 using MoeOperator.Planning.Eplb;
 
 namespace MoeOperator.Controllers.EPGroups;
@@ -13,8 +13,6 @@ namespace MoeOperator.Controllers.EPGroups;
 /// </summary>
 internal static class ExpertMapBuilder
 {
-    public const string DataKey = "expert-map.json";
-
     /// <summary>Physical slots: the spec's, else one per expert.</summary>
     public static int Slots(EPModelSpec model)
     {
@@ -41,14 +39,7 @@ internal static class ExpertMapBuilder
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(plan);
         var name = (string)group["metadata"]!["name"]!;
-        var document = new JsonObject
-        {
-            ["version"] = version,
-            ["slotsPerRank"] = Slots(spec.Model) / spec.Ranks,
-            ["phy2log"] = JsonSerializer.SerializeToNode(plan.PhysicalToLogical[0]),
-            ["log2phy"] = JsonSerializer.SerializeToNode(plan.LogicalToPhysical[0]),
-            ["logcnt"] = JsonSerializer.SerializeToNode(plan.ReplicaCounts[0]),
-        };
+        var document = new ExpertMapDocument(version, Slots(spec.Model) / spec.Ranks, plan.PhysicalToLogical[0], plan.ReplicaCounts[0]);
         return new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -56,9 +47,27 @@ internal static class ExpertMapBuilder
             ["metadata"] = EPGroupBuilder.Metadata(group, EPGroupNames.ExpertMap(name)),
             ["data"] = new JsonObject
             {
-                [DataKey] = document.ToJsonString(),
+                [ExpertMapDocument.ConfigMapKey] = document.Format(),
                 ["version"] = version.ToString(CultureInfo.InvariantCulture),
             },
         };
+    }
+
+    /// <summary>The map published in <paramref name="configMap"/>, or null when it is missing or unreadable.</summary>
+    public static ExpertMapDocument? Published(JsonObject? configMap)
+    {
+        if ((string?)configMap?["data"]?[ExpertMapDocument.ConfigMapKey] is not { } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ExpertMapDocument.Parse(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

@@ -23,14 +23,15 @@ internal static class PlacementInputs
         return spec.Placement.TopologyKeys is { Count: > 0 } keys ? keys : DefaultTopologyKeys;
     }
 
-    public static PlacementRequest Request(EPGroupSpec spec, int rdmaPerNode = 0)
+    /// <summary>The request for <paramref name="spec"/>; <paramref name="requiredLabels"/> add to its node selector (the nodes with a 3FS client it mounts).</summary>
+    public static PlacementRequest Request(EPGroupSpec spec, int rdmaPerNode = 0, IReadOnlyDictionary<string, string>? requiredLabels = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new PlacementRequest(spec.Ranks, spec.RanksPerNode, spec.RanksPerNode * spec.GpusPerRank)
         {
             RdmaPerNode = rdmaPerNode,
             TopologyKeys = TopologyKeys(spec),
-            NodeSelector = spec.Placement.NodeSelector ?? [],
+            NodeSelector = (spec.Placement.NodeSelector ?? []).Concat(requiredLabels ?? new Dictionary<string, string>()).DistinctBy(l => l.Key).ToDictionary(),
             Tolerations = [.. (spec.Placement.Tolerations ?? []).Select(t => new GroupToleration(t.Key, t.Operator.ToString(), t.Value, t.Effect?.ToString()))],
         };
     }

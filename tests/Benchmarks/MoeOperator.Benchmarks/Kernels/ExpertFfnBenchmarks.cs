@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MoeOperator.Contract;
 using MoeOperator.Worker.Moe;
 using static TorchSharp.torch;
 

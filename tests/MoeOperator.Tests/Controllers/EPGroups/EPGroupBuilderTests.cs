@@ -5,6 +5,7 @@ using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Api.Validation;
 using MoeOperator.Cli;
+using MoeOperator.Contract;
 using MoeOperator.Controllers;
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Testing;
@@ -165,7 +166,7 @@ public sealed class EPGroupBuilderTests
 
         var map = ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version: 7);
 
-        var document = JsonNode.Parse((string)map["data"]![ExpertMapBuilder.DataKey]!)!;
+        var document = JsonNode.Parse((string)map["data"]![ExpertMapDocument.ConfigMapKey]!)!;
         ((long?)document["version"]).ShouldBe(7);
         ((int?)document["slotsPerRank"]).ShouldBe(5);
         var slots = document["phy2log"]!.AsArray().Select(v => (int)v!).ToList();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using MoeOperator.Api.Schema;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Contract;
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Cluster.Kubelet;
@@ -58,7 +59,7 @@ internal sealed class EPGroupCluster : IAsyncDisposable
     /// <summary>Waits until the group's status satisfies <paramref name="condition"/>; a timeout reports the status and the pods.</summary>
     public Task<JsonObject> WaitForStatusAsync(string name, Func<JsonNode?, bool> condition, string what, TimeSpan limit) =>
         _dev.WaitForStatusAsync(Kinds.EPGroup.Plural, name, condition, what, limit, async () => "pods: " + string.Join("; ", (await PodsAsync(name)).Select(p =>
-            $"{p["metadata"]!["name"]} {p["status"]?["phase"]} deleting={p["metadata"]!["deletionTimestamp"] is not null} {p["metadata"]?["annotations"]?[ExpertLoadReports.Annotation]}")));
+            $"{p["metadata"]!["name"]} {p["status"]?["phase"]} deleting={p["metadata"]!["deletionTimestamp"] is not null} {p["metadata"]?["annotations"]?[ExpertLoadReport.Annotation]}")));
 
     public Task<JsonObject> WaitForPhaseAsync(string name, string phase, TimeSpan? limit = null) =>
         WaitForStatusAsync(name, s => (string?)s?["phase"] == phase, $"{name} to be {phase}", limit ?? TimeSpan.FromSeconds(30));

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
-using MoeOperator.Controllers.EPGroups;
+using MoeOperator.Contract;
 using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.Cluster.Kubelet;
 using MoeOperator.Testing;
@@ -100,7 +100,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
         var zipf = Enumerable.Range(1, 16).Select(rank => Math.Round(1000.0 / rank)).ToArray();
         foreach (var pod in await PodsAsync())
         {
-            var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReports.Annotation] = ExpertLoadReports.Format(1, zipf) } } };
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReport.Annotation] = new ExpertLoadReport(1, zipf).Format() } } };
             var (code, body) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}", patch, "application/merge-patch+json");
             ((int)code).ShouldBe(200, body?.ToJsonString());
         }

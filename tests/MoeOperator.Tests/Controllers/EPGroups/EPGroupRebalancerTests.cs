@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Contract;
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Planning.Eplb;
 
@@ -16,7 +17,7 @@ public sealed class EPGroupRebalancerTests
     };
 
     // Identity map: rank r holds experts 2r and 2r+1.
-    private static readonly ExpertMapDocument _identity = new(1, [0, 1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 1, 1, 1, 1, 1]);
+    private static readonly ExpertMapDocument _identity = new(1, 2, [0, 1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 1, 1, 1, 1, 1]);
 
     [Fact]
     public void BalancedLoad_StaysPut()
@@ -41,12 +42,12 @@ public sealed class EPGroupRebalancerTests
     [Fact]
     public void Reports_CountOnlyThoseMadeAgainstTheCurrentMap()
     {
-        JsonObject Pod(string annotation) => new() { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReports.Annotation] = annotation } } };
+        JsonObject Pod(string annotation) => new() { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ExpertLoadReport.Annotation] = annotation } } };
         var pods = new[]
         {
-            Pod(ExpertLoadReports.Format(2, [1, 2, 3])),
-            Pod(ExpertLoadReports.Format(2, [10, 20, 30])),
-            Pod(ExpertLoadReports.Format(1, [100, 100, 100])),
+            Pod(new ExpertLoadReport(2, [1, 2, 3]).Format()),
+            Pod(new ExpertLoadReport(2, [10, 20, 30]).Format()),
+            Pod(new ExpertLoadReport(1, [100, 100, 100]).Format()),
             Pod("not json"),
             new JsonObject { ["metadata"] = new JsonObject() },
         };

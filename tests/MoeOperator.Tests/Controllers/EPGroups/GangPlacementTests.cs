@@ -137,6 +137,35 @@ public sealed class GangPlacementTests
     }
 
     [Fact]
+    public async Task AGroupWaitingPastItsGangTimeout_IsReportedUnschedulable_WithAWarning_AndStillStartsWhenRoomFrees()
+    {
+        await using var dev = await StartAsync(nodes: 2);
+        ApplyAll(dev, 1);
+        await WaitForPhasesAsync(dev, phases => phases.GetValueOrDefault(Name(0)) == "Running", "the first group to run", TimeSpan.FromMinutes(1));
+
+        var late = Group(1);
+        late["spec"]!["scheduling"] = new JsonObject { ["gangTimeout"] = "3s" };
+        var file = dev.ScratchPath("late.yaml");
+        File.WriteAllText(file, late.ToJsonString());
+        dev.Kubectl("apply", "-f", file).ExitCode.ShouldBe(0);
+
+        JsonObject? Scheduled(JsonObject? group) => group?["status"]?["conditions"]?.AsArray().OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "Scheduled");
+        await Eventually.HoldsAsync(async () => (string?)Scheduled(await dev.GetAsync(Kinds.EPGroup.Plural, Name(1)))?["reason"] == "WaitingForCapacity", "the late group to wait for capacity", TimeSpan.FromMinutes(1));
+        await Eventually.HoldsAsync(async () => (string?)Scheduled(await dev.GetAsync(Kinds.EPGroup.Plural, Name(1)))?["reason"] == "Unschedulable", "the late group to be Unschedulable after its 3s gang timeout", TimeSpan.FromMinutes(1));
+
+        var group = (await dev.GetAsync(Kinds.EPGroup.Plural, Name(1)))!;
+        ((string?)group["status"]!["phase"]).ShouldBe("Pending");
+        ((string?)Scheduled(group)!["message"]).ShouldStartWith("the whole group has not fit for 3s (spec.scheduling.gangTimeout), still waiting for capacity: needs 2 nodes with 8 free GPUs each");
+        var events = await ListAsync(dev, $"/apis/events.k8s.io/v1/namespaces/{Ns}/events");
+        events.Count(e => (string?)e["reason"] == "Unschedulable" && (string?)e["regarding"]?["name"] == Name(1) && (string?)e["type"] == "Warning").ShouldBe(1, "one warning, not one per look");
+        (await ListAsync(dev, $"/api/v1/namespaces/{Ns}/pods")).Count.ShouldBe(2, "no pod of the late group exists while it does not fit");
+
+        dev.Kubectl("delete", "epgroup", "-n", Ns, Name(0), "--wait=false").ExitCode.ShouldBe(0);
+        await WaitForPhasesAsync(dev, phases => phases.GetValueOrDefault(Name(1)) == "Running", "the late group to run once room frees", TimeSpan.FromMinutes(2));
+        dev.Cluster.Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task GroupsCreatedFromSeveralClientsAtOnce_RunWithoutSharingANode()
     {
         await using var dev = await StartAsync(nodes: 20);

@@ -8,6 +8,7 @@ using MoeOperator.DevCluster.Hosting;
 using MoeOperator.DevCluster.ThreeFS;
 using MoeOperator.Hosting;
 using MoeOperator.Runtime.Client;
+using MoeOperator.Runtime.Hosting;
 
 namespace MoeOperator.Tests.Controllers.ThreeFSClusters;
 
@@ -38,7 +39,8 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
     /// <param name="syncDuration">How long a returning target syncs in the simulator.</param>
     /// <param name="nodes">Dev cluster nodes.</param>
     /// <param name="fdbClientVersion">The FoundationDB client release the simulated 3FS image reports.</param>
-    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration, int nodes = 4, string fdbClientVersion = "7.3.63") =>
+    /// <param name="alsoRun">Controllers to run beside the ThreeFSCluster controller.</param>
+    public static async Task<ThreeFSDevCluster> StartAsync(string ns, TimeSpan syncDuration, int nodes = 4, string fdbClientVersion = "7.3.63", IReadOnlyList<ControllerRegistration>? alsoRun = null) =>
         new(await OperatorDevCluster.StartAsync(
             ns,
             // A shared RDMA device plugin gives every node many devices: daemons, admin Jobs and clients share them.
@@ -53,7 +55,16 @@ internal sealed class ThreeFSDevCluster : IAsyncDisposable
                 };
                 return new KubeletOptions { DataDirectory = data, Programs = new Dictionary<string, LocalProgram> { [image] = program with { Environment = environment } } };
             },
-            [ThreeFSClusterController.Registration()]));
+            [ThreeFSClusterController.Registration(), .. alsoRun ?? []]));
+
+    public Task CreateAsync(string plural, JsonObject resource) => _dev.CreateAsync(plural, resource);
+
+    public Task<JsonObject?> GetAsync(string plural, string name) => _dev.GetAsync(plural, name);
+
+    /// <summary>Waits until a resource's status satisfies <paramref name="condition"/>; a timeout reports the status and the pods.</summary>
+    public Task<JsonObject> WaitForStatusAsync(string plural, string name, Func<JsonNode?, bool> condition, string what, TimeSpan limit) =>
+        _dev.WaitForStatusAsync(plural, name, condition, what, limit, async () =>
+            $"pods: {string.Join("; ", (await ListAsync("pods")).Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} on {p["spec"]?["nodeName"]}"))}; component errors: {string.Join("; ", Cluster.Errors)}");
 
     public Task CreateAsync(JsonObject resource) => _dev.CreateAsync(Kinds.ThreeFSCluster.Plural, resource);
 

@@ -1,4 +1,4 @@
-namespace MoeOperator.Api.V1Alpha1;
+namespace MoeOperator.Contract;
 
 /// <summary>The communication library ranks exchange tokens with.</summary>
 public enum TransportBackend

@@ -1,4 +1,4 @@
-namespace MoeOperator.Api.V1Alpha1;
+namespace MoeOperator.Contract;
 
 /// <summary>Number format of an EPGroup's expert GEMMs.</summary>
 public enum ExpertPrecision
