@@ -40,9 +40,25 @@ public sealed class DockerfileTests
     public void ChartImage_IsBuiltByTheOperatorDockerfile()
     {
         var values = File.ReadAllText(Path.Combine(RenderedChart.ChartDirectory, "values.yaml"));
-        var dockerfile = File.ReadAllText(RepoPaths.Of("src", "MoeOperator", "Dockerfile"));
+        var dockerfile = File.ReadAllText(RepoPaths.Of("src", "MoeOperator.Operator", "Dockerfile"));
 
         values.ShouldContain("repository: ghcr.io/moe-operator/moe-operator");
         dockerfile.ShouldContain("ghcr.io/moe-operator/moe-operator");
+        dockerfile.ShouldContain("ENTRYPOINT [\"dotnet\", \"/app/moe-operator.dll\"]");
+    }
+
+    [Fact]
+    public void TheOperatorImage_HoldsTheOperatorOnly_NoWorkerKernelsOrDevCluster()
+    {
+        var dockerfile = File.ReadAllLines(RepoPaths.Of("src", "MoeOperator.Operator", "Dockerfile"));
+        dockerfile.ShouldNotContain(l => l.StartsWith("COPY native/", StringComparison.Ordinal) || l.Contains("MoeOperator.Worker", StringComparison.Ordinal) || l.Contains("MoeOperator.DevCluster", StringComparison.Ordinal));
+
+        // What the operator executable depends on, as the build resolved it: none of LibTorch, the worker or the dev cluster.
+        var deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "moe-operator.deps.json"));
+        var libraries = System.Text.Json.Nodes.JsonNode.Parse(deps)!["libraries"]!.AsObject().Select(l => l.Key.Split('/')[0]).ToList();
+        libraries.ShouldContain("MoeOperator.Runtime");
+        libraries.ShouldNotContain(l => l.StartsWith("TorchSharp", StringComparison.Ordinal) || l.StartsWith("libtorch", StringComparison.Ordinal));
+        libraries.ShouldNotContain("MoeOperator.Worker");
+        libraries.ShouldNotContain("MoeOperator.DevCluster");
     }
 }

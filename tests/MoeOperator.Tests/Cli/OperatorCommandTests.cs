@@ -68,9 +68,9 @@ public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task TwoProcesses_OneLeadsOneStandsBy_TheStandbyTakesOverAKilledLeader_AndALostLeaseExitsNonZero()
     {
-        using var first = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-a", _fastElection);
+        using var first = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-a", "moe-operator.dll", _fastElection);
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(first)).Body.StartsWith("leading", StringComparison.Ordinal), "the first process to lead");
-        using var second = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-b", _fastElection);
+        using var second = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-b", "moe.dll", _fastElection);
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(second)).Status == HttpStatusCode.OK, "the standby to be ready");
 
         (await ReadyzAsync(second)).Body.ShouldBe("standby: operator-a holds the lease");
@@ -89,7 +89,7 @@ public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
         killed.Elapsed.ShouldBeLessThan(_leaseDuration + TimeSpan.FromSeconds(1), "the lease lapses and the standby's next retry acquires it");
 
         // A clean stop (SIGTERM, as the kubelet sends) exits 0 and hands over too.
-        using var third = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-c", _fastElection);
+        using var third = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-c", "moe-operator.dll", _fastElection);
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(third)).Body == "standby: operator-b holds the lease", "the new standby");
         (await second.TerminateAsync()).ShouldBe(0, "SIGTERM is a clean stop");
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(third)).Body.StartsWith("leading", StringComparison.Ordinal), "the new standby to take over", TimeSpan.FromSeconds(10));

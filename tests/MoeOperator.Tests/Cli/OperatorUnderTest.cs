@@ -27,7 +27,11 @@ internal sealed class OperatorUnderTest : IDisposable
 
     public Process Process => _process;
 
-    public static async Task<OperatorUnderTest> StartAsync(string kubeconfig, string identity, params string[] extra)
+    /// <param name="kubeconfig">The cluster.</param>
+    /// <param name="identity">The pod name it leads as.</param>
+    /// <param name="program">moe-operator.dll (what the chart's image runs) or moe.dll (the same verb in the `moe` tool).</param>
+    /// <param name="extra">More flags.</param>
+    public static async Task<OperatorUnderTest> StartAsync(string kubeconfig, string identity, string program, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,7 +39,7 @@ internal sealed class OperatorUnderTest : IDisposable
             RedirectStandardError = true,
             ArgumentList =
             {
-                Path.Combine(AppContext.BaseDirectory, "moe.dll"), "operator", "--kubeconfig", kubeconfig,
+                Path.Combine(AppContext.BaseDirectory, program), "operator", "--kubeconfig", kubeconfig,
                 "--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0", "--log-format=json",
             },
         };
