@@ -30,6 +30,9 @@ public sealed class CacheView(IReadOnlyList<ObjectCache> caches)
     /// <summary>The objects that name <paramref name="ownerUid"/> among their owners.</summary>
     public List<JsonObject> ByOwner(string ownerUid) => [.. caches.SelectMany(c => c.ByOwner(ownerUid))];
 
+    /// <summary>A projection of every object, read in place (see <see cref="ObjectCache.Select{T}"/>).</summary>
+    public List<T> Select<T>(Func<JsonObject, T> projection) => [.. caches.SelectMany(c => c.Select(projection))];
+
     /// <summary>The objects whose label <paramref name="label"/> equals <paramref name="value"/>.</summary>
     public List<JsonObject> ByLabel(string label, string value) => [.. caches.SelectMany(c => c.ByLabel(label, value))];
 }

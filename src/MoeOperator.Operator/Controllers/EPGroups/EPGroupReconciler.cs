@@ -40,6 +40,7 @@ internal sealed class EPGroupReconciler(
     // invisible to this operator (pods of namespaces it does not watch, another scheduler's).
     private static readonly TimeSpan _avoidRefusingNode = TimeSpan.FromMinutes(5);
     private readonly ChildWriter _writer = new(api);
+    private readonly StatusWriter _status = new(api);
     private readonly ConcurrentDictionary<ObjectReference, ConcurrentDictionary<string, DateTimeOffset>> _refusingNodes = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
@@ -316,7 +317,7 @@ internal sealed class EPGroupReconciler(
         var refusing = RefusingNodes(key, now);
         return reserved =>
         {
-            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.List(), reserved, refusing));
+            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.Select(PlacementInputs.Usage), reserved, refusing));
             return new GangAttempt(placed, placed.Fits ? Planned(key, group, spec, placed.Nodes) : []);
         };
     }
@@ -528,17 +529,9 @@ internal sealed class EPGroupReconciler(
         var ready = readyPods * spec.RanksPerNode;
         var pending = status["phase"]?.ToString() is nameof(EPGroupPhase.Pending) or nameof(EPGroupPhase.Restarting) ? spec.Ranks : 0;
         metrics.Ranks(key.Namespace, key.Name, ready, spec.Ranks - ready - pending, pending);
-        if (group["status"]?.ToJsonString() != status.ToJsonString())
-        {
-            var path = $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}/status";
-            // Guarded by the resourceVersion that was read: a reconcile on a stale cache gets 409 and runs again on the newer group.
-            var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = (string?)group["metadata"]?["resourceVersion"] }, ["status"] = status };
-            var (code, body) = await api.SendAsync(HttpMethod.Patch, path, patch, "application/merge-patch+json", cancellationToken);
-            if ((int)code is < 200 or > 299)
-            {
-                throw new ApiRequestException(code, $"status of epgroup {key} answered {(int)code}: {body?["message"]}");
-            }
-        }
+        // Guarded by the resourceVersion that was read: a reconcile on a stale cache gets 409 (thrown, so nothing
+        // after this status write, pods included, happens) and runs again on the newer group.
+        await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}", group, status, cancellationToken);
 
         return ReconcileResult.Done;
     }

@@ -36,12 +36,22 @@ internal static class PlacementInputs
         };
     }
 
+    /// <summary>What a pod takes from its node while it is active and bound, or null (unbound or finished).</summary>
+    public static PodUsage? Usage(JsonObject pod) =>
+        PodResources.IsActive(pod) && (string?)pod["spec"]?["nodeName"] is { Length: > 0 } node
+            ? new PodUsage($"{pod["metadata"]?["namespace"]}/{pod["metadata"]?["name"]}", node, PodResources.Requests(pod))
+            : null;
+
+    /// <summary>Candidates from Node and Pod objects; see the overload taking each pod's usage.</summary>
+    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca") =>
+        Candidates(nodes, pods.Select(Usage), reserved, excluded, rdmaResource);
+
     /// <summary>
-    /// Candidates from Node objects: <paramref name="pods"/> (any namespace) count against the nodes they are bound
+    /// Candidates from Node objects: <paramref name="pods"/> (any namespace, as <see cref="Usage"/> reads them) count against the nodes they are bound
     /// to until they finish, and <paramref name="reserved"/> (the placement ledger's) against theirs until their pod
     /// shows bound; <paramref name="excluded"/> nodes are refused with the reason given.
     /// </summary>
-    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca")
+    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<PodUsage?> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca")
     {
         var requested = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.Ordinal);
         var bound = new HashSet<string>(StringComparer.Ordinal);
@@ -54,15 +64,10 @@ internal static class PlacementInputs
             }
         }
 
-        foreach (var pod in pods.Where(PodResources.IsActive))
+        foreach (var pod in pods.OfType<PodUsage>())
         {
-            if ((string?)pod["spec"]?["nodeName"] is not { Length: > 0 } node)
-            {
-                continue;
-            }
-
-            bound.Add($"{pod["metadata"]?["namespace"]}/{pod["metadata"]?["name"]}");
-            Add(node, PodResources.Requests(pod));
+            bound.Add(pod.Pod);
+            Add(pod.Node, pod.Requests);
         }
 
         foreach (var reservation in (reserved ?? []).Where(r => !bound.Contains(r.Pod)))
@@ -91,3 +96,6 @@ internal static class PlacementInputs
         })];
     }
 }
+
+/// <summary>What one active pod bound to <paramref name="Node"/> requests (pod as namespace/name).</summary>
+internal sealed record PodUsage(string Pod, string Node, IReadOnlyDictionary<string, decimal> Requests);

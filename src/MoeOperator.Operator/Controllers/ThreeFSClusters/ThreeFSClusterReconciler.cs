@@ -39,6 +39,7 @@ internal sealed partial class ThreeFSClusterReconciler(
 
     private static readonly TimeSpan _poll = TimeSpan.FromSeconds(2);
     private readonly ChildWriter _writer = new(api);
+    private readonly StatusWriter _status = new(api);
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
     {
@@ -276,20 +277,14 @@ internal sealed partial class ThreeFSClusterReconciler(
     {
         status["nodes"] = JsonSerializer.SerializeToNode(Counts(key, spec), ApiJson.Options);
         metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
-        if (cluster["status"]?.ToJsonString() != status.ToJsonString())
+        try
         {
-            var patch = new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = (string?)cluster["metadata"]?["resourceVersion"] }, ["status"] = status };
-            var (code, body) = await api.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}/status", patch, "application/merge-patch+json", cancellationToken);
-            if (code == HttpStatusCode.Conflict)
-            {
-                // This pass read a cluster older than the last write (often its own): run again on the newer one.
-                return ReconcileResult.Again;
-            }
-
-            if ((int)code is < 200 or > 299)
-            {
-                throw new ApiRequestException(code, $"status of threefscluster {key} answered {(int)code}: {body?["message"]}");
-            }
+            await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, status, cancellationToken);
+        }
+        catch (ApiRequestException e) when (e.Status == HttpStatusCode.Conflict)
+        {
+            // This pass read a cluster older than the last write (often its own): run again on the newer one.
+            return ReconcileResult.Again;
         }
 
         return next;
