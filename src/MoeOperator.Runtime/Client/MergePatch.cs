@@ -39,28 +39,4 @@ public static class MergePatch
 
         return patch;
     }
-
-    /// <summary>Applies <paramref name="patch"/> to <paramref name="target"/> as an API server does (RFC 7386).</summary>
-    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
-    {
-        if (patch is not JsonObject members)
-        {
-            return patch?.DeepClone();
-        }
-
-        var result = target is JsonObject existing ? existing.DeepClone().AsObject() : [];
-        foreach (var (name, value) in members)
-        {
-            if (value is null)
-            {
-                result.Remove(name);
-            }
-            else
-            {
-                result[name] = Apply(result[name], value);
-            }
-        }
-
-        return result;
-    }
 }

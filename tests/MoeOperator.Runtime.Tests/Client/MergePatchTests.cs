@@ -35,7 +35,8 @@ public sealed class MergePatchTests
             var before = Object(0);
             var after = Object(0);
 
-            var applied = MergePatch.Apply(before, MergePatch.Diff(before, after) ?? new JsonObject());
+            // Applied by the dev API server's own RFC 7386 implementation, an independent reference.
+            var applied = DevCluster.Patching.MergePatch.Apply(before, MergePatch.Diff(before, after) ?? new JsonObject());
 
             JsonNode.DeepEquals(applied, after).ShouldBeTrue($"{before.ToJsonString()} -> {after.ToJsonString()} gave {applied?.ToJsonString()}");
         }
