@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace MoeOperator.Api.Serialization;
 
-/// <summary>The JSON form of this API's objects: camelCase fields, enums as their names, nulls left out.</summary>
+/// <summary>The JSON form of this API's objects: camelCase fields, enums as their names, times as Kubernetes writes them, nulls left out.</summary>
 public static class ApiJson
 {
     /// <summary>Serializer options for custom resources of this API.</summary>
@@ -24,7 +24,7 @@ public static class ApiJson
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            Converters = { new JsonStringEnumConverter() },
+            Converters = { new JsonStringEnumConverter(), new KubernetesTimeConverter() },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -51,7 +51,14 @@ public sealed class DockerfileTests
     public void TheOperatorImage_HoldsTheOperatorOnly_NoWorkerKernelsOrDevCluster()
     {
         var dockerfile = File.ReadAllLines(RepoPaths.Of("src", "MoeOperator.Operator", "Dockerfile"));
-        dockerfile.ShouldNotContain(l => l.StartsWith("COPY native/", StringComparison.Ordinal) || l.Contains("MoeOperator.Worker", StringComparison.Ordinal) || l.Contains("MoeOperator.DevCluster", StringComparison.Ordinal));
+        dockerfile.ShouldNotContain(l => l.StartsWith("COPY native/ ", StringComparison.Ordinal) || l.Contains("MoeOperator.Worker", StringComparison.Ordinal) || l.Contains("MoeOperator.DevCluster", StringComparison.Ordinal));
+        foreach (var copied in dockerfile.Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal)).SelectMany(l => l.Split(' ')[1..^1]))
+        {
+            // Every file and folder the build stage copies exists, and what MSBuild imports from the repository is among them.
+            (File.Exists(RepoPaths.Of(copied)) || Directory.Exists(RepoPaths.Of(copied))).ShouldBeTrue($"{copied} does not exist");
+        }
+
+        dockerfile.ShouldContain(l => l.Contains("native/torchsharp-compat/TorchSharpCompat.targets", StringComparison.Ordinal), "Directory.Build.targets imports it");
 
         // What the operator executable depends on, as the build resolved it: none of LibTorch, the worker or the dev cluster.
         var deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "moe-operator.deps.json"));

@@ -163,7 +163,7 @@ internal static class EPGroupBuilder
     }
 
     /// <summary>The group's current restart attempt: how many whole-group restarts it has had.</summary>
-    public static int Attempt(JsonObject group) => (int?)group?["status"]?["restarts"] ?? 0;
+    public static int Attempt(JsonObject group) => EPGroupStatuses.Of(group).Restarts ?? 0;
 
     /// <summary>Whether an external gang scheduler (spec.scheduling.schedulerName) places the pods instead of the operator.</summary>
     public static bool UsesExternalScheduler(EPGroupSpec spec)

@@ -59,12 +59,12 @@ internal sealed class EPGroupReconciler(
         var spec = group["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
         var uid = (string)group["metadata"]!["uid"]!;
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
-        var status = group["status"]?.DeepClone().AsObject() ?? [];
+        var status = EPGroupStatuses.Of(group);
         var now = clock.GetUtcNow();
         var mine = pods.ByOwner(uid);
         var nodeCount = spec.Ranks / spec.RanksPerNode;
-        var phase = (string?)status["phase"];
-        status["observedGeneration"] = generation;
+        var phase = status.Phase;
+        status.ObservedGeneration = generation;
         if (mine.Count > 0)
         {
             ledger.Settled(EPGroupController.Owner(key));
@@ -76,7 +76,7 @@ internal sealed class EPGroupReconciler(
             ledger.Observe(PodKey(key, pod), (string?)pod["spec"]?["nodeName"] is { Length: > 0 }, PodResources.IsActive(pod) && pod["metadata"]?["deletionTimestamp"] is null);
         }
 
-        if (phase == nameof(EPGroupPhase.Failed))
+        if (phase == EPGroupPhase.Failed)
         {
             await DeleteAsync(mine, cancellationToken);
             return await FinishAsync(key, group, status, spec, [], cancellationToken);
@@ -84,7 +84,7 @@ internal sealed class EPGroupReconciler(
 
         var external = EPGroupBuilder.UsesExternalScheduler(spec);
         TimeSpan? recheck = null;
-        if (!external && phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running)
+        if (!external && phase is EPGroupPhase.Starting or EPGroupPhase.Running
             && EPGroupFailure.Misplaced(mine, now, Durations.Parse(spec.FailurePolicy.InitialBackoff)) is { } misplaced)
         {
             if (misplaced.Final)
@@ -94,25 +94,25 @@ internal sealed class EPGroupReconciler(
 
             // The scheduler may still find room (a pod leaving); until then the group is not Scheduled.
             recheck = misplaced.Remaining + TimeSpan.FromMilliseconds(100);
-            Conditions.Set(status, "Scheduled", false, "PodUnschedulable", $"{misplaced.Message}; the group is placed again if it still cannot run after {spec.FailurePolicy.InitialBackoff}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "PodUnschedulable", $"{misplaced.Message}; the group is placed again if it still cannot run after {spec.FailurePolicy.InitialBackoff}", generation, now);
         }
-        else if (!external && phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running) && mine.Count > 0
-            && mine.All(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }) && Conditions.Reason(status, "Scheduled") == "PodUnschedulable")
+        else if (!external && phase is EPGroupPhase.Starting or EPGroupPhase.Running && mine.Count > 0
+            && mine.All(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }) && ConditionList.Reason(status.Conditions, "Scheduled") == "PodUnschedulable")
         {
-            Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", mine.Select(p => (string?)p["spec"]?["nodeName"]).Order(StringComparer.Ordinal))}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", mine.Select(p => (string?)p["spec"]?["nodeName"]).Order(StringComparer.Ordinal))}", generation, now);
         }
 
         // A group waiting for room (or placed again after a misplacement) has no rank that could have failed.
-        if (phase is not (nameof(EPGroupPhase.Restarting) or nameof(EPGroupPhase.Pending)) && EPGroupFailure.FailedPod(mine, (int?)status["restarts"] ?? 0) is { } failed)
+        if (phase is not (EPGroupPhase.Restarting or EPGroupPhase.Pending) && EPGroupFailure.FailedPod(mine, status.Restarts ?? 0) is { } failed)
         {
             return await RankFailedAsync(key, group, status, spec, failed, mine, now, cancellationToken);
         }
 
-        if (phase == nameof(EPGroupPhase.Restarting))
+        if (phase == EPGroupPhase.Restarting)
         {
             var live = mine.Count;
-            var restarts = (int?)status["restarts"] ?? 0;
-            var due = (DateTimeOffset.TryParse((string?)status["lastFailure"]?["time"], CultureInfo.InvariantCulture, out var failedAt) ? failedAt : now)
+            var restarts = status.Restarts ?? 0;
+            var due = (status.LastFailure?.Time ?? now)
                 + EPGroupFailure.Backoff(restarts, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
             if (live > 0)
             {
@@ -133,7 +133,7 @@ internal sealed class EPGroupReconciler(
             return await HandOverToSchedulerAsync(key, group, status, spec, now, cancellationToken);
         }
 
-        if (mine.Count == 0 && phase == nameof(EPGroupPhase.Starting) && Recorded(status, nodeCount) is { } recorded)
+        if (mine.Count == 0 && phase == EPGroupPhase.Starting && Recorded(status, nodeCount) is { } recorded)
         {
             // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
             // recorded placement, so a retry never moves a rank. A restarted operator's ledger learns of it here.
@@ -143,7 +143,7 @@ internal sealed class EPGroupReconciler(
             return created ? result : ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
-        if (phase == nameof(EPGroupPhase.Starting) && mine.Count(p => p["metadata"]?["deletionTimestamp"] is null) < nodeCount
+        if (phase == EPGroupPhase.Starting && mine.Count(p => p["metadata"]?["deletionTimestamp"] is null) < nodeCount
             && (external ? [.. Enumerable.Repeat<string?>(null, nodeCount)] : Recorded(status, nodeCount)) is { } incomplete)
         {
             // Some pods exist, not all: a create met the previous run's pod of that name still terminating. Create
@@ -158,9 +158,9 @@ internal sealed class EPGroupReconciler(
             if (ThreeFSWaiting(key, spec) is { } waitingFor)
             {
                 // No capacity is taken, and no place in line, until the file system the pods mount can be mounted.
-                status["phase"] = nameof(EPGroupPhase.Pending);
-                Conditions.Set(status, "Scheduled", false, "WaitingForThreeFS", waitingFor, generation, now);
-                Conditions.Set(status, "Ready", false, "WaitingForThreeFS", waitingFor, generation, now);
+                status.Phase = EPGroupPhase.Pending;
+                ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "WaitingForThreeFS", waitingFor, generation, now);
+                ConditionList.Set(status.Conditions ??= [], "Ready", false, "WaitingForThreeFS", waitingFor, generation, now);
                 await FinishAsync(key, group, status, spec, mine, cancellationToken);
                 return ReconcileResult.After(TimeSpan.FromSeconds(30));
             }
@@ -192,10 +192,10 @@ internal sealed class EPGroupReconciler(
                     why = $"the whole group has not fit for {spec.Scheduling.GangTimeout} (spec.scheduling.gangTimeout), still {why}";
                 }
 
-                var newlyUnschedulable = reason == "Unschedulable" && Conditions.Reason(status, "Scheduled") != reason;
-                status["phase"] = nameof(EPGroupPhase.Pending);
-                Conditions.Set(status, "Scheduled", false, reason, why, generation, now);
-                Conditions.Set(status, "Ready", false, reason, "no pod is created until the whole group fits; " + why, generation, now);
+                var newlyUnschedulable = reason == "Unschedulable" && ConditionList.Reason(status.Conditions, "Scheduled") != reason;
+                status.Phase = EPGroupPhase.Pending;
+                ConditionList.Set(status.Conditions ??= [], "Scheduled", false, reason, why, generation, now);
+                ConditionList.Set(status.Conditions ??= [], "Ready", false, reason, "no pod is created until the whole group fits; " + why, generation, now);
                 await FinishAsync(key, group, status, spec, mine, cancellationToken);
                 if (newlyUnschedulable)
                 {
@@ -209,10 +209,10 @@ internal sealed class EPGroupReconciler(
             }
 
             var decision = admission.Placed!.Decision;
-            status["phase"] = nameof(EPGroupPhase.Starting);
-            status["expertMap"] ??= new JsonObject { ["version"] = 1 };
-            status["placement"] = new JsonArray([.. decision.Nodes.Select((node, i) => (JsonNode)new JsonObject { ["node"] = node, ["firstRank"] = i * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
-            Conditions.Set(status, "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
+            status.Phase = EPGroupPhase.Starting;
+            status.ExpertMap ??= new ExpertMapStatus { Version = 1 };
+            status.Placement = [.. decision.Nodes.Select((node, i) => new RankPlacement { Node = node, FirstRank = i * spec.RanksPerNode, Ranks = spec.RanksPerNode })];
+            ConditionList.Set(status.Conditions ??= [], "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
 
             // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
             await FinishAsync(key, group, status, spec, [], cancellationToken);
@@ -228,7 +228,7 @@ internal sealed class EPGroupReconciler(
             ObserveExternalPlacement(status, spec, mine, generation, now);
         }
 
-        var next = phase == nameof(EPGroupPhase.Running) && spec.Eplb.Enabled
+        var next = phase == EPGroupPhase.Running && spec.Eplb.Enabled
             ? await BalanceAsync(key, group, status, spec, mine, now, cancellationToken)
             : ReconcileResult.Done;
         await FinishAsync(key, group, status, spec, mine, cancellationToken);
@@ -238,10 +238,10 @@ internal sealed class EPGroupReconciler(
 
     // The EPLB loop: once per interval, the load the ranks reported against the current map decides whether a new
     // map (version + 1) is published; the workers switch to it at a step boundary.
-    private async Task<ReconcileResult> BalanceAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> BalanceAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var interval = Durations.Parse(spec.Eplb.Interval);
-        var last = DateTimeOffset.TryParse((string?)status["expertMap"]?["lastRebalanceTime"], CultureInfo.InvariantCulture, out var at) ? at : (DateTimeOffset?)null;
+        var last = status.ExpertMap?.LastRebalanceTime;
         if (last is { } previous && now < previous + interval)
         {
             return ReconcileResult.After(previous + interval - now);
@@ -257,13 +257,9 @@ internal sealed class EPGroupReconciler(
         var measured = ExpertLoadBalancer.Imbalance(ExpertLoadBalancer.GpuLoads(load, current.PhysicalToLogical, current.ReplicaCounts, spec.Ranks));
         metrics.Measured(key.Namespace, key.Name, measured);
         // What the ranks see under the map they run: after a rebalance, this checks the expectation.
-        if (status["expertMap"] is not JsonObject shown)
-        {
-            status["expertMap"] = shown = new JsonObject { ["version"] = current.Version };
-        }
-
-        shown["measuredImbalance"] = Math.Round(measured, 4);
-        shown["measuredVersion"] = current.Version;
+        status.ExpertMap ??= new ExpertMapStatus { Version = current.Version };
+        status.ExpertMap.MeasuredImbalance = Math.Round(measured, 4);
+        status.ExpertMap.MeasuredVersion = current.Version;
 
         if (EPGroupRebalancer.Decide(spec, current, load) is not { } decision)
         {
@@ -272,16 +268,16 @@ internal sealed class EPGroupReconciler(
 
         var version = current.Version + 1;
         await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, decision.Plan, version), cached, cancellationToken);
-        status["expertMap"] = new JsonObject
+        status.ExpertMap = new ExpertMapStatus
         {
-            ["version"] = version,
-            ["imbalanceBefore"] = Math.Round(decision.Before, 4),
-            ["imbalanceAfter"] = Math.Round(decision.After, 4),
-            ["lastRebalanceTime"] = Stamp(now),
+            Version = version,
+            ImbalanceBefore = Math.Round(decision.Before, 4),
+            ImbalanceAfter = Math.Round(decision.After, 4),
+            LastRebalanceTime = now,
         };
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var message = $"expert map v{version}: GPU load imbalance {decision.Before.ToString("0.###", CultureInfo.InvariantCulture)} -> {decision.After.ToString("0.###", CultureInfo.InvariantCulture)} (max/mean)";
-        Conditions.Set(status, "Rebalanced", true, "ExpertMapPublished", message, generation, now);
+        ConditionList.Set(status.Conditions ??= [], "Rebalanced", true, "ExpertMapPublished", message, generation, now);
         metrics.Rebalanced(key.Namespace, key.Name, decision.After);
         await events.RecordAsync(group, warning: false, "Rebalanced", "Rebalance", message, cancellationToken);
         return ReconcileResult.After(interval);
@@ -290,7 +286,7 @@ internal sealed class EPGroupReconciler(
     // A pod that cannot run where the group pinned it: every pod goes, the node is avoided for a while, and the
     // group is placed again (the ledger's queue, in creation order) after its pods are gone. No restart is counted:
     // no rank ever ran there.
-    private async Task<ReconcileResult> PlacementFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, Misplacement misplaced, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> PlacementFailedAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, Misplacement misplaced, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         if (misplaced.Node is { } node)
@@ -298,11 +294,11 @@ internal sealed class EPGroupReconciler(
             _refusingNodes.GetOrAdd(key, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal))[node] = now + _avoidRefusingNode;
         }
 
-        status["phase"] = nameof(EPGroupPhase.Pending);
-        status.Remove("placement");
+        status.Phase = EPGroupPhase.Pending;
+        status.Placement = null;
         var message = $"{misplaced.Message}; placing the group again{(misplaced.Node is null ? "" : $" without {misplaced.Node}")} (no restart is counted)";
-        Conditions.Set(status, "Scheduled", false, "PlacementFailed", message, generation, now);
-        Conditions.Set(status, "Ready", false, "PlacementFailed", message, generation, now);
+        ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "PlacementFailed", message, generation, now);
+        ConditionList.Set(status.Conditions ??= [], "Ready", false, "PlacementFailed", message, generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
         await DeleteAsync(mine, cancellationToken);
         ledger.Release(EPGroupController.Owner(key));
@@ -335,14 +331,11 @@ internal sealed class EPGroupReconciler(
 
     // A group that has not been placed yet (new, or waiting for room).
     private static bool IsUnplaced(JsonObject group) =>
-        group["metadata"]?["deletionTimestamp"] is null && (string?)group["status"]?["phase"] is null or nameof(EPGroupPhase.Pending);
+        group["metadata"]?["deletionTimestamp"] is null && EPGroupStatuses.Of(group).Phase is null or EPGroupPhase.Pending;
 
     // Since when the group has been waiting to be placed: the transition of Scheduled to False, else now.
-    private static DateTimeOffset WaitingSince(JsonObject status, DateTimeOffset now) =>
-        status["conditions"]?.AsArray().OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "Scheduled" && (string?)c["status"] == "False") is { } waiting
-        && DateTimeOffset.TryParse((string?)waiting["lastTransitionTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
-            ? since
-            : now;
+    private static DateTimeOffset WaitingSince(EPGroupStatus status, DateTimeOffset now) =>
+        ConditionList.Find(status.Conditions, "Scheduled") is { Status: ConditionStatus.False } waiting ? waiting.LastTransitionTime : now;
 
     private static DateTimeOffset Created(JsonObject group, DateTimeOffset fallback) =>
         DateTimeOffset.TryParse((string?)group["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : fallback;
@@ -359,27 +352,20 @@ internal sealed class EPGroupReconciler(
 
     private static string PodKey(ObjectReference key, JsonObject pod) => $"{key.Namespace}/{pod["metadata"]?["name"]}";
 
-    private async Task<ReconcileResult> RankFailedAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, JsonObject failed, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> RankFailedAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, JsonObject failed, List<JsonObject> mine, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var (reason, message) = EPGroupFailure.Describe(failed);
         var podName = (string)failed["metadata"]!["name"]!;
         // A failed selftest leaves the worker container unstarted: its table is in the init container's log.
         var tail = await LogTailAsync(key.Namespace, podName, reason == EPGroupFailure.SelfTestFailed ? EPGroupBuilder.SelfTestContainer : null, cancellationToken);
-        var restarts = (int?)status["restarts"] ?? 0;
-        status["lastFailure"] = new JsonObject
-        {
-            ["reason"] = reason,
-            ["message"] = message,
-            ["pod"] = podName,
-            ["time"] = Stamp(now),
-            ["logTail"] = new JsonArray([.. tail.Select(l => (JsonNode)l)]),
-        };
+        var restarts = status.Restarts ?? 0;
+        status.LastFailure = new FailureRecord { Reason = reason, Message = message, Pod = podName, Time = now, LogTail = tail };
         // The status is written first: should it meet a newer group (409), nothing has been deleted on a stale view.
         if (restarts >= spec.FailurePolicy.MaxRestarts)
         {
-            status["phase"] = nameof(EPGroupPhase.Failed);
-            Conditions.Set(status, "Ready", false, "RestartsExhausted", $"{message}; {restarts} restarts of {spec.FailurePolicy.MaxRestarts} allowed are used up", generation, now);
+            status.Phase = EPGroupPhase.Failed;
+            ConditionList.Set(status.Conditions ??= [], "Ready", false, "RestartsExhausted", $"{message}; {restarts} restarts of {spec.FailurePolicy.MaxRestarts} allowed are used up", generation, now);
             await FinishAsync(key, group, status, spec, [], cancellationToken);
             await DeleteAsync(mine, cancellationToken);
             await events.RecordAsync(group, warning: true, "Failed", "Restart", $"{message}; no restarts left", cancellationToken);
@@ -387,9 +373,9 @@ internal sealed class EPGroupReconciler(
         }
 
         var delay = EPGroupFailure.Backoff(restarts + 1, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
-        status["restarts"] = restarts + 1;
-        status["phase"] = nameof(EPGroupPhase.Restarting);
-        Conditions.Set(status, "Ready", false, reason, $"{message}; restarting the whole group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (restart {restarts + 1} of {spec.FailurePolicy.MaxRestarts})", generation, now);
+        status.Restarts = restarts + 1;
+        status.Phase = EPGroupPhase.Restarting;
+        ConditionList.Set(status.Conditions ??= [], "Ready", false, reason, $"{message}; restarting the whole group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (restart {restarts + 1} of {spec.FailurePolicy.MaxRestarts})", generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
         await DeleteAsync(mine, cancellationToken);
         metrics.Restarted(key.Namespace, key.Name);
@@ -400,7 +386,7 @@ internal sealed class EPGroupReconciler(
     // An external gang scheduler places the pods: the PodGroup tells it they go together, the pods carry its name
     // and the PodGroup label, and no pod is pinned to a node. Without the PodGroup API (or the RBAC to write it) the
     // group says so and creates no pod, rather than leaving pods that a gang scheduler would never place.
-    private async Task<ReconcileResult> HandOverToSchedulerAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> HandOverToSchedulerAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var nodeCount = spec.Ranks / spec.RanksPerNode;
@@ -414,24 +400,24 @@ internal sealed class EPGroupReconciler(
             var why = e.Status == HttpStatusCode.NotFound
                 ? "the cluster has no scheduling.x-k8s.io/v1alpha1 PodGroup API; install the scheduler-plugins coscheduling CRDs, or remove spec.scheduling.schedulerName to let the operator place the group"
                 : "the operator may not write PodGroups; install the chart with externalGangScheduler.enabled=true";
-            status["phase"] = nameof(EPGroupPhase.Pending);
-            Conditions.Set(status, "Scheduled", false, "PodGroupUnavailable", $"spec.scheduling.schedulerName is {scheduler}, but {why}", generation, now);
-            Conditions.Set(status, "Ready", false, "PodGroupUnavailable", "no pod is created until the group can be gang-scheduled", generation, now);
+            status.Phase = EPGroupPhase.Pending;
+            ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "PodGroupUnavailable", $"spec.scheduling.schedulerName is {scheduler}, but {why}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Ready", false, "PodGroupUnavailable", "no pod is created until the group can be gang-scheduled", generation, now);
             await FinishAsync(key, group, status, spec, [], cancellationToken);
             return ReconcileResult.After(TimeSpan.FromSeconds(30));
         }
 
-        status["phase"] = nameof(EPGroupPhase.Starting);
-        status["expertMap"] ??= new JsonObject { ["version"] = 1 };
-        status.Remove("placement");
-        Conditions.Set(status, "Scheduled", false, "WaitingForScheduler", $"{scheduler} places the {nodeCount} pods as one gang (PodGroup {EPGroupNames.PodGroup(key.Name)})", generation, now);
+        status.Phase = EPGroupPhase.Starting;
+        status.ExpertMap ??= new ExpertMapStatus { Version = 1 };
+        status.Placement = null;
+        ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "WaitingForScheduler", $"{scheduler} places the {nodeCount} pods as one gang (PodGroup {EPGroupNames.PodGroup(key.Name)})", generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
         var created = await CreateChildrenAsync(key, group, spec, [.. Enumerable.Repeat<string?>(null, nodeCount)], cancellationToken);
         return created ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
     }
 
     // The placement an external scheduler chose, read back from the pods once every one is bound.
-    private static void ObserveExternalPlacement(JsonObject status, EPGroupSpec spec, List<JsonObject> mine, long generation, DateTimeOffset now)
+    private static void ObserveExternalPlacement(EPGroupStatus status, EPGroupSpec spec, List<JsonObject> mine, long generation, DateTimeOffset now)
     {
         var nodeCount = spec.Ranks / spec.RanksPerNode;
         var bound = mine
@@ -442,17 +428,17 @@ internal sealed class EPGroupReconciler(
         var scheduler = spec.Scheduling.SchedulerName!;
         if (bound.Count < nodeCount)
         {
-            Conditions.Set(status, "Scheduled", false, "WaitingForScheduler", $"{bound.Count} of {nodeCount} pods placed by {scheduler}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "WaitingForScheduler", $"{bound.Count} of {nodeCount} pods placed by {scheduler}", generation, now);
             return;
         }
 
-        status["placement"] = new JsonArray([.. bound.Select(p => (JsonNode)new JsonObject { ["node"] = p.Node, ["firstRank"] = p.Index * spec.RanksPerNode, ["ranks"] = spec.RanksPerNode })]);
-        Conditions.Set(status, "Scheduled", true, "Placed", $"{scheduler} placed {nodeCount} nodes: {string.Join(", ", bound.Select(p => p.Node))}", generation, now);
+        status.Placement = [.. bound.Select(p => new RankPlacement { Node = p.Node, FirstRank = p.Index * spec.RanksPerNode, Ranks = spec.RanksPerNode })];
+        ConditionList.Set(status.Conditions ??= [], "Scheduled", true, "Placed", $"{scheduler} placed {nodeCount} nodes: {string.Join(", ", bound.Select(p => p.Node))}", generation, now);
     }
 
-    private static List<string?>? Recorded(JsonObject status, int nodeCount)
+    private static List<string?>? Recorded(EPGroupStatus status, int nodeCount)
     {
-        var nodes = status["placement"]?.AsArray().Select(p => (string?)p?["node"]).OfType<string>().ToList<string?>();
+        var nodes = status.Placement?.Select(p => p.Node).OfType<string>().ToList<string?>();
         return nodes?.Count == nodeCount ? nodes : null;
     }
 
@@ -470,8 +456,6 @@ internal sealed class EPGroupReconciler(
 
         return complete;
     }
-
-    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private async Task EnsureSharedAsync(JsonObject group, EPGroupSpec spec, CancellationToken cancellationToken)
     {
@@ -508,30 +492,30 @@ internal sealed class EPGroupReconciler(
     }
 
     // Ready ranks, phase and the Ready condition from the pods, then the status write if anything changed.
-    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject group, JsonObject status, EPGroupSpec spec, List<JsonObject> mine, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, List<JsonObject> mine, CancellationToken cancellationToken)
     {
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
         var now = clock.GetUtcNow();
         var live = mine.Where(p => p["metadata"]?["deletionTimestamp"] is null).ToList();
         var readyPods = live.Count(p => p["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true);
         var nodeCount = spec.Ranks / spec.RanksPerNode;
-        var phase = (string?)status["phase"];
-        if (phase is nameof(EPGroupPhase.Starting) or nameof(EPGroupPhase.Running) && live.Count == nodeCount)
+        var phase = status.Phase;
+        if (phase is EPGroupPhase.Starting or EPGroupPhase.Running && live.Count == nodeCount)
         {
             var running = readyPods == nodeCount;
-            status["phase"] = running ? nameof(EPGroupPhase.Running) : nameof(EPGroupPhase.Starting);
-            Conditions.Set(status, "Ready", running, running ? "AllRanksReady" : "RanksStarting",
+            status.Phase = running ? EPGroupPhase.Running : EPGroupPhase.Starting;
+            ConditionList.Set(status.Conditions ??= [], "Ready", running, running ? "AllRanksReady" : "RanksStarting",
                 running ? $"{spec.Ranks} of {spec.Ranks} ranks ready" : $"{readyPods * spec.RanksPerNode} of {spec.Ranks} ranks ready", generation, now);
         }
 
-        status["readyRanks"] = readyPods * spec.RanksPerNode;
-        status["restarts"] ??= 0;
+        status.ReadyRanks = readyPods * spec.RanksPerNode;
+        status.Restarts ??= 0;
         var ready = readyPods * spec.RanksPerNode;
-        var pending = status["phase"]?.ToString() is nameof(EPGroupPhase.Pending) or nameof(EPGroupPhase.Restarting) ? spec.Ranks : 0;
+        var pending = status.Phase is EPGroupPhase.Pending or EPGroupPhase.Restarting ? spec.Ranks : 0;
         metrics.Ranks(key.Namespace, key.Name, ready, spec.Ranks - ready - pending, pending);
         // Guarded by the resourceVersion that was read: a reconcile on a stale cache gets 409 (thrown, so nothing
         // after this status write, pods included, happens) and runs again on the newer group.
-        await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}", group, status, cancellationToken);
+        await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}", group, EPGroupStatuses.ToJson(status), cancellationToken);
 
         return ReconcileResult.Done;
     }

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Controllers.ThreeFSClusters.AdminCli;
 using MoeOperator.Planning.ThreeFS;
-using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -18,15 +17,15 @@ internal sealed partial class ThreeFSClusterReconciler
 {
     private static readonly ThreeFSBootstrapStep[] _tableSteps = [ThreeFSBootstrapStep.CreateTargets, ThreeFSBootstrapStep.UploadChains, ThreeFSBootstrapStep.UploadChainTable];
 
-    private static bool AdoptedData(JsonObject status) => (bool?)status["adoptedData"] == true;
+    private static bool AdoptedData(ThreeFSClusterStatus status) => status.AdoptedData == true;
 
     // After init-cluster's Job: whether it found the cluster already in FoundationDB.
-    private async Task RecordInitClusterAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, CancellationToken cancellationToken)
+    private async Task RecordInitClusterAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, CancellationToken cancellationToken)
     {
         var job = jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, ThreeFSBootstrap.Name(ThreeFSBootstrapStep.InitCluster))))!;
         if ((await JobLogAsync(key.Namespace, job, tailLines: null, cancellationToken)).Contains(ThreeFSJobBuilder.AdoptedMarker, StringComparison.Ordinal))
         {
-            status["adoptedData"] = true;
+            status.AdoptedData = true;
             await events.RecordAsync(cluster, warning: false, "AdoptedRetainedData", "Bootstrap",
                 $"FoundationDB already holds 3FS cluster {spec.ClusterId} (data kept from an earlier cluster): adopted it without init-cluster; the chain table it holds is checked before the table steps", cancellationToken);
         }
@@ -47,30 +46,30 @@ internal sealed partial class ThreeFSClusterReconciler
 
     // Before the table steps of an adopted cluster: null to go on, or when to look again. Skips the steps (marks
     // them done) when FoundationDB already holds a table that fits.
-    private async Task<ReconcileResult?> VerifyRetainedChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, List<string> completed, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> VerifyRetainedChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, List<string> completed, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jobName = ThreeFSJobBuilder.JobName(key.Name, ThreeFSJobBuilder.VerifyChainTableStep);
         var job = jobs.Get(new ObjectReference(key.Namespace, jobName));
-        status["phase"] = nameof(ThreeFSClusterPhase.Bootstrapping);
+        status.Phase = ThreeFSClusterPhase.Bootstrapping;
         if (job is null)
         {
             var desired = ThreeFSJobBuilder.Job(cluster, spec, ThreeFSJobBuilder.VerifyChainTableStep, ThreeFSJobBuilder.VerifyChainTableScript(), mainConfigOf: null, chainTable: false, keep: true);
             await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", desired, null, cancellationToken);
-            Conditions.Set(status, "Bootstrapped", false, "Running", "checking the chain table FoundationDB holds against the plan", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "Running", "checking the chain table FoundationDB holds against the plan", generation, now);
             return ReconcileResult.After(_poll);
         }
 
         if (JobCondition(job, "Failed"))
         {
             var tail = await JobLogAsync(key.Namespace, job, tailLines: 10, cancellationToken);
-            status["phase"] = nameof(ThreeFSClusterPhase.Failed);
-            Conditions.Set(status, "Bootstrapped", false, "StepFailed", $"reading the retained chain table failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run it again", generation, now);
+            status.Phase = ThreeFSClusterPhase.Failed;
+            ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "StepFailed", $"reading the retained chain table failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run it again", generation, now);
             return ReconcileResult.After(TimeSpan.FromSeconds(30));
         }
 
         if (!JobCondition(job, "Complete"))
         {
-            Conditions.Set(status, "Bootstrapped", false, "Running", "checking the chain table FoundationDB holds against the plan", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "Running", "checking the chain table FoundationDB holds against the plan", generation, now);
             return ReconcileResult.After(_poll);
         }
 
@@ -84,15 +83,15 @@ internal sealed partial class ThreeFSClusterReconciler
         switch (check.Verdict)
         {
             case RetainedTableVerdict.Mismatch:
-                status["phase"] = nameof(ThreeFSClusterPhase.Failed);
-                Conditions.Set(status, "Bootstrapped", false, "ChainTableMismatch",
+                status.Phase = ThreeFSClusterPhase.Failed;
+                ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "ChainTableMismatch",
                     $"the retained chain table does not fit this cluster: {check.Message}; create the cluster with the spec it had (storage replicas, diskPaths, replicationFactor), or give it a FoundationDB of its own", generation, now);
                 return ReconcileResult.After(TimeSpan.FromSeconds(30));
             case RetainedTableVerdict.Empty:
                 return null;
             default:
                 completed.AddRange(_tableSteps.Select(ThreeFSBootstrap.Name).Where(s => !completed.Contains(s)));
-                status["completedBootstrapSteps"] = new JsonArray([.. completed.Select(s => (JsonNode)s)]);
+                status.CompletedBootstrapSteps = [.. completed];
                 await events.RecordAsync(cluster, warning: false, "ChainTableVerified", "Bootstrap",
                     $"kept the chain table FoundationDB holds ({check.Message}); create-targets, upload-chains and upload-chain-table were not run again", cancellationToken);
                 return null;

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Planning.Resources;
-using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -10,7 +9,7 @@ namespace MoeOperator.Controllers.ThreeFSClusters;
 /// <summary>The bootstrap: upstream's steps in order, each an admin Job or daemons that must become ready.</summary>
 internal sealed partial class ThreeFSClusterReconciler
 {
-    private async Task<ReconcileResult> BootstrapAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> BootstrapAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var completed = Completed(status);
         foreach (var step in ThreeFSBootstrap.Order)
@@ -28,8 +27,8 @@ internal sealed partial class ThreeFSClusterReconciler
                 var (ready, blocker) = await EnsureDaemonsAsync(key, cluster, spec, members, step, cancellationToken);
                 if (!done && !ready)
                 {
-                    status["phase"] = nameof(ThreeFSClusterPhase.Bootstrapping);
-                    Conditions.Set(status, "Bootstrapped", false, blocker is null ? "Starting" : "Unschedulable", $"waiting for {name} to be ready{(blocker is null ? "" : ": " + blocker)}", generation, now);
+                    status.Phase = ThreeFSClusterPhase.Bootstrapping;
+                    ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, blocker is null ? "Starting" : "Unschedulable", $"waiting for {name} to be ready{(blocker is null ? "" : ": " + blocker)}", generation, now);
                     return ReconcileResult.After(_poll);
                 }
             }
@@ -66,9 +65,9 @@ internal sealed partial class ThreeFSClusterReconciler
                     if (!matches)
                     {
                         // Checked again every pass: correcting spec.foundationDB.version is enough to go on.
-                        status["phase"] = nameof(ThreeFSClusterPhase.Failed);
-                        Conditions.Set(status, "FoundationDB", false, "VersionMismatch", message, generation, now);
-                        Conditions.Set(status, "Bootstrapped", false, "VersionMismatch", "bootstrap waits until the FoundationDB client and server versions match", generation, now);
+                        status.Phase = ThreeFSClusterPhase.Failed;
+                        ConditionList.Set(status.Conditions ??= [], "FoundationDB", false, "VersionMismatch", message, generation, now);
+                        ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "VersionMismatch", "bootstrap waits until the FoundationDB client and server versions match", generation, now);
                         return ReconcileResult.After(TimeSpan.FromSeconds(30));
                     }
 
@@ -79,12 +78,12 @@ internal sealed partial class ThreeFSClusterReconciler
             if (!done)
             {
                 completed.Add(name);
-                status["completedBootstrapSteps"] = new JsonArray([.. completed.Select(s => (JsonNode)s)]);
+                status.CompletedBootstrapSteps = [.. completed];
                 await events.RecordAsync(cluster, warning: false, "BootstrapStep", "Bootstrap", $"{name} done", cancellationToken);
             }
         }
 
-        if (Conditions.Set(status, "Bootstrapped", true, "Done", $"{completed.Count} bootstrap steps done", generation, now))
+        if (ConditionList.Set(status.Conditions ??= [], "Bootstrapped", true, "Done", $"{completed.Count} bootstrap steps done", generation, now))
         {
             await events.RecordAsync(cluster, warning: false, "Bootstrapped", "Bootstrap", "every bootstrap step is done", cancellationToken);
         }
@@ -93,11 +92,11 @@ internal sealed partial class ThreeFSClusterReconciler
     }
 
     // Null when the step's Job succeeded; otherwise how long to wait (running) or that it failed.
-    private async Task<ReconcileResult?> RunJobAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSBootstrapStep step, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> RunJobAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSBootstrapStep step, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var name = ThreeFSBootstrap.Name(step);
         var jobName = ThreeFSJobBuilder.JobName(key.Name, name);
-        status["phase"] = nameof(ThreeFSClusterPhase.Bootstrapping);
+        status.Phase = ThreeFSClusterPhase.Bootstrapping;
         var job = jobs.Get(new ObjectReference(key.Namespace, jobName));
         if (job is null)
         {
@@ -105,7 +104,7 @@ internal sealed partial class ThreeFSClusterReconciler
                 keep: step == ThreeFSBootstrapStep.InitCluster);
             // Created once by name: a second pass (or a restarted operator) finds it instead of running the step again.
             await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", desired, null, cancellationToken);
-            Conditions.Set(status, "Bootstrapped", false, "Running", $"running {name}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "Running", $"running {name}", generation, now);
             return ReconcileResult.After(_poll);
         }
 
@@ -117,18 +116,18 @@ internal sealed partial class ThreeFSClusterReconciler
         if (JobCondition(job, "Failed"))
         {
             var tail = await JobLogAsync(key.Namespace, job, tailLines: 10, cancellationToken);
-            status["phase"] = nameof(ThreeFSClusterPhase.Failed);
+            status.Phase = ThreeFSClusterPhase.Failed;
             if (step == ThreeFSBootstrapStep.InitCluster && ClusterIdMismatch(spec, tail) is { } mismatch)
             {
-                Conditions.Set(status, "Bootstrapped", false, "ClusterIdMismatch", mismatch, generation, now);
+                ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "ClusterIdMismatch", mismatch, generation, now);
                 return ReconcileResult.After(TimeSpan.FromSeconds(30));
             }
 
-            Conditions.Set(status, "Bootstrapped", false, "StepFailed", $"{name} failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "StepFailed", $"{name} failed (Job {jobName}): {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
             return ReconcileResult.After(TimeSpan.FromSeconds(30));
         }
 
-        Conditions.Set(status, "Bootstrapped", false, "Running", $"running {name}", generation, now);
+        ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "Running", $"running {name}", generation, now);
         return ReconcileResult.After(_poll);
     }
 

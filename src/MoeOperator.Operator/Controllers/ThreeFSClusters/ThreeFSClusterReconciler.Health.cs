@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Controllers.ThreeFSClusters.AdminCli;
-using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -26,7 +23,7 @@ internal sealed partial class ThreeFSClusterReconciler
     /// <summary>The last health the probe read for a cluster, if any (rolling restarts wait on it).</summary>
     private ThreeFSHealth? LastHealth(ObjectReference key) => _health.TryGetValue(key, out var known) ? known.Health : null;
 
-    private async Task<ReconcileResult> ProbeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> ProbeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var probes = jobs.ByLabel(ThreeFSJobBuilder.StepLabel, ProbeStep)
             .Where(j => (string?)j["metadata"]?["namespace"] == key.Namespace && (string?)j["metadata"]?["labels"]?[ThreeFSNames.ClusterLabel] == key.Name)
@@ -44,7 +41,7 @@ internal sealed partial class ThreeFSClusterReconciler
             else if (JobCondition(probe, "Failed"))
             {
                 var tail = await JobLogAsync(key.Namespace, probe, tailLines: 5, cancellationToken);
-                Conditions.Set(status, "Storage", null, "ProbeFailed", $"admin_cli could not list the cluster: {tail.Trim()}", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "Storage", null, "ProbeFailed", $"admin_cli could not list the cluster: {tail.Trim()}", generation, now);
                 await DeleteJobAsync(key.Namespace, probe, cancellationToken);
             }
             else
@@ -85,23 +82,23 @@ internal sealed partial class ThreeFSClusterReconciler
         }
     }
 
-    private static void Apply(JsonObject status, ThreeFSHealth health, long generation, DateTimeOffset now)
+    private static void Apply(ThreeFSClusterStatus status, ThreeFSHealth health, long generation, DateTimeOffset now)
     {
-        status["targets"] = JsonSerializer.SerializeToNode(health.Targets, ApiJson.Options);
-        status["chains"] = JsonSerializer.SerializeToNode(health.Chains, ApiJson.Options);
+        status.Targets = health.Targets;
+        status.Chains = health.Chains;
         var chains = health.Chains;
         if (health.AllChainsServing)
         {
-            Conditions.Set(status, "Storage", true, "AllChainsServing", $"{chains.Total} of {chains.Total} chains serving", generation, now);
-            status["phase"] = nameof(ThreeFSClusterPhase.Ready);
-            Conditions.Set(status, "Ready", true, "AllChainsServing", $"bootstrapped; {chains.Total} chains serving", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Storage", true, "AllChainsServing", $"{chains.Total} of {chains.Total} chains serving", generation, now);
+            status.Phase = ThreeFSClusterPhase.Ready;
+            ConditionList.Set(status.Conditions ??= [], "Ready", true, "AllChainsServing", $"bootstrapped; {chains.Total} chains serving", generation, now);
         }
         else
         {
             var message = $"{chains.Serving} of {chains.Total} chains fully serving, {chains.Degraded} degraded, {chains.Unavailable} unavailable; {health.Targets.Offline} targets offline, {health.Targets.Syncing} syncing";
-            Conditions.Set(status, "Storage", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
-            status["phase"] = nameof(ThreeFSClusterPhase.Degraded);
-            Conditions.Set(status, "Ready", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
+            ConditionList.Set(status.Conditions ??= [], "Storage", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
+            status.Phase = ThreeFSClusterPhase.Degraded;
+            ConditionList.Set(status.Conditions ??= [], "Ready", false, chains.Unavailable > 0 ? "ChainsUnavailable" : "ChainsDegraded", message, generation, now);
         }
     }
 

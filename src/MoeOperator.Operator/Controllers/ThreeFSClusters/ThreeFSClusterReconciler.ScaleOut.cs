@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.ThreeFS;
-using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -19,7 +18,7 @@ internal sealed partial class ThreeFSClusterReconciler
     private static readonly string[] _migrationPhases = ["add", "remove", "chains"];
 
     // Null when the chain table covers every storage node; otherwise when to look again.
-    private async Task<ReconcileResult?> ScaleOutAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> ScaleOutAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var tableMap = configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainTable(key.Name)));
         if (tableMap?["data"] is not JsonObject tableData)
@@ -32,15 +31,15 @@ internal sealed partial class ThreeFSClusterReconciler
         var covered = current.Chains.SelectMany(c => c.Targets).Select(t => t.Node).ToHashSet();
         if (storage.All(covered.Contains))
         {
-            Conditions.Set(status, "StorageScaling", false, "Balanced", $"the chain table covers all {storage.Count} storage nodes", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "StorageScaling", false, "Balanced", $"the chain table covers all {storage.Count} storage nodes", generation, now);
             return null;
         }
 
-        status["phase"] = nameof(ThreeFSClusterPhase.Upgrading);
+        status.Phase = ThreeFSClusterPhase.Upgrading;
         var storagePods = members.Where(m => m.Component == "storage").Select(m => pods.Get(new ObjectReference(key.Namespace, ThreeFSNames.ServerPod(key.Name, ThreeFSComponent.Storage, m.NodeId)))).ToList();
         if (!storagePods.All(p => p is not null && IsReady(p)))
         {
-            Conditions.Set(status, "StorageScaling", true, "WaitingForDaemons", $"growing the chain table onto {storage.Count} storage nodes once every storage daemon is ready", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "StorageScaling", true, "WaitingForDaemons", $"growing the chain table onto {storage.Count} storage nodes once every storage daemon is ready", generation, now);
             return ReconcileResult.After(_poll);
         }
 
@@ -54,7 +53,7 @@ internal sealed partial class ThreeFSClusterReconciler
             }
             catch (ChainTablePlanException e)
             {
-                Conditions.Set(status, "StorageScaling", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "StorageScaling", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
                 return ReconcileResult.After(TimeSpan.FromSeconds(30));
             }
 
@@ -73,14 +72,14 @@ internal sealed partial class ThreeFSClusterReconciler
                 if (phase == "remove" && !ServingSince(key, completedAt: jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, $"scale-{storage.Count.ToString(CultureInfo.InvariantCulture)}-add")))))
                 {
                     // Upstream's rule: the replaced replicas go only once the added ones serve.
-                    Conditions.Set(status, "StorageScaling", true, "Syncing", "waiting for the added targets to serve before the replaced ones go", generation, now);
+                    ConditionList.Set(status.Conditions ??= [], "StorageScaling", true, "Syncing", "waiting for the added targets to serve before the replaced ones go", generation, now);
                     return ReconcileResult.After(_poll);
                 }
 
                 var step = jobName[(key.Name.Length + 1)..];
                 var desired = ThreeFSJobBuilder.Job(cluster, spec, step, ChainMigrationFiles.Script(phase, spec.ClusterId), mainConfigOf: null, (ThreeFSNames.ChainMigration(key.Name), ChainMigrationFiles.Directory), keep: false);
                 await _writer.EnsureAsync($"/apis/batch/v1/namespaces/{key.Namespace}/jobs", desired, null, cancellationToken);
-                Conditions.Set(status, "StorageScaling", true, "Migrating", $"running {step}", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "StorageScaling", true, "Migrating", $"running {step}", generation, now);
                 await events.RecordAsync(cluster, warning: false, "ScaleOutStep", "ScaleOut", $"running {step}", cancellationToken);
                 return ReconcileResult.After(_poll);
             }
@@ -88,13 +87,13 @@ internal sealed partial class ThreeFSClusterReconciler
             if (JobCondition(job, "Failed"))
             {
                 var tail = await JobLogAsync(key.Namespace, job, tailLines: 10, cancellationToken);
-                Conditions.Set(status, "StorageScaling", false, "StepFailed", $"{jobName} failed: {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "StorageScaling", false, "StepFailed", $"{jobName} failed: {tail.Trim()}; fix the cause and delete the Job to run the step again", generation, now);
                 return ReconcileResult.After(TimeSpan.FromSeconds(30));
             }
 
             if (!JobCondition(job, "Complete"))
             {
-                Conditions.Set(status, "StorageScaling", true, "Migrating", $"running {jobName}", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "StorageScaling", true, "Migrating", $"running {jobName}", generation, now);
                 return ReconcileResult.After(_poll);
             }
         }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
-using MoeOperator.Runtime.Client;
 using MoeOperator.Runtime.Controllers;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -17,7 +16,7 @@ internal sealed partial class ThreeFSClusterReconciler
     private readonly ConcurrentDictionary<ObjectReference, DateTimeOffset> _readySince = new();
 
     // Null when no daemon runs an outdated image; otherwise when to look again.
-    private async Task<ReconcileResult?> UpgradeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> UpgradeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var daemons = members
             .Select(m => (Member: m, Pod: pods.Get(new ObjectReference(key.Namespace, ThreeFSNames.ServerPod(key.Name, Enum.Parse<ThreeFSComponent>(m.Component, ignoreCase: true), m.NodeId)))))
@@ -30,7 +29,7 @@ internal sealed partial class ThreeFSClusterReconciler
             .ToList();
         if (stale.Count == 0)
         {
-            if (Conditions.Set(status, "Upgrading", false, "UpToDate", $"every daemon runs {spec.Image}", generation, now))
+            if (ConditionList.Set(status.Conditions ??= [], "Upgrading", false, "UpToDate", $"every daemon runs {spec.Image}", generation, now))
             {
                 await events.RecordAsync(cluster, warning: false, "Upgraded", "Upgrade", $"every daemon runs {spec.Image}", cancellationToken);
             }
@@ -38,8 +37,8 @@ internal sealed partial class ThreeFSClusterReconciler
             return null;
         }
 
-        status["phase"] = nameof(ThreeFSClusterPhase.Upgrading);
-        Conditions.Set(status, "Upgrading", true, "RollingRestart", $"{daemons.Count - stale.Count} of {daemons.Count} daemons run {spec.Image}; restarting one at a time", generation, now);
+        status.Phase = ThreeFSClusterPhase.Upgrading;
+        ConditionList.Set(status.Conditions ??= [], "Upgrading", true, "RollingRestart", $"{daemons.Count - stale.Count} of {daemons.Count} daemons run {spec.Image}; restarting one at a time", generation, now);
         var next = stale[0];
         var othersReady = daemons.All(d => d.Pod is not null && IsReady(d.Pod));
         if (!othersReady)

@@ -68,11 +68,11 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
 
         var spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
-        var status = cluster["status"]?.DeepClone().AsObject() ?? [];
+        var status = ThreeFSClusterStatuses.Of(cluster);
         var generation = (long?)cluster["metadata"]?["generation"] ?? 1;
         var now = clock.GetUtcNow();
-        status["observedGeneration"] = generation;
-        status["phase"] ??= nameof(ThreeFSClusterPhase.Pending);
+        status.ObservedGeneration = generation;
+        status.Phase ??= ThreeFSClusterPhase.Pending;
 
         if (await FoundationDBAsync(key, cluster, spec, status, generation, now, cancellationToken) is { } waitForDatabase)
         {
@@ -80,22 +80,22 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
 
         await EnsureTokenAsync(key, cluster, cancellationToken);
-        status["tokenSecretName"] = ThreeFSNames.TokenSecret(key.Name);
+        status.TokenSecretName = ThreeFSNames.TokenSecret(key.Name);
 
-        var existing = status["members"]?.Deserialize<List<ThreeFSMember>>(ApiJson.Options) ?? [];
+        var existing = status.Members ?? [];
         var placement = ThreeFSPlacement.Place(spec, nodes.List(), existing);
-        Conditions.Set(status, "SpecAccepted", placement.Refusal is null, placement.Refusal is null ? "Accepted" : "ScaleDownRefused", placement.Refusal ?? "the spec can be carried out", generation, now);
+        ConditionList.Set(status.Conditions ??= [], "SpecAccepted", placement.Refusal is null, placement.Refusal is null ? "Accepted" : "ScaleDownRefused", placement.Refusal ?? "the spec can be carried out", generation, now);
         if (placement.Reason is { } unplaceable)
         {
-            status["phase"] = nameof(ThreeFSClusterPhase.Pending);
-            Conditions.Set(status, "Ready", false, "Unschedulable", unplaceable, generation, now);
+            status.Phase = ThreeFSClusterPhase.Pending;
+            ConditionList.Set(status.Conditions ??= [], "Ready", false, "Unschedulable", unplaceable, generation, now);
             return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.FromSeconds(10)), cancellationToken);
         }
 
         if (!existing.SequenceEqual(placement.Members))
         {
             // The placement is recorded before any pod is created on it: a crash never places a daemon twice.
-            status["members"] = JsonSerializer.SerializeToNode(placement.Members, ApiJson.Options);
+            status.Members = [.. placement.Members];
             return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.Zero), cancellationToken);
         }
 
@@ -145,31 +145,30 @@ internal sealed partial class ThreeFSClusterReconciler(
     /// <summary>The cluster's name in the placement ledger.</summary>
     private static string Owner(ObjectReference key) => $"{ThreeFSClusterController.Name}/{key.Namespace}/{key.Name}";
 
-    private static List<string> Completed(JsonObject status) =>
-        [.. status["completedBootstrapSteps"]?.AsArray().Select(s => (string?)s).OfType<string>() ?? []];
+    private static List<string> Completed(ThreeFSClusterStatus status) => [.. status.CompletedBootstrapSteps ?? []];
 
     // An external database must have its cluster file; a managed one is created and its cluster file written once
     // its first process has an address. Null means the database is there.
-    private async Task<ReconcileResult?> FoundationDBAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> FoundationDBAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (secretName, secretKey) = ThreeFSVolumes.ClusterFileSecret(key.Name, spec);
         // A version mismatch found by the check step stands until the check passes (it is re-evaluated each pass).
-        var mismatch = status["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "FoundationDB" && (string?)c?["reason"] == "VersionMismatch") == true
+        var mismatch = ConditionList.Reason(status.Conditions, "FoundationDB") == "VersionMismatch"
             && !Completed(status).Contains(ThreeFSBootstrap.Name(ThreeFSBootstrapStep.CheckFoundationDB));
         if (spec.FoundationDB.External is not null)
         {
             var secret = secrets.Get(new ObjectReference(key.Namespace, secretName));
             if (secret?["data"]?[secretKey] is null)
             {
-                Conditions.Set(status, "FoundationDB", false, "ClusterFileMissing",
+                ConditionList.Set(status.Conditions ??= [], "FoundationDB", false, "ClusterFileMissing",
                     $"spec.foundationDB.external.clusterFileSecret names Secret {secretName} (key {secretKey}), which {(secret is null ? "does not exist" : "has no such key")} in namespace {key.Namespace}: create it from your fdb.cluster", generation, now);
-                status["phase"] = nameof(ThreeFSClusterPhase.Pending);
+                status.Phase = ThreeFSClusterPhase.Pending;
                 return ReconcileResult.After(TimeSpan.FromSeconds(10));
             }
 
             if (!mismatch)
             {
-                Conditions.Set(status, "FoundationDB", true, "External", $"cluster file from Secret {secretName}", generation, now);
+                ConditionList.Set(status.Conditions ??= [], "FoundationDB", true, "External", $"cluster file from Secret {secretName}", generation, now);
             }
 
             return null;
@@ -187,8 +186,8 @@ internal sealed partial class ThreeFSClusterReconciler(
             var first = pods.Get(new ObjectReference(key.Namespace, FoundationDBBuilder.Name(key.Name) + "-0"));
             if ((string?)first?["status"]?["podIP"] is not { Length: > 0 } ip)
             {
-                Conditions.Set(status, "FoundationDB", false, "Starting", $"waiting for {FoundationDBBuilder.Name(key.Name)}-0 to have an address", generation, now);
-                status["phase"] = nameof(ThreeFSClusterPhase.Pending);
+                ConditionList.Set(status.Conditions ??= [], "FoundationDB", false, "Starting", $"waiting for {FoundationDBBuilder.Name(key.Name)}-0 to have an address", generation, now);
+                status.Phase = ThreeFSClusterPhase.Pending;
                 return ReconcileResult.After(_poll);
             }
 
@@ -198,7 +197,7 @@ internal sealed partial class ThreeFSClusterReconciler(
 
         if (!mismatch)
         {
-            Conditions.Set(status, "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
+            ConditionList.Set(status.Conditions ??= [], "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
         }
 
         return null;
@@ -238,7 +237,7 @@ internal sealed partial class ThreeFSClusterReconciler(
     }
 
     // The chain table is planned once, over the storage node ids, and kept: target ids are written into the disks.
-    private async Task<bool> EnsureChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, JsonObject status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> EnsureChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainTable(key.Name))) is not null)
         {
@@ -253,8 +252,8 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
         catch (ChainTablePlanException e)
         {
-            status["phase"] = nameof(ThreeFSClusterPhase.Failed);
-            Conditions.Set(status, "Ready", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
+            status.Phase = ThreeFSClusterPhase.Failed;
+            ConditionList.Set(status.Conditions ??= [], "Ready", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
             return false;
         }
 
@@ -273,13 +272,13 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
     }
 
-    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject cluster, JsonObject status, ThreeFSClusterSpec spec, ReconcileResult next, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterStatus status, ThreeFSClusterSpec spec, ReconcileResult next, CancellationToken cancellationToken)
     {
-        status["nodes"] = JsonSerializer.SerializeToNode(Counts(key, spec), ApiJson.Options);
+        status.Nodes = Counts(key, spec);
         metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
         try
         {
-            await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, status, cancellationToken);
+            await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, ThreeFSClusterStatuses.ToJson(status), cancellationToken);
         }
         catch (ApiRequestException e) when (e.Status == HttpStatusCode.Conflict)
         {

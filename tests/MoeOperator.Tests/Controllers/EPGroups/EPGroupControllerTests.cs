@@ -65,6 +65,45 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASettledGroup_ReconciledAgain_WritesNothing()
+    {
+        await CreateGroupAsync(ranks: 4, maxRestarts: 1, name: "settled");
+        await WaitForPhaseAsync("Running", "settled");
+        string? version = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var previous = version;
+                version = (string?)(await GroupAsync("settled"))!["metadata"]!["resourceVersion"];
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                return previous == version;
+            },
+            "the group's status to settle",
+            TimeSpan.FromSeconds(60));
+
+        _ep.Cluster.Server.Requests.Reset();
+        var before = await ReconcilesAsync();
+        for (var touch = 0; touch < 3; touch++)
+        {
+            // A change of an owned pod queues the group again; its status has nothing new to say.
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["test/touch"] = touch.ToString(System.Globalization.CultureInfo.InvariantCulture) } } };
+            var (code, _) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{Ns}/pods/settled-0", patch, "application/merge-patch+json");
+            ((int)code).ShouldBe(200);
+            await Eventually.HoldsAsync(async () => await ReconcilesAsync() > before + touch, $"reconcile {touch + 1} after the touch");
+        }
+
+        _ep.Cluster.Server.Requests.Writes("epgroups").ShouldBe(0, "a reconcile of a settled group writes no status");
+        _ep.Cluster.Server.Requests.Writes("services").ShouldBe(0);
+        _ep.Cluster.Server.Requests.Writes("configmaps").ShouldBe(0);
+    }
+
+    // Reconciles of the EPGroup controller so far, whatever their result.
+    private async Task<double> ReconcilesAsync() =>
+        (await _ep.Metrics.ExportAsync(CancellationToken.None)).Split('\n')
+            .Where(l => l.StartsWith("controller_runtime_reconcile_total{", StringComparison.Ordinal) && l.Contains("controller=\"epgroup\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
     public async Task AGroupThatCannotFit_CreatesNoPod_AndSaysWhy()
     {
         await CreateGroupAsync(ranks: 16, maxRestarts: 1, name: "too-big");
