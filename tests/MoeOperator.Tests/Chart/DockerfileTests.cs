@@ -25,6 +25,23 @@ public sealed class DockerfileTests
     }
 
     [Theory]
+    [MemberData(nameof(ExecutableProjects))]
+    public void TheRuntimeImage_HasEveryFrameworkTheExecutableNeeds(string project)
+    {
+        // The runtimeconfig the build writes lists the shared frameworks the program needs at start; ASP.NET Core
+        // (Kestrel serves /metrics and the probes) is not in the plain runtime image.
+        var assembly = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(RepoPaths.Of("src", project, $"{project}.csproj")), "<AssemblyName>(.+)</AssemblyName>").Groups[1].Value;
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, $"{assembly}.runtimeconfig.json")))!;
+        var frameworks = config["runtimeOptions"]!["frameworks"]!.AsArray().Select(f => (string?)f!["name"]).ToList();
+        var runtimeImage = File.ReadAllLines(RepoPaths.Of("src", project, "Dockerfile")).Last(l => l.StartsWith("FROM ", StringComparison.Ordinal));
+
+        if (frameworks.Contains("Microsoft.AspNetCore.App"))
+        {
+            runtimeImage.ShouldContain("mcr.microsoft.com/dotnet/aspnet:", Case.Sensitive, $"{assembly} needs ASP.NET Core at start");
+        }
+    }
+
+    [Theory]
     [InlineData("MoeOperator")]
     [InlineData("MoeOperator.Worker")]
     public void ImageThatBuildsTheWorker_InstallsWhatNativeBuildsWith(string project)
