@@ -56,95 +56,135 @@ internal sealed class EPGroupReconciler(
             return ReconcileResult.Done;
         }
 
-        var spec = group["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
-        var uid = (string)group["metadata"]!["uid"]!;
-        var generation = (long?)group["metadata"]?["generation"] ?? 1;
-        var status = EPGroupStatuses.Of(group);
-        var now = clock.GetUtcNow();
-        var mine = pods.ByOwner(uid);
-        var nodeCount = spec.Ranks / spec.RanksPerNode;
-        var phase = status.Phase;
-        status.ObservedGeneration = generation;
-        if (mine.Count > 0)
+        var pass = EPGroupPass.Of(key, group, pods.ByOwner((string)group["metadata"]!["uid"]!), clock.GetUtcNow());
+        ObserveLedger(pass);
+
+        // The steps, in order; each either settles this reconcile (a result) or lets the next one look (null).
+        return await FailedGroupAsync(pass, cancellationToken)
+            ?? await MisplacedPodsAsync(pass, cancellationToken)
+            ?? await RestartAsync(pass, cancellationToken)
+            ?? await ExternalSchedulerAsync(pass, cancellationToken)
+            ?? await ResumePlacementAsync(pass, cancellationToken)
+            ?? await AdmitAsync(pass, cancellationToken)
+            ?? await RunAsync(pass, cancellationToken);
+    }
+
+    // The ledger learns what the pod cache shows: a group with pods has been placed, and a pod seen bound (or gone)
+    // no longer needs its reservation, since the pod cache counts it from now on.
+    private void ObserveLedger(EPGroupPass pass)
+    {
+        if (pass.Pods.Count > 0)
         {
-            ledger.Settled(EPGroupController.Owner(key));
+            ledger.Settled(EPGroupController.Owner(pass.Key));
         }
 
-        foreach (var pod in mine)
+        foreach (var pod in pass.Pods)
         {
-            // Seen bound (or gone), a pod no longer needs its reservation: the pod cache counts it from now on.
-            ledger.Observe(PodKey(key, pod), (string?)pod["spec"]?["nodeName"] is { Length: > 0 }, PodResources.IsActive(pod) && pod["metadata"]?["deletionTimestamp"] is null);
+            ledger.Observe(PodKey(pass.Key, pod), (string?)pod["spec"]?["nodeName"] is { Length: > 0 }, PodResources.IsActive(pod) && pod["metadata"]?["deletionTimestamp"] is null);
+        }
+    }
+
+    // Step: a Failed group keeps no pods.
+    private async Task<ReconcileResult?> FailedGroupAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        if (pass.ReadPhase != EPGroupPhase.Failed)
+        {
+            return null;
         }
 
-        if (phase == EPGroupPhase.Failed)
+        await DeleteAsync(pass.Pods, cancellationToken);
+        return await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
+    }
+
+    // Step: a pod that cannot run where it was pinned is a placement failure once its chance runs out; until then
+    // the group is not Scheduled, and it is looked at again when the chance ends.
+    private async Task<ReconcileResult?> MisplacedPodsAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        var (spec, mine) = (pass.Spec, pass.Pods);
+        if (pass.External || pass.ReadPhase is not (EPGroupPhase.Starting or EPGroupPhase.Running))
         {
-            await DeleteAsync(mine, cancellationToken);
-            return await FinishAsync(key, group, status, spec, [], cancellationToken);
+            return null;
         }
 
-        var external = EPGroupBuilder.UsesExternalScheduler(spec);
-        TimeSpan? recheck = null;
-        if (!external && phase is EPGroupPhase.Starting or EPGroupPhase.Running
-            && EPGroupFailure.Misplaced(mine, now, Durations.Parse(spec.FailurePolicy.InitialBackoff)) is { } misplaced)
+        if (EPGroupFailure.Misplaced(mine, pass.Now, Durations.Parse(spec.FailurePolicy.InitialBackoff)) is { } misplaced)
         {
             if (misplaced.Final)
             {
-                return await PlacementFailedAsync(key, group, status, spec, misplaced, mine, now, cancellationToken);
+                return await PlacementFailedAsync(pass.Key, pass.Group, pass.Status, spec, misplaced, mine, pass.Now, cancellationToken);
             }
 
-            // The scheduler may still find room (a pod leaving); until then the group is not Scheduled.
-            recheck = misplaced.Remaining + TimeSpan.FromMilliseconds(100);
-            ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "PodUnschedulable", $"{misplaced.Message}; the group is placed again if it still cannot run after {spec.FailurePolicy.InitialBackoff}", generation, now);
+            pass.Recheck = misplaced.Remaining + TimeSpan.FromMilliseconds(100);
+            pass.Condition("Scheduled", false, "PodUnschedulable", $"{misplaced.Message}; the group is placed again if it still cannot run after {spec.FailurePolicy.InitialBackoff}");
         }
-        else if (!external && phase is EPGroupPhase.Starting or EPGroupPhase.Running && mine.Count > 0
-            && mine.All(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }) && ConditionList.Reason(status.Conditions, "Scheduled") == "PodUnschedulable")
+        else if (mine.Count > 0 && mine.All(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }) && ConditionList.Reason(pass.Status.Conditions, "Scheduled") == "PodUnschedulable")
         {
-            ConditionList.Set(status.Conditions ??= [], "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", mine.Select(p => (string?)p["spec"]?["nodeName"]).Order(StringComparer.Ordinal))}", generation, now);
+            pass.Condition("Scheduled", true, "Placed", $"{pass.NodeCount} nodes: {string.Join(", ", mine.Select(p => (string?)p["spec"]?["nodeName"]).Order(StringComparer.Ordinal))}");
         }
 
+        return null;
+    }
+
+    // Step: a failed rank of the current attempt restarts the whole group; a Restarting group deletes its pods and
+    // waits out its back-off before it is placed again.
+    private async Task<ReconcileResult?> RestartAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        var (key, group, spec, status, mine, now) = (pass.Key, pass.Group, pass.Spec, pass.Status, pass.Pods, pass.Now);
         // A group waiting for room (or placed again after a misplacement) has no rank that could have failed.
-        if (phase is not (EPGroupPhase.Restarting or EPGroupPhase.Pending) && EPGroupFailure.FailedPod(mine, status.Restarts ?? 0) is { } failed)
+        if (pass.ReadPhase is not (EPGroupPhase.Restarting or EPGroupPhase.Pending) && EPGroupFailure.FailedPod(mine, status.Restarts ?? 0) is { } failed)
         {
             return await RankFailedAsync(key, group, status, spec, failed, mine, now, cancellationToken);
         }
 
-        if (phase == EPGroupPhase.Restarting)
+        if (pass.ReadPhase != EPGroupPhase.Restarting)
         {
-            var live = mine.Count;
-            var restarts = status.Restarts ?? 0;
-            var due = (status.LastFailure?.Time ?? now)
-                + EPGroupFailure.Backoff(restarts, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
-            if (live > 0)
-            {
-                await DeleteAsync(mine, cancellationToken);
-                await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                return ReconcileResult.After(TimeSpan.FromSeconds(1));
-            }
-
-            if (now < due)
-            {
-                await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                return ReconcileResult.After(due - now);
-            }
+            return null;
         }
 
-        if (mine.Count == 0 && external)
+        var due = (status.LastFailure?.Time ?? now)
+            + EPGroupFailure.Backoff(status.Restarts ?? 0, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
+        if (mine.Count > 0)
         {
-            return await HandOverToSchedulerAsync(key, group, status, spec, now, cancellationToken);
+            await DeleteAsync(mine, cancellationToken);
+            await FinishAsync(key, group, status, spec, mine, cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
-        if (mine.Count == 0 && phase == EPGroupPhase.Starting && Recorded(status, nodeCount) is { } recorded)
+        if (now < due)
         {
-            // Placed already (the pods may not be in the cache yet, or the operator stopped half-way): keep the
-            // recorded placement, so a retry never moves a rank. A restarted operator's ledger learns of it here.
+            await FinishAsync(key, group, status, spec, mine, cancellationToken);
+            return ReconcileResult.After(due - now);
+        }
+
+        return null;
+    }
+
+    // Step: with an external gang scheduler, a group without pods hands them to it.
+    private async Task<ReconcileResult?> ExternalSchedulerAsync(EPGroupPass pass, CancellationToken cancellationToken) =>
+        pass.Pods.Count == 0 && pass.External
+            ? await HandOverToSchedulerAsync(pass.Key, pass.Group, pass.Status, pass.Spec, pass.Now, cancellationToken)
+            : null;
+
+    // Step: a group placed already creates what is missing on its recorded nodes, so a retry never moves a rank.
+    private async Task<ReconcileResult?> ResumePlacementAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        var (key, group, spec, status, mine) = (pass.Key, pass.Group, pass.Spec, pass.Status, pass.Pods);
+        if (pass.ReadPhase != EPGroupPhase.Starting)
+        {
+            return null;
+        }
+
+        if (mine.Count == 0 && Recorded(status, pass.NodeCount) is { } recorded)
+        {
+            // The pods may not be in the cache yet, or the operator stopped half-way. A restarted operator's ledger
+            // learns of the placement here.
             ledger.Reserve(EPGroupController.Owner(key), Planned(key, group, spec, [.. recorded.OfType<string>()]));
             var created = await CreateChildrenAsync(key, group, spec, recorded, cancellationToken);
             var result = await FinishAsync(key, group, status, spec, mine, cancellationToken);
             return created ? result : ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
-        if (phase == EPGroupPhase.Starting && mine.Count(p => p["metadata"]?["deletionTimestamp"] is null) < nodeCount
-            && (external ? [.. Enumerable.Repeat<string?>(null, nodeCount)] : Recorded(status, nodeCount)) is { } incomplete)
+        if (mine.Count(p => p["metadata"]?["deletionTimestamp"] is null) < pass.NodeCount
+            && (pass.External ? [.. Enumerable.Repeat<string?>(null, pass.NodeCount)] : Recorded(status, pass.NodeCount)) is { } incomplete)
         {
             // Some pods exist, not all: a create met the previous run's pod of that name still terminating. Create
             // the rest (on their recorded nodes, or for the external scheduler) once the names are free.
@@ -153,87 +193,112 @@ internal sealed class EPGroupReconciler(
             return created ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
-        if (mine.Count == 0)
+        return null;
+    }
+
+    // Step: a group without pods asks the ledger for room, in creation order, once the 3FS it mounts is ready;
+    // placed, it records the placement and then creates its children.
+    private async Task<ReconcileResult?> AdmitAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        var (key, group, spec, status) = (pass.Key, pass.Group, pass.Spec, pass.Status);
+        if (pass.Pods.Count > 0)
         {
-            if (ThreeFSWaiting(key, spec) is { } waitingFor)
-            {
-                // No capacity is taken, and no place in line, until the file system the pods mount can be mounted.
-                status.Phase = EPGroupPhase.Pending;
-                ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "WaitingForThreeFS", waitingFor, generation, now);
-                ConditionList.Set(status.Conditions ??= [], "Ready", false, "WaitingForThreeFS", waitingFor, generation, now);
-                await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                return ReconcileResult.After(TimeSpan.FromSeconds(30));
-            }
-
-            // Every other group still waiting for its first placement gets in line before this one asks, so room
-            // goes by creation order, not by which reconcile happens to run first.
-            foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
-            {
-                var otherSpec = other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
-                if (!EPGroupBuilder.UsesExternalScheduler(otherSpec) && ThreeFSWaiting(ObjectCache.KeyOf(other), otherSpec) is null)
-                {
-                    var otherKey = ObjectCache.KeyOf(other);
-                    ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, otherSpec, now));
-                }
-            }
-
-            var admission = ledger.Admit(EPGroupController.Owner(key), Created(group, now), Planner(key, group, spec, now));
-            if (!admission.IsPlaced)
-            {
-                var line = admission.Ahead == 0 ? "" : $" behind {admission.Ahead} older group{(admission.Ahead == 1 ? "" : "s")}";
-                var why = $"waiting for capacity{line}: {admission.WaitingReason}";
-                // Past spec.scheduling.gangTimeout the group is reported Unschedulable (with a warning event), and
-                // keeps its place in line: room may still free.
-                var timeout = Durations.Parse(spec.Scheduling.GangTimeout);
-                var waited = now - WaitingSince(status, now);
-                var reason = waited >= timeout ? "Unschedulable" : "WaitingForCapacity";
-                if (reason == "Unschedulable")
-                {
-                    why = $"the whole group has not fit for {spec.Scheduling.GangTimeout} (spec.scheduling.gangTimeout), still {why}";
-                }
-
-                var newlyUnschedulable = reason == "Unschedulable" && ConditionList.Reason(status.Conditions, "Scheduled") != reason;
-                status.Phase = EPGroupPhase.Pending;
-                ConditionList.Set(status.Conditions ??= [], "Scheduled", false, reason, why, generation, now);
-                ConditionList.Set(status.Conditions ??= [], "Ready", false, reason, "no pod is created until the whole group fits; " + why, generation, now);
-                await FinishAsync(key, group, status, spec, mine, cancellationToken);
-                if (newlyUnschedulable)
-                {
-                    await events.RecordAsync(group, warning: true, "Unschedulable", "Schedule", why, cancellationToken);
-                }
-
-                // The ledger wakes the group when room is found for it; nodes changing wake it too. Look again anyway,
-                // and when the gang timeout falls due.
-                var untilTimeout = timeout - waited;
-                return ReconcileResult.After(untilTimeout > TimeSpan.Zero && untilTimeout < TimeSpan.FromSeconds(10) ? untilTimeout : TimeSpan.FromSeconds(10));
-            }
-
-            var decision = admission.Placed!.Decision;
-            status.Phase = EPGroupPhase.Starting;
-            status.ExpertMap ??= new ExpertMapStatus { Version = 1 };
-            status.Placement = [.. decision.Nodes.Select((node, i) => new RankPlacement { Node = node, FirstRank = i * spec.RanksPerNode, Ranks = spec.RanksPerNode })];
-            ConditionList.Set(status.Conditions ??= [], "Scheduled", true, "Placed", $"{nodeCount} nodes: {string.Join(", ", decision.Nodes)}", generation, now);
-
-            // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
-            await FinishAsync(key, group, status, spec, [], cancellationToken);
-            var placed = await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
-
-            await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
-            return placed ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
+            return null;
         }
 
+        if (ThreeFSWaiting(key, spec) is { } waitingFor)
+        {
+            // No capacity is taken, and no place in line, until the file system the pods mount can be mounted.
+            status.Phase = EPGroupPhase.Pending;
+            pass.Condition("Scheduled", false, "WaitingForThreeFS", waitingFor);
+            pass.Condition("Ready", false, "WaitingForThreeFS", waitingFor);
+            await FinishAsync(key, group, status, spec, pass.Pods, cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(30));
+        }
+
+        EnqueueOlderGroups(group, pass.Now);
+        var admission = ledger.Admit(EPGroupController.Owner(key), Created(group, pass.Now), Planner(key, group, spec, pass.Now));
+        if (!admission.IsPlaced)
+        {
+            return await WaitForCapacityAsync(pass, admission, cancellationToken);
+        }
+
+        var decision = admission.Placed!.Decision;
+        status.Phase = EPGroupPhase.Starting;
+        status.ExpertMap ??= new ExpertMapStatus { Version = 1 };
+        status.Placement = [.. decision.Nodes.Select((node, i) => new RankPlacement { Node = node, FirstRank = i * spec.RanksPerNode, Ranks = spec.RanksPerNode })];
+        pass.Condition("Scheduled", true, "Placed", $"{pass.NodeCount} nodes: {string.Join(", ", decision.Nodes)}");
+
+        // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
+        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        var placed = await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
+        await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
+        return placed ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
+    }
+
+    // Every other group still waiting for its first placement gets in line before this one asks, so room goes by
+    // creation order, not by which reconcile happens to run first.
+    private void EnqueueOlderGroups(JsonObject group, DateTimeOffset now)
+    {
+        foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
+        {
+            var otherSpec = other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
+            var otherKey = ObjectCache.KeyOf(other);
+            if (!EPGroupBuilder.UsesExternalScheduler(otherSpec) && ThreeFSWaiting(otherKey, otherSpec) is null)
+            {
+                ledger.Enqueue(EPGroupController.Owner(otherKey), Created(other, now), Planner(otherKey, other, otherSpec, now));
+            }
+        }
+    }
+
+    // A group the ledger has no room for waits with the reason; past spec.scheduling.gangTimeout it is reported
+    // Unschedulable (with one warning event) and keeps its place in line, since room may still free.
+    private async Task<ReconcileResult> WaitForCapacityAsync(EPGroupPass pass, GangAdmission admission, CancellationToken cancellationToken)
+    {
+        var (spec, status) = (pass.Spec, pass.Status);
+        var line = admission.Ahead == 0 ? "" : $" behind {admission.Ahead} older group{(admission.Ahead == 1 ? "" : "s")}";
+        var why = $"waiting for capacity{line}: {admission.WaitingReason}";
+        var timeout = Durations.Parse(spec.Scheduling.GangTimeout);
+        var waited = pass.Now - WaitingSince(status, pass.Now);
+        var reason = waited >= timeout ? "Unschedulable" : "WaitingForCapacity";
+        if (reason == "Unschedulable")
+        {
+            why = $"the whole group has not fit for {spec.Scheduling.GangTimeout} (spec.scheduling.gangTimeout), still {why}";
+        }
+
+        var newlyUnschedulable = reason == "Unschedulable" && ConditionList.Reason(status.Conditions, "Scheduled") != reason;
+        status.Phase = EPGroupPhase.Pending;
+        pass.Condition("Scheduled", false, reason, why);
+        pass.Condition("Ready", false, reason, "no pod is created until the whole group fits; " + why);
+        await FinishAsync(pass.Key, pass.Group, status, spec, pass.Pods, cancellationToken);
+        if (newlyUnschedulable)
+        {
+            await events.RecordAsync(pass.Group, warning: true, "Unschedulable", "Schedule", why, cancellationToken);
+        }
+
+        // The ledger wakes the group when room is found for it; nodes changing wake it too. Look again anyway, and
+        // when the gang timeout falls due.
+        var untilTimeout = timeout - waited;
+        return ReconcileResult.After(untilTimeout > TimeSpan.Zero && untilTimeout < TimeSpan.FromSeconds(10) ? untilTimeout : TimeSpan.FromSeconds(10));
+    }
+
+    // Step: a placed group keeps its Service and expert map, reads an external scheduler's placement back, and
+    // runs the EPLB loop while Running.
+    private async Task<ReconcileResult> RunAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        var (key, group, spec, status, mine) = (pass.Key, pass.Group, pass.Spec, pass.Status, pass.Pods);
         await EnsureSharedAsync(group, spec, cancellationToken);
-        if (external)
+        if (pass.External)
         {
-            ObserveExternalPlacement(status, spec, mine, generation, now);
+            ObserveExternalPlacement(status, spec, mine, pass.Generation, pass.Now);
         }
 
-        var next = phase == EPGroupPhase.Running && spec.Eplb.Enabled
-            ? await BalanceAsync(key, group, status, spec, mine, now, cancellationToken)
+        var next = pass.ReadPhase == EPGroupPhase.Running && spec.Eplb.Enabled
+            ? await BalanceAsync(key, group, status, spec, mine, pass.Now, cancellationToken)
             : ReconcileResult.Done;
         await FinishAsync(key, group, status, spec, mine, cancellationToken);
         // A pod given a chance to be scheduled is looked at again when its chance runs out.
-        return recheck is { } wait && (next.RequeueAfter is not { } after || after > wait) ? ReconcileResult.After(wait) : next;
+        return pass.Recheck is { } wait && (next.RequeueAfter is not { } after || after > wait) ? ReconcileResult.After(wait) : next;
     }
 
     // The EPLB loop: once per interval, the load the ranks reported against the current map decides whether a new

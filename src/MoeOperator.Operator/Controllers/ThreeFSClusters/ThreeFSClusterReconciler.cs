@@ -74,6 +74,8 @@ internal sealed partial class ThreeFSClusterReconciler(
         status.ObservedGeneration = generation;
         status.Phase ??= ThreeFSClusterPhase.Pending;
 
+        // The steps, in order: the database, the token, where each daemon runs, their configs and the chain table,
+        // then bootstrap, and once bootstrapped health, upgrades and scale-out.
         if (await FoundationDBAsync(key, cluster, spec, status, generation, now, cancellationToken) is { } waitForDatabase)
         {
             return await FinishAsync(key, cluster, status, spec, waitForDatabase, cancellationToken);
@@ -81,7 +83,34 @@ internal sealed partial class ThreeFSClusterReconciler(
 
         await EnsureTokenAsync(key, cluster, cancellationToken);
         status.TokenSecretName = ThreeFSNames.TokenSecret(key.Name);
+        if (PlaceMembers(key, spec, status, generation, now) is { } placing)
+        {
+            return await FinishAsync(key, cluster, status, spec, placing, cancellationToken);
+        }
 
+        IReadOnlyList<ThreeFSMember> members = status.Members ?? [];
+        await EnsureConfigsAsync(key, cluster, spec, members, cancellationToken);
+        if (!await EnsureChainTableAsync(key, cluster, spec, members, status, generation, now, cancellationToken))
+        {
+            return await FinishAsync(key, cluster, status, spec, ReconcileResult.Done, cancellationToken);
+        }
+
+        var next = await BootstrapAsync(key, cluster, spec, members, status, generation, now, cancellationToken);
+        if (ThreeFSBootstrap.Next(Completed(status), spec.Clients.Enabled) is null)
+        {
+            next = await ProbeAsync(key, cluster, spec, status, generation, now, cancellationToken);
+            next = await UpgradeAsync(key, cluster, spec, members, status, generation, now, cancellationToken)
+                ?? await ScaleOutAsync(key, cluster, spec, members, status, generation, now, cancellationToken)
+                ?? next;
+        }
+
+        return await FinishAsync(key, cluster, status, spec, next, cancellationToken);
+    }
+
+    // Step: where each daemon runs. The placement is recorded before any pod is created on it, so a crash never
+    // places a daemon twice; a result means this pass ends here (unplaceable, or the placement just recorded).
+    private ReconcileResult? PlaceMembers(ObjectReference key, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now)
+    {
         var existing = status.Members ?? [];
         var placement = ThreeFSPlacement.Place(spec, nodes.List(), existing);
         ConditionList.Set(status.Conditions ??= [], "SpecAccepted", placement.Refusal is null, placement.Refusal is null ? "Accepted" : "ScaleDownRefused", placement.Refusal ?? "the spec can be carried out", generation, now);
@@ -89,17 +118,21 @@ internal sealed partial class ThreeFSClusterReconciler(
         {
             status.Phase = ThreeFSClusterPhase.Pending;
             ConditionList.Set(status.Conditions ??= [], "Ready", false, "Unschedulable", unplaceable, generation, now);
-            return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.FromSeconds(10)), cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(10));
         }
 
         if (!existing.SequenceEqual(placement.Members))
         {
-            // The placement is recorded before any pod is created on it: a crash never places a daemon twice.
             status.Members = [.. placement.Members];
-            return await FinishAsync(key, cluster, status, spec, ReconcileResult.After(TimeSpan.Zero), cancellationToken);
+            return ReconcileResult.After(TimeSpan.Zero);
         }
 
-        var members = placement.Members;
+        return null;
+    }
+
+    // Step: every component's configuration files, from upstream's templates and the placed members.
+    private async Task EnsureConfigsAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, CancellationToken cancellationToken)
+    {
         var inputs = Inputs(spec, members);
         var components = new List<ThreeFSComponent> { ThreeFSComponent.Mgmtd, ThreeFSComponent.Meta, ThreeFSComponent.Storage, ThreeFSComponent.AdminCli };
         if (spec.Clients.Enabled)
@@ -112,27 +145,6 @@ internal sealed partial class ThreeFSClusterReconciler(
             var desired = ThreeFSPodBuilder.ConfigMap(cluster, component, inputs);
             await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", desired, configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ConfigMap(key.Name, component))), cancellationToken);
         }
-
-        if (!await EnsureChainTableAsync(key, cluster, spec, members, status, generation, now, cancellationToken))
-        {
-            return await FinishAsync(key, cluster, status, spec, ReconcileResult.Done, cancellationToken);
-        }
-
-        var next = await BootstrapAsync(key, cluster, spec, members, status, generation, now, cancellationToken);
-        if (ThreeFSBootstrap.Next(Completed(status), spec.Clients.Enabled) is null)
-        {
-            next = await ProbeAsync(key, cluster, spec, status, generation, now, cancellationToken);
-            if (await UpgradeAsync(key, cluster, spec, members, status, generation, now, cancellationToken) is { } upgrading)
-            {
-                next = upgrading;
-            }
-            else if (await ScaleOutAsync(key, cluster, spec, members, status, generation, now, cancellationToken) is { } scaling)
-            {
-                next = scaling;
-            }
-        }
-
-        return await FinishAsync(key, cluster, status, spec, next, cancellationToken);
     }
 
     private static ThreeFSConfigInputs Inputs(ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members)
