@@ -34,44 +34,15 @@ internal sealed partial class ThreeFSClusterReconciler
             }
             else if (!done)
             {
-                if (step == ThreeFSBootstrapStep.CreateTargets && AdoptedData(status)
-                    && jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name))) is null
-                    && await VerifyRetainedChainTableAsync(key, cluster, spec, members, status, completed, generation, now, cancellationToken) is { } verifying)
+                if (await JobStepAsync(key, cluster, spec, members, status, completed, step, generation, now, cancellationToken) is { } waiting)
                 {
-                    return verifying;
+                    return waiting;
                 }
 
                 if (completed.Contains(name))
                 {
                     // The retained table fits: FoundationDB holds what this step would create.
                     continue;
-                }
-
-                var outcome = await RunJobAsync(key, cluster, spec, step, status, generation, now, cancellationToken);
-                if (outcome is not null)
-                {
-                    return outcome;
-                }
-
-                if (step == ThreeFSBootstrapStep.InitCluster)
-                {
-                    await RecordInitClusterAsync(key, cluster, spec, status, cancellationToken);
-                }
-
-                if (step == ThreeFSBootstrapStep.CheckFoundationDB)
-                {
-                    var job = jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name)))!;
-                    var (matches, message) = FoundationDBVersionCheck.Evaluate(await JobLogAsync(key.Namespace, job, tailLines: null, cancellationToken), spec.FoundationDB.Version);
-                    if (!matches)
-                    {
-                        // Checked again every pass: correcting spec.foundationDB.version is enough to go on.
-                        status.Phase = ThreeFSClusterPhase.Failed;
-                        ConditionList.Set(status.Conditions ??= [], "FoundationDB", false, "VersionMismatch", message, generation, now);
-                        ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "VersionMismatch", "bootstrap waits until the FoundationDB client and server versions match", generation, now);
-                        return ReconcileResult.After(TimeSpan.FromSeconds(30));
-                    }
-
-                    await events.RecordAsync(cluster, warning: false, "FoundationDBChecked", "Bootstrap", message, cancellationToken);
                 }
             }
 
@@ -89,6 +60,53 @@ internal sealed partial class ThreeFSClusterReconciler
         }
 
         return ReconcileResult.Done;
+    }
+
+    // A bootstrap step that is an admin Job: null once it is done (or, over retained data, found done already);
+    // otherwise what to wait for. Over retained data the chain table FoundationDB holds is checked first, and the
+    // FoundationDB version check's verdict is read from its Job's log.
+    private async Task<ReconcileResult?> JobStepAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, List<string> completed, ThreeFSBootstrapStep step, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var name = ThreeFSBootstrap.Name(step);
+        if (step == ThreeFSBootstrapStep.CreateTargets && AdoptedData(status)
+            && jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name))) is null
+            && await VerifyRetainedChainTableAsync(key, cluster, spec, members, status, completed, generation, now, cancellationToken) is { } verifying)
+        {
+            return verifying;
+        }
+
+        if (completed.Contains(name))
+        {
+            return null;
+        }
+
+        if (await RunJobAsync(key, cluster, spec, step, status, generation, now, cancellationToken) is { } outcome)
+        {
+            return outcome;
+        }
+
+        if (step == ThreeFSBootstrapStep.InitCluster)
+        {
+            await RecordInitClusterAsync(key, cluster, spec, status, cancellationToken);
+        }
+
+        if (step == ThreeFSBootstrapStep.CheckFoundationDB)
+        {
+            var job = jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, name)))!;
+            var (matches, message) = FoundationDBVersionCheck.Evaluate(await JobLogAsync(key.Namespace, job, tailLines: null, cancellationToken), spec.FoundationDB.Version);
+            if (!matches)
+            {
+                // Checked again every pass: correcting spec.foundationDB.version is enough to go on.
+                status.Phase = ThreeFSClusterPhase.Failed;
+                ConditionList.Set(status.Conditions ??= [], "FoundationDB", false, "VersionMismatch", message, generation, now);
+                ConditionList.Set(status.Conditions ??= [], "Bootstrapped", false, "VersionMismatch", "bootstrap waits until the FoundationDB client and server versions match", generation, now);
+                return ReconcileResult.After(TimeSpan.FromSeconds(30));
+            }
+
+            await events.RecordAsync(cluster, warning: false, "FoundationDBChecked", "Bootstrap", message, cancellationToken);
+        }
+
+        return null;
     }
 
     // Null when the step's Job succeeded; otherwise how long to wait (running) or that it failed.

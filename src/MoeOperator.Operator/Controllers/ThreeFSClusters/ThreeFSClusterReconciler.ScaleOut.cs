@@ -46,30 +46,54 @@ internal sealed partial class ThreeFSClusterReconciler
         var plan = configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainMigration(key.Name)));
         if (plan is null)
         {
-            ChainMigration migration;
-            try
-            {
-                migration = ChainMigrationPlanner.Plan(current, ThreeFSClusterModule.ChainTable(spec, storage));
-            }
-            catch (ChainTablePlanException e)
-            {
-                ConditionList.Set(status.Conditions ??= [], "StorageScaling", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
-                return ReconcileResult.After(TimeSpan.FromSeconds(30));
-            }
-
-            await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", ChainMigrationFiles.ConfigMap(cluster, migration), null, cancellationToken);
-            await events.RecordAsync(cluster, warning: false, "ScaleOutPlanned", "ScaleOut",
-                $"{migration.Moves.Count} replicas move to the new storage nodes, {migration.NewChains.Count} chains are added; the table ends with {migration.Final.Chains.Count} chains, node pairs sharing {migration.Final.Balance.MinChainsPerNodePair}..{migration.Final.Balance.MaxChainsPerNodePair}", cancellationToken);
-            return ReconcileResult.After(_poll);
+            return await PlanMigrationAsync(key, cluster, spec, current, storage, status, generation, now, cancellationToken);
         }
 
+        if (await RunMigrationAsync(key, cluster, spec, storage.Count, status, generation, now, cancellationToken) is { } migrating)
+        {
+            return migrating;
+        }
+
+        // Every step is done: the grown table is the cluster's table from now on.
+        var data = plan["data"]!;
+        var grown = ThreeFSJobBuilder.ChainTableConfigMap(cluster, ChainTableFiles.Parse((string)data["generated_chains.csv"]!, (string)data["generated_chain_table.csv"]!));
+        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", grown, tableMap, cancellationToken);
+        await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/configmaps/{ThreeFSNames.ChainMigration(key.Name)}", cancellationToken: cancellationToken);
+        await events.RecordAsync(cluster, warning: false, "ScaledOut", "ScaleOut", $"the chain table covers all {storage.Count} storage nodes", cancellationToken);
+        return ReconcileResult.After(_poll);
+    }
+
+    // The migration that grows the chain table onto the new storage nodes, planned once and kept in a ConfigMap so
+    // a restarted operator carries on with the same plan.
+    private async Task<ReconcileResult> PlanMigrationAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ChainTable current, List<int> storage, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ChainMigration migration;
+        try
+        {
+            migration = ChainMigrationPlanner.Plan(current, ThreeFSClusterModule.ChainTable(spec, storage));
+        }
+        catch (ChainTablePlanException e)
+        {
+            ConditionList.Set(status.Conditions ??= [], "StorageScaling", false, "InvalidSpec", $"spec.storage: {e.Message}", generation, now);
+            return ReconcileResult.After(TimeSpan.FromSeconds(30));
+        }
+
+        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", ChainMigrationFiles.ConfigMap(cluster, migration), null, cancellationToken);
+        await events.RecordAsync(cluster, warning: false, "ScaleOutPlanned", "ScaleOut",
+            $"{migration.Moves.Count} replicas move to the new storage nodes, {migration.NewChains.Count} chains are added; the table ends with {migration.Final.Chains.Count} chains, node pairs sharing {migration.Final.Balance.MinChainsPerNodePair}..{migration.Final.Balance.MaxChainsPerNodePair}", cancellationToken);
+        return ReconcileResult.After(_poll);
+    }
+
+    // The migration's Jobs in upstream's order (add, remove once the added targets serve, chains); null once all are done.
+    private async Task<ReconcileResult?> RunMigrationAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, int nodes, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         foreach (var phase in _migrationPhases)
         {
-            var jobName = ThreeFSJobBuilder.JobName(key.Name, $"scale-{storage.Count.ToString(CultureInfo.InvariantCulture)}-{phase}");
+            var jobName = ThreeFSJobBuilder.JobName(key.Name, $"scale-{nodes.ToString(CultureInfo.InvariantCulture)}-{phase}");
             var job = jobs.Get(new ObjectReference(key.Namespace, jobName));
             if (job is null)
             {
-                if (phase == "remove" && !ServingSince(key, completedAt: jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, $"scale-{storage.Count.ToString(CultureInfo.InvariantCulture)}-add")))))
+                if (phase == "remove" && !ServingSince(key, completedAt: jobs.Get(new ObjectReference(key.Namespace, ThreeFSJobBuilder.JobName(key.Name, $"scale-{nodes.ToString(CultureInfo.InvariantCulture)}-add")))))
                 {
                     // Upstream's rule: the replaced replicas go only once the added ones serve.
                     ConditionList.Set(status.Conditions ??= [], "StorageScaling", true, "Syncing", "waiting for the added targets to serve before the replaced ones go", generation, now);
@@ -98,13 +122,7 @@ internal sealed partial class ThreeFSClusterReconciler
             }
         }
 
-        // Every step is done: the grown table is the cluster's table from now on.
-        var data = plan["data"]!;
-        var grown = ThreeFSJobBuilder.ChainTableConfigMap(cluster, ChainTableFiles.Parse((string)data["generated_chains.csv"]!, (string)data["generated_chain_table.csv"]!));
-        await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/configmaps", grown, tableMap, cancellationToken);
-        await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/configmaps/{ThreeFSNames.ChainMigration(key.Name)}", cancellationToken: cancellationToken);
-        await events.RecordAsync(cluster, warning: false, "ScaledOut", "ScaleOut", $"the chain table covers all {storage.Count} storage nodes", cancellationToken);
-        return ReconcileResult.After(_poll);
+        return null;
     }
 
     // Whether a probe started after the Job completed shows every chain fully serving.
