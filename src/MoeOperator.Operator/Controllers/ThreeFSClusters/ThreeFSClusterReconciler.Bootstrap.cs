@@ -9,8 +9,9 @@ namespace MoeOperator.Controllers.ThreeFSClusters;
 /// <summary>The bootstrap: upstream's steps in order, each an admin Job or daemons that must become ready.</summary>
 internal sealed partial class ThreeFSClusterReconciler
 {
-    private async Task<ReconcileResult> BootstrapAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> BootstrapAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now, members) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now, pass.Members);
         var completed = Completed(status);
         foreach (var step in ThreeFSBootstrap.Order)
         {

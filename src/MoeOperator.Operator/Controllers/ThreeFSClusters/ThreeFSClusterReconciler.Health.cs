@@ -23,8 +23,9 @@ internal sealed partial class ThreeFSClusterReconciler
     /// <summary>The last health the probe read for a cluster, if any (rolling restarts wait on it).</summary>
     private ThreeFSHealth? LastHealth(ObjectReference key) => _health.TryGetValue(key, out var known) ? known.Health : null;
 
-    private async Task<ReconcileResult> ProbeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> ProbeAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now);
         var probes = jobs.ByLabel(ThreeFSJobBuilder.StepLabel, ProbeStep)
             .Where(j => (string?)j["metadata"]?["namespace"] == key.Namespace && (string?)j["metadata"]?["labels"]?[ThreeFSNames.ClusterLabel] == key.Name)
             .ToList();

@@ -18,8 +18,9 @@ internal sealed partial class ThreeFSClusterReconciler
     private static readonly string[] _migrationPhases = ["add", "remove", "chains"];
 
     // Null when the chain table covers every storage node; otherwise when to look again.
-    private async Task<ReconcileResult?> ScaleOutAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> ScaleOutAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now, members) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now, pass.Members);
         var tableMap = configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainTable(key.Name)));
         if (tableMap?["data"] is not JsonObject tableData)
         {

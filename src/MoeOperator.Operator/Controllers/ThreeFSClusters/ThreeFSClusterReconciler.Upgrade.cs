@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Runtime.Controllers;
 
@@ -16,8 +15,9 @@ internal sealed partial class ThreeFSClusterReconciler
     private readonly ConcurrentDictionary<ObjectReference, DateTimeOffset> _readySince = new();
 
     // Null when no daemon runs an outdated image; otherwise when to look again.
-    private async Task<ReconcileResult?> UpgradeAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> UpgradeAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now, members) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now, pass.Members);
         var daemons = members
             .Select(m => (Member: m, Pod: pods.Get(new ObjectReference(key.Namespace, ThreeFSNames.ServerPod(key.Name, Enum.Parse<ThreeFSComponent>(m.Component, ignoreCase: true), m.NodeId)))))
             .ToList();

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Planning.Resources;
@@ -67,50 +65,43 @@ internal sealed partial class ThreeFSClusterReconciler(
             return ReconcileResult.Done;
         }
 
-        var spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
-        var status = ThreeFSClusterStatuses.Of(cluster);
-        var generation = (long?)cluster["metadata"]?["generation"] ?? 1;
-        var now = clock.GetUtcNow();
-        status.ObservedGeneration = generation;
-        status.Phase ??= ThreeFSClusterPhase.Pending;
+        var pass = ThreeFSClusterPass.Of(key, cluster, clock.GetUtcNow());
 
         // The steps, in order: the database, the token, where each daemon runs, their configs and the chain table,
         // then bootstrap, and once bootstrapped health, upgrades and scale-out.
-        if (await FoundationDBAsync(key, cluster, spec, status, generation, now, cancellationToken) is { } waitForDatabase)
+        if (await FoundationDBAsync(pass, cancellationToken) is { } waitForDatabase)
         {
-            return await FinishAsync(key, cluster, status, spec, waitForDatabase, cancellationToken);
+            return await FinishAsync(pass, waitForDatabase, cancellationToken);
         }
 
         await EnsureTokenAsync(key, cluster, cancellationToken);
-        status.TokenSecretName = ThreeFSNames.TokenSecret(key.Name);
-        if (PlaceMembers(key, spec, status, generation, now) is { } placing)
+        pass.Status.TokenSecretName = ThreeFSNames.TokenSecret(key.Name);
+        if (PlaceMembers(pass) is { } placing)
         {
-            return await FinishAsync(key, cluster, status, spec, placing, cancellationToken);
+            return await FinishAsync(pass, placing, cancellationToken);
         }
 
-        IReadOnlyList<ThreeFSMember> members = status.Members ?? [];
-        await EnsureConfigsAsync(key, cluster, spec, members, cancellationToken);
-        if (!await EnsureChainTableAsync(key, cluster, spec, members, status, generation, now, cancellationToken))
+        await EnsureConfigsAsync(pass, cancellationToken);
+        if (!await EnsureChainTableAsync(pass, cancellationToken))
         {
-            return await FinishAsync(key, cluster, status, spec, ReconcileResult.Done, cancellationToken);
+            return await FinishAsync(pass, ReconcileResult.Done, cancellationToken);
         }
 
-        var next = await BootstrapAsync(key, cluster, spec, members, status, generation, now, cancellationToken);
-        if (ThreeFSBootstrap.Next(Completed(status), spec.Clients.Enabled) is null)
+        var next = await BootstrapAsync(pass, cancellationToken);
+        if (ThreeFSBootstrap.Next(Completed(pass.Status), pass.Spec.Clients.Enabled) is null)
         {
-            next = await ProbeAsync(key, cluster, spec, status, generation, now, cancellationToken);
-            next = await UpgradeAsync(key, cluster, spec, members, status, generation, now, cancellationToken)
-                ?? await ScaleOutAsync(key, cluster, spec, members, status, generation, now, cancellationToken)
-                ?? next;
+            next = await ProbeAsync(pass, cancellationToken);
+            next = await UpgradeAsync(pass, cancellationToken) ?? await ScaleOutAsync(pass, cancellationToken) ?? next;
         }
 
-        return await FinishAsync(key, cluster, status, spec, next, cancellationToken);
+        return await FinishAsync(pass, next, cancellationToken);
     }
 
     // Step: where each daemon runs. The placement is recorded before any pod is created on it, so a crash never
     // places a daemon twice; a result means this pass ends here (unplaceable, or the placement just recorded).
-    private ReconcileResult? PlaceMembers(ObjectReference key, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now)
+    private ReconcileResult? PlaceMembers(ThreeFSClusterPass pass)
     {
+        var (spec, status, generation, now) = (pass.Spec, pass.Status, pass.Generation, pass.Now);
         var existing = status.Members ?? [];
         var placement = ThreeFSPlacement.Place(spec, nodes.List(), existing);
         ConditionList.Set(status.Conditions ??= [], "SpecAccepted", placement.Refusal is null, placement.Refusal is null ? "Accepted" : "ScaleDownRefused", placement.Refusal ?? "the spec can be carried out", generation, now);
@@ -131,8 +122,9 @@ internal sealed partial class ThreeFSClusterReconciler(
     }
 
     // Step: every component's configuration files, from upstream's templates and the placed members.
-    private async Task EnsureConfigsAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, CancellationToken cancellationToken)
+    private async Task EnsureConfigsAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, members) = (pass.Key, pass.Cluster, pass.Spec, pass.Members);
         var inputs = Inputs(spec, members);
         var components = new List<ThreeFSComponent> { ThreeFSComponent.Mgmtd, ThreeFSComponent.Meta, ThreeFSComponent.Storage, ThreeFSComponent.AdminCli };
         if (spec.Clients.Enabled)
@@ -161,8 +153,9 @@ internal sealed partial class ThreeFSClusterReconciler(
 
     // An external database must have its cluster file; a managed one is created and its cluster file written once
     // its first process has an address. Null means the database is there.
-    private async Task<ReconcileResult?> FoundationDBAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> FoundationDBAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now);
         var (secretName, secretKey) = ThreeFSVolumes.ClusterFileSecret(key.Name, spec);
         // A version mismatch found by the check step stands until the check passes (it is re-evaluated each pass).
         var mismatch = ConditionList.Reason(status.Conditions, "FoundationDB") == "VersionMismatch"
@@ -249,8 +242,9 @@ internal sealed partial class ThreeFSClusterReconciler(
     }
 
     // The chain table is planned once, over the storage node ids, and kept: target ids are written into the disks.
-    private async Task<bool> EnsureChainTableAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterSpec spec, IReadOnlyList<ThreeFSMember> members, ThreeFSClusterStatus status, long generation, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> EnsureChainTableAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
     {
+        var (key, cluster, spec, status, generation, now, members) = (pass.Key, pass.Cluster, pass.Spec, pass.Status, pass.Generation, pass.Now, pass.Members);
         if (configMaps.Get(new ObjectReference(key.Namespace, ThreeFSNames.ChainTable(key.Name))) is not null)
         {
             return true;
@@ -284,8 +278,9 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
     }
 
-    private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject cluster, ThreeFSClusterStatus status, ThreeFSClusterSpec spec, ReconcileResult next, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishAsync(ThreeFSClusterPass pass, ReconcileResult next, CancellationToken cancellationToken)
     {
+        var (key, cluster, status, spec) = (pass.Key, pass.Cluster, pass.Status, pass.Spec);
         status.Nodes = Counts(key, spec);
         metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
         try

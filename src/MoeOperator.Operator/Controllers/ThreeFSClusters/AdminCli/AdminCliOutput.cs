@@ -4,17 +4,12 @@ using System.Text.RegularExpressions;
 namespace MoeOperator.Controllers.ThreeFSClusters.AdminCli;
 
 /// <summary>
-/// Reads the tables admin_cli prints (list-nodes, list-chains, list-targets): a header line, then one row per item,
+/// Reads the tables admin_cli prints (list-chains, list-targets): a header line, then one row per item,
 /// columns separated by runs of spaces. Anything before the header (log lines) is skipped; a row that does not fit
 /// fails with the row in the message, so a changed format is noticed instead of misread.
 /// </summary>
 internal static partial class AdminCliOutput
 {
-    public static IReadOnlyList<AdminCliNode> ParseNodes(string text) =>
-        [.. Rows(text, "Id", "list-nodes").Select(row => row.Length >= 4
-            ? new AdminCliNode(Long(row[0], row), row[1], row[2], row[3])
-            : throw Bad("list-nodes", row))];
-
     public static IReadOnlyList<AdminCliChain> ParseChains(string text)
     {
         var chains = new List<AdminCliChain>();

@@ -1,8 +1,5 @@
 namespace MoeOperator.Controllers.ThreeFSClusters.AdminCli;
 
-/// <summary>A row of <c>admin_cli list-nodes</c>: a daemon mgmtd knows, with its heartbeat status.</summary>
-internal sealed record AdminCliNode(long Id, string Type, string Status, string Hostname);
-
 /// <summary>One replica in a row of <c>list-chains</c>: <c>101000100101(SERVING-UPTODATE)</c>.</summary>
 internal sealed record ChainReplica(long TargetId, string PublicState, string LocalState);
 

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
+using MoeOperator.Api.V1Alpha1;
+using MoeOperator.Runtime.Controllers;
+
+namespace MoeOperator.Controllers.ThreeFSClusters;
+
+/// <summary>
+/// One reconcile of one ThreeFSCluster: the cluster as read (builders and the status writer take its JSON), its
+/// typed spec, the typed status being built, the clock's now, the generation, and the daemons' placement once it is
+/// recorded. The reconciler's steps (FoundationDB, members, configs, chain table, bootstrap, health, upgrade,
+/// scale-out) read and edit this.
+/// </summary>
+internal sealed class ThreeFSClusterPass
+{
+    private ThreeFSClusterPass(ObjectReference key, JsonObject cluster, DateTimeOffset now)
+    {
+        Key = key;
+        Cluster = cluster;
+        Spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
+        Status = ThreeFSClusterStatuses.Of(cluster);
+        Generation = (long?)cluster["metadata"]?["generation"] ?? 1;
+        Now = now;
+        Status.ObservedGeneration = Generation;
+        Status.Phase ??= ThreeFSClusterPhase.Pending;
+    }
+
+    public ObjectReference Key { get; }
+
+    public JsonObject Cluster { get; }
+
+    public ThreeFSClusterSpec Spec { get; }
+
+    public ThreeFSClusterStatus Status { get; }
+
+    public long Generation { get; }
+
+    public DateTimeOffset Now { get; }
+
+    /// <summary>The daemons' recorded placement (empty until the members step has recorded it).</summary>
+    public IReadOnlyList<ThreeFSMember> Members => Status.Members ?? [];
+
+    public static ThreeFSClusterPass Of(ObjectReference key, JsonObject cluster, DateTimeOffset now) => new(key, cluster, now);
+
+    /// <summary>Sets a condition of the status being built, at this pass's generation and time.</summary>
+    public bool Condition(string type, bool? value, string reason, string message) =>
+        ConditionList.Set(Status.Conditions ??= [], type, value, reason, message, Generation, Now);
+}
