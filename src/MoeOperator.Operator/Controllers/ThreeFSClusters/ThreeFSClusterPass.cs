@@ -42,8 +42,4 @@ internal sealed class ThreeFSClusterPass
     public IReadOnlyList<ThreeFSMember> Members => Status.Members ?? [];
 
     public static ThreeFSClusterPass Of(ObjectReference key, JsonObject cluster, DateTimeOffset now) => new(key, cluster, now);
-
-    /// <summary>Sets a condition of the status being built, at this pass's generation and time.</summary>
-    public bool Condition(string type, bool? value, string reason, string message) =>
-        ConditionList.Set(Status.Conditions ??= [], type, value, reason, message, Generation, Now);
 }
