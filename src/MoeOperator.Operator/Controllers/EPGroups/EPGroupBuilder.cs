@@ -130,7 +130,7 @@ internal static class EPGroupBuilder
             podSpec["volumes"]!.AsArray().Add(threeFS.Volume());
         }
 
-        var selector = (spec.Placement.NodeSelector ?? []).Concat(threeFS?.ClientNodes ?? new Dictionary<string, string>()).DistinctBy(s => s.Key).ToList();
+        var selector = PlacementInputs.NodeSelector(spec, threeFS?.ClientNodes);
         if (node is null && selector.Count > 0)
         {
             podSpec["nodeSelector"] = new JsonObject([.. selector.Select(s => new KeyValuePair<string, JsonNode?>(s.Key, s.Value))]);
@@ -163,7 +163,7 @@ internal static class EPGroupBuilder
     }
 
     /// <summary>The group's current restart attempt: how many whole-group restarts it has had.</summary>
-    public static int Attempt(JsonObject group) => EPGroupStatuses.Of(group).Restarts ?? 0;
+    public static int Attempt(JsonObject group) => TypedStatus.Of<EPGroupStatus>(group).Restarts ?? 0;
 
     /// <summary>Whether an external gang scheduler (spec.scheduling.schedulerName) places the pods instead of the operator.</summary>
     public static bool UsesExternalScheduler(EPGroupSpec spec)

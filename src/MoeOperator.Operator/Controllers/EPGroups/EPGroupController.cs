@@ -34,7 +34,7 @@ internal static class EPGroupController
         var services = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "services", Namespaced: true)), EPGroup.KindName, context.Informers);
         var configMaps = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "configmaps", Namespaced: true)), EPGroup.KindName, context.Informers);
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
-            groups.List().Where(g => EPGroupStatuses.Of(g).Phase is null or EPGroupPhase.Pending).Select(ObjectCache.KeyOf));
+            groups.List().Where(g => TypedStatus.Of<EPGroupStatus>(g).Phase is null or EPGroupPhase.Pending).Select(ObjectCache.KeyOf));
         // A group mounting a 3FS file system waits for its cluster: the cluster's changes wake the groups naming it.
         var threeFSClusters = controller.Watches(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.ThreeFSCluster.Plural, Namespaced: true)), context.Informers, cluster =>
             groups.List().Where(g => (string?)g["metadata"]?["namespace"] == (string?)cluster["metadata"]?["namespace"]

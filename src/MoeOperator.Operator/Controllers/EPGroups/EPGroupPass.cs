@@ -51,7 +51,7 @@ internal sealed class EPGroupPass
     public TimeSpan? Recheck { get; set; }
 
     public static EPGroupPass Of(ObjectReference key, JsonObject group, List<JsonObject> pods, DateTimeOffset now) =>
-        new(key, group, group["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!, EPGroupStatuses.Of(group), pods, now);
+        new(key, group, group["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!, TypedStatus.Of<EPGroupStatus>(group), pods, now);
 
     /// <summary>Sets a condition of the status being built, at this pass's generation and time.</summary>
     public void Condition(string type, bool? value, string reason, string message) =>

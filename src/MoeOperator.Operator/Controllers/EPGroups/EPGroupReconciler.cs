@@ -396,7 +396,7 @@ internal sealed class EPGroupReconciler(
 
     // A group that has not been placed yet (new, or waiting for room).
     private static bool IsUnplaced(JsonObject group) =>
-        group["metadata"]?["deletionTimestamp"] is null && EPGroupStatuses.Of(group).Phase is null or EPGroupPhase.Pending;
+        group["metadata"]?["deletionTimestamp"] is null && TypedStatus.Of<EPGroupStatus>(group).Phase is null or EPGroupPhase.Pending;
 
     // Since when the group has been waiting to be placed: the transition of Scheduled to False, else now.
     private static DateTimeOffset WaitingSince(EPGroupStatus status, DateTimeOffset now) =>
@@ -580,7 +580,7 @@ internal sealed class EPGroupReconciler(
         metrics.Ranks(key.Namespace, key.Name, ready, spec.Ranks - ready - pending, pending);
         // Guarded by the resourceVersion that was read: a reconcile on a stale cache gets 409 (thrown, so nothing
         // after this status write, pods included, happens) and runs again on the newer group.
-        await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}", group, EPGroupStatuses.ToJson(status), cancellationToken);
+        await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/epgroups/{key.Name}", group, TypedStatus.ToJson(status), cancellationToken);
 
         return ReconcileResult.Done;
     }

@@ -23,6 +23,13 @@ internal static class PlacementInputs
         return spec.Placement.TopologyKeys is { Count: > 0 } keys ? keys : DefaultTopologyKeys;
     }
 
+    /// <summary>The labels a group's nodes must have: spec.placement.nodeSelector, then <paramref name="requiredLabels"/> for keys it does not name.</summary>
+    public static Dictionary<string, string> NodeSelector(EPGroupSpec spec, IReadOnlyDictionary<string, string>? requiredLabels)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return (spec.Placement.NodeSelector ?? []).Concat(requiredLabels ?? new Dictionary<string, string>()).DistinctBy(l => l.Key).ToDictionary();
+    }
+
     /// <summary>The request for <paramref name="spec"/>; <paramref name="requiredLabels"/> add to its node selector (the nodes with a 3FS client it mounts).</summary>
     public static PlacementRequest Request(EPGroupSpec spec, int rdmaPerNode = 0, IReadOnlyDictionary<string, string>? requiredLabels = null)
     {
@@ -31,7 +38,7 @@ internal static class PlacementInputs
         {
             RdmaPerNode = rdmaPerNode,
             TopologyKeys = TopologyKeys(spec),
-            NodeSelector = (spec.Placement.NodeSelector ?? []).Concat(requiredLabels ?? new Dictionary<string, string>()).DistinctBy(l => l.Key).ToDictionary(),
+            NodeSelector = NodeSelector(spec, requiredLabels),
             Tolerations = [.. (spec.Placement.Tolerations ?? []).Select(t => new GroupToleration(t.Key, t.Operator.ToString(), t.Value, t.Effect?.ToString()))],
         };
     }

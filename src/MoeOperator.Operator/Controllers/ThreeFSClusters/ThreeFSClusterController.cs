@@ -26,7 +26,7 @@ internal static class ThreeFSClusterController
         var secrets = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "secrets", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         controller.Owns(context.Sources(new ResourceCollection("/apis/apps/v1", "daemonsets", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
-            clusters.List().Where(c => ThreeFSClusterStatuses.Of(c).Phase is null or ThreeFSClusterPhase.Pending).Select(ObjectCache.KeyOf));
+            clusters.List().Where(c => TypedStatus.Of<ThreeFSClusterStatus>(c).Phase is null or ThreeFSClusterPhase.Pending).Select(ObjectCache.KeyOf));
         var events = new EventRecorder(context.Json, "moe-operator/threefscluster", Environment.MachineName, context.Clock);
         var reconciler = new ThreeFSClusterReconciler(clusters, pods, jobs, configMaps, secrets, nodes, context.Json, events, new ThreeFSMetrics(context.Metrics.Registry), ledger, context.Clock);
         return (controller, reconciler);

@@ -19,7 +19,7 @@ internal sealed class ThreeFSClusterPass
         Key = key;
         Cluster = cluster;
         Spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
-        Status = ThreeFSClusterStatuses.Of(cluster);
+        Status = TypedStatus.Of<ThreeFSClusterStatus>(cluster);
         Generation = (long?)cluster["metadata"]?["generation"] ?? 1;
         Now = now;
         Status.ObservedGeneration = Generation;

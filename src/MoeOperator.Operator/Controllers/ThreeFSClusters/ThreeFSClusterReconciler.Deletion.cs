@@ -24,7 +24,7 @@ internal sealed partial class ThreeFSClusterReconciler
         }
 
         var spec = cluster["spec"].Deserialize<ThreeFSClusterSpec>(ApiJson.Options)!;
-        var members = (ThreeFSClusterStatuses.Of(cluster).Members ?? []).Where(m => m.Component == "storage").Select(m => m.Node).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        var members = (TypedStatus.Of<ThreeFSClusterStatus>(cluster).Members ?? []).Where(m => m.Component == "storage").Select(m => m.Node).OfType<string>().Order(StringComparer.Ordinal).ToList();
         var directories = spec.Storage.DiskPaths.Select(ThreeFSPaths.TargetDirectory).ToList();
         if (spec.DeletionPolicy == DeletionPolicy.Retain)
         {
@@ -70,7 +70,7 @@ internal sealed partial class ThreeFSClusterReconciler
             return ReconcileResult.After(_poll);
         }
 
-        var members = (ThreeFSClusterStatuses.Of(cluster).Members ?? []).Where(m => m.Component == "storage").Select(m => (m.NodeId, m.Node!)).ToList();
+        var members = (TypedStatus.Of<ThreeFSClusterStatus>(cluster).Members ?? []).Where(m => m.Component == "storage").Select(m => (m.NodeId, m.Node!)).ToList();
         var done = true;
         foreach (var (nodeId, node) in members)
         {

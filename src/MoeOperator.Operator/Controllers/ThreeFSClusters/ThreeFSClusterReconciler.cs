@@ -285,7 +285,7 @@ internal sealed partial class ThreeFSClusterReconciler(
         metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
         try
         {
-            await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, ThreeFSClusterStatuses.ToJson(status), cancellationToken);
+            await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, TypedStatus.ToJson(status), cancellationToken);
         }
         catch (ApiRequestException e) when (e.Status == HttpStatusCode.Conflict)
         {
