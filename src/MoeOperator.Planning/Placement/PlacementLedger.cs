@@ -21,6 +21,9 @@ public delegate GangAttempt GangPlanner(IReadOnlyList<Reservation> reserved);
 public sealed record GangAdmission(GangAttempt? Placed, string? WaitingReason, int Ahead)
 {
     public bool IsPlaced => Placed is not null;
+
+    /// <summary>The reservations this placement added (not those its owner held before), for <see cref="PlacementLedger.Abandon"/>.</summary>
+    internal IReadOnlyList<Reservation> Added { get; init; } = [];
 }
 
 /// <summary>
@@ -45,7 +48,7 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
     // pod is seen bound, which releases every reservation of its name.
     private readonly Dictionary<(string Pod, string Node), Reservation> _reservations = [];
     private readonly Dictionary<string, (DateTimeOffset Created, GangPlanner Planner, DateTimeOffset Asked)> _waiting = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (GangAttempt Attempt, DateTimeOffset Expires)> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (GangAttempt Attempt, List<Reservation> Added, DateTimeOffset Expires)> _held = new(StringComparer.Ordinal);
     private readonly List<(string Prefix, Action<string> Wake)> _wakers = [];
 
     /// <summary>The reservations now (a copy).</summary>
@@ -99,7 +102,7 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
             if (_held.Remove(owner, out var held))
             {
                 _waiting.Remove(owner);
-                return new GangAdmission(held.Attempt, null, 0);
+                return new GangAdmission(held.Attempt, null, 0) { Added = held.Added };
             }
 
             _waiting[owner] = (created, planner, clock.GetUtcNow());
@@ -122,14 +125,14 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
                 if (attempt.Decision.Fits)
                 {
                     _waiting.Remove(candidate);
-                    Hold(candidate, attempt.Pods);
+                    var added = Hold(candidate, attempt.Pods);
                     if (candidate == owner)
                     {
-                        result = new GangAdmission(attempt, null, 0);
+                        result = new GangAdmission(attempt, null, 0) { Added = added };
                         break;
                     }
 
-                    _held[candidate] = (attempt, clock.GetUtcNow() + _lifetime);
+                    _held[candidate] = (attempt, added, clock.GetUtcNow() + _lifetime);
                     woken.Add(candidate);
                 }
                 else if (candidate == owner)
@@ -175,7 +178,7 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
         ArgumentNullException.ThrowIfNull(pods);
         lock (_gate)
         {
-            Hold(owner, pods);
+            _ = Hold(owner, pods);
         }
     }
 
@@ -217,6 +220,26 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
         }
     }
 
+    /// <summary>
+    /// A placement that was not carried out: its owner's reconcile could not record it (a stale view's status write
+    /// got 409), so no pod was created from it. The reservations it added go at once; otherwise they would block the
+    /// owner's next try, and every other gang's, until they lapse. Reservations the owner held before it stay.
+    /// </summary>
+    public void Abandon(string owner, GangAdmission admission)
+    {
+        ArgumentNullException.ThrowIfNull(admission);
+        lock (_gate)
+        {
+            foreach (var reservation in admission.Added)
+            {
+                if (_reservations.TryGetValue((reservation.Pod, reservation.Node), out var current) && ReferenceEquals(current, reservation) && current.Owner == owner)
+                {
+                    _reservations.Remove((reservation.Pod, reservation.Node));
+                }
+            }
+        }
+    }
+
     /// <summary>Wakes every waiting gang (room may have freed: a gang's pods left), so they ask again, oldest first wins.</summary>
     public void WakeWaiting()
     {
@@ -246,13 +269,24 @@ public sealed class PlacementLedger(TimeProvider clock, TimeSpan? reservationLif
         }
     }
 
-    private void Hold(string owner, IEnumerable<PlannedPod> pods)
+    // Reserves the pods' room; returns the reservations that are new (a pod already reserved on that node keeps
+    // its reservation, renewed, and is not the new decision's to abandon).
+    private List<Reservation> Hold(string owner, IEnumerable<PlannedPod> pods)
     {
         var expires = clock.GetUtcNow() + _lifetime;
+        var added = new List<Reservation>();
         foreach (var pod in pods)
         {
-            _reservations[(pod.Pod, pod.Node)] = new Reservation(owner, pod.Pod, pod.Node, pod.Requests, expires);
+            var existed = _reservations.ContainsKey((pod.Pod, pod.Node));
+            var reservation = new Reservation(owner, pod.Pod, pod.Node, pod.Requests, expires);
+            _reservations[(pod.Pod, pod.Node)] = reservation;
+            if (!existed)
+            {
+                added.Add(reservation);
+            }
         }
+
+        return added;
     }
 
     private IEnumerable<string> Ordered() =>

@@ -26,7 +26,7 @@ public sealed class PlacementLedgerTests
         public Dictionary<string, (string Owner, string Node, int Gpus, bool Bound)> Pods { get; } = new(StringComparer.Ordinal);
 
         // What each gang decided and has not created yet (the reconcile is between its decision and its creates).
-        public Dictionary<string, GangAttempt> Decided { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, GangAdmission> Decided { get; } = new(StringComparer.Ordinal);
 
         public int Unbindable { get; set; }
 
@@ -113,12 +113,16 @@ public sealed class PlacementLedgerTests
                         var admission = world.Ledger.Admit(gang.Owner, gang.Created, world.Planner(gang.Owner, gang.Nodes, gang.Gpus));
                         if (admission.IsPlaced)
                         {
-                            world.Decided[gang.Owner] = admission.Placed!;
+                            world.Decided[gang.Owner] = admission;
                         }
 
                         break;
+                    case 1 when world.Decided.Remove(gang.Owner, out var decided) && random.Next(5) == 0:
+                        // The decision's status write failed: nothing is created from it, and it is abandoned.
+                        world.Ledger.Abandon(gang.Owner, decided);
+                        break;
                     case 1 when world.Decided.Remove(gang.Owner, out var decided):
-                        foreach (var pod in decided.Pods)
+                        foreach (var pod in decided.Placed!.Pods)
                         {
                             world.Pods[pod.Pod] = (gang.Owner, pod.Node, (int)pod.Requests[Gpu], false);
                         }
@@ -200,6 +204,36 @@ public sealed class PlacementLedgerTests
         again.IsPlaced.ShouldBeFalse();
         woken.ShouldBe(["epgroup/ns/b"]);
         world.Ledger.Admit("epgroup/ns/b", t0.AddSeconds(1), world.Planner("epgroup/ns/b", 2, 8)).IsPlaced.ShouldBeTrue("b takes what was held for it");
+    }
+
+    [Fact]
+    public void APlacementThatWasNotCarriedOut_IsAbandoned_AndItsRoomIsFreeAtOnce()
+    {
+        var clock = new FakeTimeProvider();
+        var world = new World(nodes: 2, gpusPerNode: 8, clock);
+        var first = world.Ledger.Admit("epgroup/ns/a", clock.GetUtcNow(), world.Planner("epgroup/ns/a", 2, 8));
+        first.IsPlaced.ShouldBeTrue();
+
+        // Its status write got 409: the reconcile runs again and must find the same room, not its own shadow.
+        world.Ledger.Abandon("epgroup/ns/a", first);
+        world.Ledger.Reservations.ShouldBeEmpty();
+        var again = world.Ledger.Admit("epgroup/ns/a", clock.GetUtcNow(), world.Planner("epgroup/ns/a", 2, 8));
+        again.IsPlaced.ShouldBeTrue(again.WaitingReason);
+    }
+
+    [Fact]
+    public void AbandoningADecision_KeepsTheReservationsItsOwnerHeldBefore()
+    {
+        var clock = new FakeTimeProvider();
+        var world = new World(nodes: 4, gpusPerNode: 8, clock);
+        // The owner's recorded placement (its pods may exist where the cache does not show them yet).
+        world.Ledger.Reserve("epgroup/ns/a", [new PlannedPod("epgroup/ns/a-0", "node-0", new Dictionary<string, decimal> { [Gpu] = 8 })]);
+        var stale = world.Ledger.Admit("epgroup/ns/a", clock.GetUtcNow(), world.Planner("epgroup/ns/a", 2, 8));
+        stale.IsPlaced.ShouldBeTrue();
+
+        world.Ledger.Abandon("epgroup/ns/a", stale);
+
+        world.Ledger.Reservations.ShouldHaveSingleItem().Node.ShouldBe("node-0");
     }
 
     [Fact]

@@ -229,8 +229,19 @@ internal sealed class EPGroupReconciler(
         status.Placement = [.. decision.Nodes.Select((node, i) => new RankPlacement { Node = node, FirstRank = i * spec.RanksPerNode, Ranks = spec.RanksPerNode })];
         pass.Condition("Scheduled", true, "Placed", $"{pass.NodeCount} nodes: {string.Join(", ", decision.Nodes)}");
 
-        // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
-        await FinishAsync(key, group, status, spec, [], cancellationToken);
+        // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods. A placement
+        // that could not be recorded created nothing, so its reservations go now rather than block this group's
+        // next try (and everyone's) until they lapse.
+        try
+        {
+            await FinishAsync(key, group, status, spec, [], cancellationToken);
+        }
+        catch (Exception)
+        {
+            ledger.Abandon(EPGroupController.Owner(key), admission);
+            throw;
+        }
+
         var placed = await CreateChildrenAsync(key, group, spec, decision.Nodes, cancellationToken);
         await events.RecordAsync(group, warning: false, "Placed", "Schedule", $"placed {spec.Ranks} ranks on {string.Join(", ", decision.Nodes)}", cancellationToken);
         return placed ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));

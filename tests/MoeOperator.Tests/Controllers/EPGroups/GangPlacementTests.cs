@@ -65,17 +65,18 @@ public sealed class GangPlacementTests
 
     private static async Task WaitForPhasesAsync(OperatorDevCluster dev, Func<Dictionary<string, string?>, bool> condition, string what, TimeSpan limit)
     {
-        Dictionary<string, string?> phases = [];
         try
         {
-            await Eventually.HoldsAsync(async () => condition(phases = await PhasesAsync(dev)), what, limit);
+            await Eventually.HoldsAsync(async () => condition(await PhasesAsync(dev)), what, limit);
         }
         catch (TimeoutException e)
         {
             // Only what is not running: a wait for fifty groups would otherwise print a hundred healthy pods.
             var pods = (await ListAsync(dev, $"/api/v1/namespaces/{Ns}/pods")).Where(p => (string?)p["status"]?["phase"] != "Running");
+            var waiting = (await ListAsync(dev, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups")).Where(g => (string?)g["status"]?["phase"] != "Running")
+                .Select(g => $"{g["metadata"]!["name"]}={g["status"]?["phase"]} {g["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Scheduled")?.ToJsonString()}");
             throw new TimeoutException(
-                $"{e.Message}; groups not running: {string.Join(", ", phases.Where(p => p.Value != "Running").Select(p => $"{p.Key}={p.Value}"))}; " +
+                $"{e.Message}; groups not running: {string.Join(", ", waiting)}; " +
                 $"pods not running: {string.Join("; ", pods.Select(p => $"{p["metadata"]!["name"]} {p["status"]?["phase"]} on {p["spec"]?["nodeName"]} {p["status"]?["conditions"]?.ToJsonString()}"))}; " +
                 $"component errors: {string.Join(" | ", dev.Cluster.Errors)}",
                 e);
