@@ -98,6 +98,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
             .ToList();
         var services = Api.List("services");
         var live = new HashSet<string>(StringComparer.Ordinal);
+        var podsByNode = pods.ToLookup(p => (string?)p["spec"]?["nodeName"], StringComparer.Ordinal);
         var addressed = pods
             .Where(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 })
             .Select(p => (Pod: p, Ip: _pods.TryGetValue(Uid(p), out var r) ? r.Ip : null))
@@ -126,7 +127,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
             live.Add(uid);
             // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
-            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, pods, now));
+            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, podsByNode, now));
         }
 
         foreach (var (uid, runtime) in _pods)
@@ -160,14 +161,13 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
     private JsonObject? Lookup(string groupResource, string ns, string name) => Api.Get(groupResource, ns, name);
 
-    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, List<JsonObject> pods, DateTimeOffset now)
+    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, ILookup<string?, JsonObject> podsByNode, DateTimeOffset now)
     {
         var uid = Uid(pod);
         if (!_pods.ContainsKey(uid) && pod["metadata"]?["deletionTimestamp"] is null && (string?)pod["status"]?["phase"] is not ("Succeeded" or "Failed"))
         {
             // Admission: the pods this kubelet already runs on the node, and this one, must fit.
-            var nodeName = ClusterApi.Name(node);
-            var admitted = pods.Where(p => (string?)p["spec"]?["nodeName"] == nodeName && _pods.ContainsKey(Uid(p)) && p["metadata"]?["deletionTimestamp"] is null);
+            var admitted = podsByNode[ClusterApi.Name(node)].Where(p => _pods.ContainsKey(Uid(p)) && p["metadata"]?["deletionTimestamp"] is null);
             if (PodAdmission.Refusal(pod, node, admitted) is { } refusal)
             {
                 var refused = pod["status"]?.DeepClone().AsObject() ?? [];
@@ -206,11 +206,16 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
         Directory.CreateDirectory(runtime.Directory);
         var hostsFile = Path.Combine(runtime.Directory, "etc-hosts");
-        var hosts = HostsFile.Build(pod, runtime.Ip, addressed, services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
-        if (!File.Exists(hostsFile) || File.ReadAllText(hostsFile) != hosts)
+        // Only a process reads /etc/hosts. A simulated container has none, and building the file names every pod
+        // with a DNS record: for thousands of simulated pods that was most of a pass, for nothing.
+        if (runtime.All.Any(c => _launcher.ProgramFor((string?)c.Spec["image"]) is not null))
         {
-            // Rewritten in place: running containers see the file through a bind mount of this very inode.
-            File.WriteAllText(hostsFile, hosts);
+            var hosts = HostsFile.Build(pod, runtime.Ip, addressed, services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
+            if (!File.Exists(hostsFile) || File.ReadAllText(hostsFile) != hosts)
+            {
+                // Rewritten in place: running containers see the file through a bind mount of this very inode.
+                File.WriteAllText(hostsFile, hosts);
+            }
         }
 
         if (runtime.All.Any(c => c.IsRunning))
