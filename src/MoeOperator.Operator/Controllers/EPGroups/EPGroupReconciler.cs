@@ -522,12 +522,17 @@ internal sealed class EPGroupReconciler(
     private async Task<bool> CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string?> nodes, CancellationToken cancellationToken)
     {
         await EnsureSharedAsync(group, spec, cancellationToken);
+        var threeFS = ThreeFS(key, spec);
+        Task<ChildOutcome> EnsurePodAsync(int i) => _writer.EnsureAsync(
+            $"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], threeFS), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);
+
+        // In batches of 1, 2, 4, ... as the ReplicaSet controller's slow start: a group of many pods is not created
+        // one round trip at a time, and a create that fails (quota, admission) fails its batch before more are sent.
         var complete = true;
-        for (var i = 0; i < nodes.Count; i++)
+        for (var (next, batch) = (0, 1); next < nodes.Count; next += batch, batch *= 2)
         {
-            var cached = pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i)));
-            var outcome = await _writer.EnsureAsync($"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], ThreeFS(key, spec)), cached, cancellationToken);
-            complete &= outcome != ChildOutcome.Terminating;
+            var outcomes = await Task.WhenAll(Enumerable.Range(next, Math.Min(batch, nodes.Count - next)).Select(EnsurePodAsync));
+            complete &= outcomes.All(outcome => outcome != ChildOutcome.Terminating);
         }
 
         return complete;
