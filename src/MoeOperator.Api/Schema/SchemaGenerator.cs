@@ -34,6 +34,7 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
             propertySchema.Description = docs.ForProperty(property)
                 ?? throw new InvalidOperationException($"{type.Name}.{property.Name} has no XML doc summary; it becomes the CRD description");
             ApplyAnnotations(property, propertySchema);
+            ApplyChangeDecision(name, property, propertySchema);
             if (isRequired)
             {
                 required.Add(name);
@@ -122,6 +123,25 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
         }
 
         throw new NotSupportedException($"No schema mapping for {type.FullName}; add one to {nameof(SchemaGenerator)}");
+    }
+
+    // What a change of the field does goes into its description (kubectl explain); an immutable field gets the
+    // transition rule that makes the API server refuse a change, naming the field and what to do instead.
+    private static void ApplyChangeDecision(string name, PropertyInfo property, V1JSONSchemaProps schema)
+    {
+        if (property.GetCustomAttribute<OnChangeAttribute>() is not { } decision)
+        {
+            return;
+        }
+
+        schema.Description = decision.Change == SpecChange.Immutable
+            ? $"{schema.Description} Immutable: {decision.How}"
+            : $"{schema.Description} On change ({decision.Change}): {decision.How}";
+        if (decision.Change == SpecChange.Immutable)
+        {
+            var rule = new V1ValidationRule { Rule = "self == oldSelf", Message = $"{name} is immutable: {decision.How}" };
+            schema.XKubernetesValidations = [rule, .. schema.XKubernetesValidations ?? []];
+        }
     }
 
     private static void ApplyAnnotations(PropertyInfo property, V1JSONSchemaProps schema)

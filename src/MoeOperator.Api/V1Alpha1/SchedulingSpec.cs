@@ -7,6 +7,7 @@ public sealed record SchedulingSpec
 {
     /// <summary>How long to wait for the whole group to fit before reporting it as unschedulable (a duration such as 5m).</summary>
     [RegularExpression(Patterns.Duration)]
+    [OnChange(SpecChange.InPlace, "applies to the wait in progress: a group waiting longer than the new timeout is reported Unschedulable at once")]
     public string GangTimeout { get; set; } = "5m";
 
     /// <summary>Scheduler for the pods; set it to use an external gang scheduler (the operator then adds PodGroup labels).</summary>

@@ -7,44 +7,57 @@ public sealed record TrainingJobSpec
 {
     /// <summary>Image of the kernel worker.</summary>
     [Required, MaxLength(512)]
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public string Image { get; set; } = "";
 
     /// <summary>The model to train.</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public TrainingModelSpec Model { get; set; } = new();
 
     /// <summary>How the model and the batch are split over ranks.</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public ParallelismSpec Parallelism { get; set; } = new();
 
     /// <summary>Steps, batch and optimiser settings.</summary>
     [Required]
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public TrainingSpec Training { get; set; } = new();
 
     /// <summary>Where training data comes from; set exactly one source.</summary>
     [Required]
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public DataSpec Data { get; set; } = new();
 
     /// <summary>Where and how often checkpoints are written; unset means no checkpoints (a failure restarts from step 0).</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public CheckpointSpec? Checkpoint { get; set; }
 
     /// <summary>The expert load balancer loop.</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public EplbSpec Eplb { get; set; } = new();
 
     /// <summary>Restart policy after a rank fails.</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public FailurePolicySpec FailurePolicy { get; set; } = new();
 
     /// <summary>Stop all ranks (after a checkpoint when one is configured) and keep the job; set false to resume.</summary>
+    [OnChange(SpecChange.InPlace, "suspending checkpoints and removes the pods; resuming starts them again from that checkpoint")]
     public bool Suspend { get; set; }
 
     /// <summary>GPUs per pipeline/data rank.</summary>
     [Range(1, 8)]
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public int GpusPerRank { get; set; } = 1;
 
     /// <summary>Compute resources of each pod besides GPUs and RDMA devices, which the operator adds.</summary>
+    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public ResourceRequirements? Resources { get; set; }
 
     /// <summary>Where ranks may run and how they are packed onto the topology.</summary>
+    [OnChange(SpecChange.InPlace, "applies when the job's pods are next created (on resume or restart); running pods stay where they are")]
     public PlacementSpec Placement { get; set; } = new();
 
     /// <summary>Gang admission and scheduler settings.</summary>
+    [OnChange(SpecChange.InPlace, "applies when the job's pods are next created (on resume or restart)")]
     public SchedulingSpec Scheduling { get; set; } = new();
 }

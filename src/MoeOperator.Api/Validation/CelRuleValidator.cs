@@ -16,8 +16,13 @@ public static class CelRuleValidator
     private static readonly CelEnvironment _environment = new(null, null);
     private static readonly ConcurrentDictionary<string, CelProgramDelegate> _programs = new();
 
-    /// <summary>Appends an error for every rule under <paramref name="path"/> that does not hold.</summary>
-    public static void Validate(JsonNode? node, V1JSONSchemaProps schema, string path, List<FieldError> errors)
+    /// <summary>
+    /// Appends an error for every rule under <paramref name="path"/> that does not hold. <paramref name="old"/> is the
+    /// stored value on an update (null on a create): a transition rule (one that reads <c>oldSelf</c>) is evaluated
+    /// only where the old value has a counterpart, as the API server correlates them: object properties by name,
+    /// map entries by key, never list items.
+    /// </summary>
+    public static void Validate(JsonNode? node, V1JSONSchemaProps schema, string path, List<FieldError> errors, JsonNode? old = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(errors);
@@ -30,11 +35,22 @@ public static class CelRuleValidator
         {
             var fieldPath = path + (rule.FieldPath ?? "");
             var message = rule.Message ?? $"failed rule: {rule.Rule}";
+            var transition = rule.Rule.Contains("oldSelf", StringComparison.Ordinal);
+            if (transition && old is null)
+            {
+                continue;
+            }
+
             try
             {
                 var program = _programs.GetOrAdd(rule.Rule, r => _environment.Compile(r));
-                var self = ToCel(node, schema);
-                if (program(new Dictionary<string, object?> { ["self"] = self }) is not true)
+                var variables = new Dictionary<string, object?> { ["self"] = ToCel(node, schema) };
+                if (transition)
+                {
+                    variables["oldSelf"] = ToCel(old, schema);
+                }
+
+                if (program(variables) is not true)
                 {
                     errors.Add(new(fieldPath, FieldErrorType.Invalid, StructuralValidator.Show(node), message));
                 }
@@ -52,7 +68,7 @@ public static class CelRuleValidator
                 {
                     if (schema.Properties.TryGetValue(name, out var propertySchema))
                     {
-                        Validate(value, propertySchema, path.Length == 0 ? name : $"{path}.{name}", errors);
+                        Validate(value, propertySchema, path.Length == 0 ? name : $"{path}.{name}", errors, (old as JsonObject)?[name]);
                     }
                 }
 
@@ -60,7 +76,7 @@ public static class CelRuleValidator
             case JsonObject map when schema.AdditionalProperties is V1JSONSchemaProps valueSchema:
                 foreach (var (key, value) in map)
                 {
-                    Validate(value, valueSchema, $"{path}[{key}]", errors);
+                    Validate(value, valueSchema, $"{path}[{key}]", errors, (old as JsonObject)?[key]);
                 }
 
                 break;

@@ -128,7 +128,7 @@ internal static class ObjectAdmission
     /// write. Returns warnings for pruned fields; throws 400 for them under Strict field validation and 422 for
     /// schema or CEL failures.
     /// </summary>
-    public static List<string> ValidateCustom(ResourceType type, JsonObject obj, string fieldValidation, bool statusOnly)
+    public static List<string> ValidateCustom(ResourceType type, JsonObject obj, string fieldValidation, bool statusOnly, JsonObject? old = null)
     {
         var schema = type.Schema!;
         var body = obj.DeepClone().AsObject();
@@ -144,7 +144,10 @@ internal static class ObjectAdmission
         StructuralValidator.Validate(body, schema, "", errors);
         if (errors.Count == 0)
         {
-            CelRuleValidator.Validate(statusOnly ? new JsonObject { ["status"] = body["status"]?.DeepClone() } : body, schema, "", errors);
+            // An update is checked against the stored object too: transition rules (oldSelf) hold only on updates.
+            var previous = old?.DeepClone().AsObject();
+            previous?.Remove("metadata");
+            CelRuleValidator.Validate(statusOnly ? new JsonObject { ["status"] = body["status"]?.DeepClone() } : body, schema, "", errors, previous);
         }
 
         if (errors.Count > 0)

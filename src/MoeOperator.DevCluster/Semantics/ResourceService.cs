@@ -161,7 +161,7 @@ public sealed class ResourceService
                 throw ApiException.Invalid(type, name, [new("metadata.finalizers", Api.Validation.FieldErrorType.Invalid, null, "Forbidden: no new finalizers can be added if the object is being deleted")]);
             }
 
-            var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, updated, options.FieldValidation, statusSubresource) : [];
+            var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, updated, options.FieldValidation, statusSubresource, old) : [];
             if (type.GroupResource == CrdRegistrar.GroupResource && !statusSubresource)
             {
                 _crds.Admit(updated, Now());

@@ -42,7 +42,7 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
         var program = ProgramFor((string?)container.Spec["image"]);
         if (program is null)
         {
-            return Simulated(pod);
+            return Simulated(pod, container.IsInit);
         }
 
         var environment = ContainerEnvironment.Build(pod, container.Spec, runtime.Ip, hostIp, (ns, name) => lookup("configmaps", ns, name), (ns, name) => lookup("secrets", ns, name));
@@ -87,11 +87,12 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
         return command is { Count: > 0 } ? [.. command, .. args] : [program.Executable, .. program.Arguments, .. args];
     }
 
-    private SimulatedContainer Simulated(JsonObject pod)
+    private SimulatedContainer Simulated(JsonObject pod, bool init)
     {
         var annotations = pod["metadata"]?["annotations"];
-        // Job pods finish (so Jobs of third-party images complete); anything else runs until stopped, as a daemon does.
-        var finishes = pod["metadata"]?["ownerReferences"]?.AsArray().Any(o => (string?)o?["kind"] == "Job") == true;
+        // Init containers and Job pods finish (the pod's main containers start; Jobs of third-party images
+        // complete); anything else runs until stopped, as a daemon does.
+        var finishes = init || pod["metadata"]?["ownerReferences"]?.AsArray().Any(o => (string?)o?["kind"] == "Job") == true;
         var delay = (string?)annotations?[StartDelayAnnotation] is { } d ? Durations.Parse(d) : options.SimulatedStartDelay;
         TimeSpan? runTime = (string?)annotations?[RunTimeAnnotation] is { } r ? Durations.Parse(r) : finishes ? options.SimulatedRunTime : null;
         var exitCode = int.TryParse((string?)annotations?[ExitCodeAnnotation], CultureInfo.InvariantCulture, out var code) ? code : 0;

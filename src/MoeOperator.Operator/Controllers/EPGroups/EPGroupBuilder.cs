@@ -151,16 +151,26 @@ internal static class EPGroupBuilder
             podSpec["priorityClassName"] = priority;
         }
 
+        var metadata = Metadata(group, EPGroupNames.Pod(name, index), node is null
+                ? new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture), [EPGroupNames.PodGroupLabel] = EPGroupNames.PodGroup(name) }
+                : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture) });
+        // Which spec the pod runs: a change of any field that is not applied in place changes it, and the whole
+        // group is replaced (EPGroupReconciler's update step).
+        metadata["annotations"] = new JsonObject { [EPGroupNames.RevisionAnnotation] = Revision(spec) };
         return new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = Metadata(group, EPGroupNames.Pod(name, index), node is null
-                ? new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture), [EPGroupNames.PodGroupLabel] = EPGroupNames.PodGroup(name) }
-                : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture) }),
+            ["metadata"] = metadata,
             ["spec"] = podSpec,
         };
     }
+
+    /// <summary>The revision of the spec the group's pods must run (<see cref="SpecChanges.Revision{TSpec}"/>).</summary>
+    public static string Revision(EPGroupSpec spec) => SpecChanges.Revision(spec);
+
+    /// <summary>The revision a pod was made for, or null for a pod made before revisions were recorded.</summary>
+    public static string? RevisionOf(JsonObject pod) => (string?)pod["metadata"]?["annotations"]?[EPGroupNames.RevisionAnnotation];
 
     /// <summary>The group's current restart attempt: how many whole-group restarts it has had.</summary>
     public static int Attempt(JsonObject group) => TypedStatus.Of<EPGroupStatus>(group).Restarts ?? 0;

@@ -12,6 +12,8 @@ internal static class EPGroupNames
 
     /// <summary>Which whole-group restart a pod belongs to (0 for the first run), as JobSet's restart-attempt label.</summary>
     public const string AttemptLabel = "moe.dev/restart-attempt";
+    /// <summary>The revision of the spec a pod was made for (<see cref="EPGroupBuilder.Revision"/>).</summary>
+    public const string RevisionAnnotation = "moe.dev/spec-revision";
     public const string RendezvousPort = "29500";
     public const int MetricsPort = 9400;
 

@@ -23,7 +23,7 @@ internal sealed class EPGroupPass
         Pods = pods;
         Now = now;
         Generation = (long?)group["metadata"]?["generation"] ?? 1;
-        Status.ObservedGeneration = Generation;
+        Revision = EPGroupBuilder.Revision(spec);
     }
 
     public ObjectReference Key { get; }
@@ -42,6 +42,12 @@ internal sealed class EPGroupPass
     public DateTimeOffset Now { get; }
 
     public long Generation { get; }
+
+    /// <summary>The revision of the spec the pods must run; a pod of another revision means the group is replaced.</summary>
+    public string Revision { get; }
+
+    /// <summary>The live pods (not being deleted) made for another revision of the spec.</summary>
+    public List<JsonObject> StalePods => [.. Pods.Where(p => p["metadata"]?["deletionTimestamp"] is null && EPGroupBuilder.RevisionOf(p) is { } made && made != Revision)];
 
     public int NodeCount => Spec.Ranks / Spec.RanksPerNode;
 

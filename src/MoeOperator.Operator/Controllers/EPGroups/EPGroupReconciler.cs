@@ -61,6 +61,7 @@ internal sealed class EPGroupReconciler(
 
         // The steps, in order; each either settles this reconcile (a result) or lets the next one look (null).
         return await FailedGroupAsync(pass, cancellationToken)
+            ?? await SpecChangedAsync(pass, cancellationToken)
             ?? await MisplacedPodsAsync(pass, cancellationToken)
             ?? await RestartAsync(pass, cancellationToken)
             ?? await ExternalSchedulerAsync(pass, cancellationToken)
@@ -94,6 +95,47 @@ internal sealed class EPGroupReconciler(
 
         await DeleteAsync(pass.Pods, cancellationToken);
         return await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
+    }
+
+    // Step: pods made for another revision of the spec are replaced, all of them at once, so ranks of two versions
+    // never meet: every pod goes, the placement is released (the new spec may need other nodes, or more), and the
+    // group is placed again in its turn once the last one is gone. No restart is counted.
+    private async Task<ReconcileResult?> SpecChangedAsync(EPGroupPass pass, CancellationToken cancellationToken)
+    {
+        if (pass.StalePods is not { Count: > 0 } stale)
+        {
+            return null;
+        }
+
+        var message = $"generation {pass.Generation} changes how the ranks run: replacing all {stale.Count} pods of the group at once (no restart is counted)";
+        var mapName = EPGroupNames.ExpertMap(pass.Key.Name);
+        var cachedMap = configMaps.Get(new ObjectReference(pass.Key.Namespace, mapName));
+        if (ExpertMapBuilder.Published(cachedMap) is { } map && !ExpertMapBuilder.Fits(map, pass.Spec))
+        {
+            // Other slots or experts: the balanced map cannot carry over; the new pods start on a fresh one, a
+            // version above, so nothing mistakes it for the old.
+            await _writer.EnsureAsync($"/api/v1/namespaces/{pass.Key.Namespace}/configmaps", ExpertMapBuilder.ConfigMap(pass.Group, pass.Spec, ExpertMapBuilder.Plan(pass.Spec), map.Version + 1), cachedMap, cancellationToken);
+            pass.Status.ExpertMap = new ExpertMapStatus { Version = map.Version + 1 };
+            message += $"; expert map v{map.Version + 1} replaces v{map.Version}, which has another number of slots or experts";
+        }
+        else if (ExpertMapBuilder.Published(cachedMap) is { } current && (pass.Status.ExpertMap?.Version ?? 0) < current.Version)
+        {
+            // A map replaced by an earlier try whose status write lost a race.
+            pass.Status.ExpertMap = new ExpertMapStatus { Version = current.Version };
+        }
+
+        pass.Status.Phase = EPGroupPhase.Pending;
+        pass.Status.Placement = null;
+        pass.Status.ReadyRanks = 0;
+        pass.Condition("Updating", true, "SpecChanged", message);
+        pass.Condition("Scheduled", false, "Updating", "the previous pods are being deleted; the group is placed again once they are gone");
+        pass.Condition("Ready", false, "Updating", message);
+        // Status first: a stale view gets 409 here and deletes nothing.
+        await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
+        await DeleteAsync(pass.Pods, cancellationToken);
+        ledger.Release(EPGroupController.Owner(pass.Key));
+        await events.RecordAsync(pass.Group, warning: false, "Updating", "Update", message, cancellationToken);
+        return ReconcileResult.After(TimeSpan.FromSeconds(1));
     }
 
     // Step: a pod that cannot run where it was pinned is a placement failure once its chance runs out; until then
@@ -544,9 +586,15 @@ internal sealed class EPGroupReconciler(
         var name = (string)group["metadata"]!["name"]!;
         await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/services", EPGroupBuilder.HeadlessService(group), services.Get(new ObjectReference(ns, EPGroupNames.Service(name))), cancellationToken);
         var mapName = EPGroupNames.ExpertMap(name);
-        if (configMaps.Get(new ObjectReference(ns, mapName)) is null)
+        var cached = configMaps.Get(new ObjectReference(ns, mapName));
+        if (cached is null)
         {
             await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version: 1), null, cancellationToken);
+        }
+        else if (ExpertMapBuilder.Published(cached) is { } map && !ExpertMapBuilder.Fits(map, spec))
+        {
+            // Never start ranks on a map they would refuse (the update step replaces it; this covers a write it lost).
+            await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), map.Version + 1), cached, cancellationToken);
         }
     }
 
@@ -573,6 +621,23 @@ internal sealed class EPGroupReconciler(
     }
 
     // Ready ranks, phase and the Ready condition from the pods, then the status write if anything changed.
+    // observedGeneration says which spec the group runs: it advances only once every rank runs this generation's
+    // spec (in-place fields are in effect as soon as they are read), and then the Updating condition is settled.
+    private static void Realized(EPGroupStatus status, long generation, EPGroupSpec spec, List<JsonObject> live, DateTimeOffset now)
+    {
+        var revision = EPGroupBuilder.Revision(spec);
+        if (status.Phase != EPGroupPhase.Running || live.Count != spec.Ranks / spec.RanksPerNode || live.Any(p => EPGroupBuilder.RevisionOf(p) is { } made && made != revision))
+        {
+            return;
+        }
+
+        status.ObservedGeneration = generation;
+        if (ConditionList.Find(status.Conditions, "Updating") is { Status: ConditionStatus.True })
+        {
+            ConditionList.Set(status.Conditions!, "Updating", false, "Updated", $"all {spec.Ranks} ranks run generation {generation}", generation, now);
+        }
+    }
+
     private async Task<ReconcileResult> FinishAsync(ObjectReference key, JsonObject group, EPGroupStatus status, EPGroupSpec spec, List<JsonObject> mine, CancellationToken cancellationToken)
     {
         var generation = (long?)group["metadata"]?["generation"] ?? 1;
@@ -591,6 +656,7 @@ internal sealed class EPGroupReconciler(
 
         status.ReadyRanks = readyPods * spec.RanksPerNode;
         status.Restarts ??= 0;
+        Realized(status, generation, spec, live, now);
         var ready = readyPods * spec.RanksPerNode;
         var pending = status.Phase is EPGroupPhase.Pending or EPGroupPhase.Restarting ? spec.Ranks : 0;
         metrics.Ranks(key.Namespace, key.Name, ready, spec.Ranks - ready - pending, pending);

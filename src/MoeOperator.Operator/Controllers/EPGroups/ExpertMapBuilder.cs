@@ -53,6 +53,18 @@ internal static class ExpertMapBuilder
         };
     }
 
+    /// <summary>
+    /// Whether a published map still serves the spec: as many slots, as many per rank and as many logical experts.
+    /// A spec change that keeps them (a new image, say) keeps the map EPLB balanced; one that does not needs a new map.
+    /// </summary>
+    public static bool Fits(ExpertMapDocument map, EPGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(spec);
+        var slots = Slots(spec.Model);
+        return map.PhysicalToLogical.Count == slots && map.SlotsPerRank * spec.Ranks == slots && map.ReplicaCounts.Count == spec.Model.Experts;
+    }
+
     /// <summary>The map published in <paramref name="configMap"/>, or null when it is missing or unreadable.</summary>
     public static ExpertMapDocument? Published(JsonObject? configMap)
     {
