@@ -26,6 +26,7 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
         var schema = new V1JSONSchemaProps { Type = "object", Description = docs.ForType(type), Properties = new Dictionary<string, V1JSONSchemaProps>() };
         var instance = withDefaults ? Activator.CreateInstance(type) : null;
         var required = new List<string>();
+        var immutableOptional = new List<V1ValidationRule>();
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var name = ApiJson.FieldName(property);
@@ -34,7 +35,10 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
             propertySchema.Description = docs.ForProperty(property)
                 ?? throw new InvalidOperationException($"{type.Name}.{property.Name} has no XML doc summary; it becomes the CRD description");
             ApplyAnnotations(property, propertySchema);
-            ApplyChangeDecision(name, property, propertySchema);
+            if (ApplyChangeDecision(name, property, propertySchema, present: isRequired || IsNonNullable(property)) is { } parentRule)
+            {
+                immutableOptional.Add(parentRule);
+            }
             if (isRequired)
             {
                 required.Add(name);
@@ -50,6 +54,7 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
         schema.Required = required.Count > 0 ? required : null;
         var typeRules = rules.Where(r => r.Target == type)
             .Select(r => new V1ValidationRule { Rule = r.Rule, Message = r.Message, FieldPath = r.FieldPath })
+            .Concat(immutableOptional)
             .ToList();
         schema.XKubernetesValidations = typeRules.Count > 0 ? typeRules : null;
         return schema;
@@ -126,22 +131,32 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
     }
 
     // What a change of the field does goes into its description (kubectl explain); an immutable field gets the
-    // transition rule that makes the API server refuse a change, naming the field and what to do instead.
-    private static void ApplyChangeDecision(string name, PropertyInfo property, V1JSONSchemaProps schema)
+    // transition rule that makes the API server refuse a change, naming the field and what to do instead. A rule on
+    // the field itself only runs when both the old and the new object have it, so a field that may be absent gets its
+    // rule on the parent (returned for the caller to attach), where adding or removing it counts as a change too.
+    private static V1ValidationRule? ApplyChangeDecision(string name, PropertyInfo property, V1JSONSchemaProps schema, bool present)
     {
         if (property.GetCustomAttribute<OnChangeAttribute>() is not { } decision)
         {
-            return;
+            return null;
         }
 
         schema.Description = decision.Change == SpecChange.Immutable
             ? $"{schema.Description} Immutable: {decision.How}"
             : $"{schema.Description} On change ({decision.Change}): {decision.How}";
-        if (decision.Change == SpecChange.Immutable)
+        if (decision.Change != SpecChange.Immutable)
         {
-            var rule = new V1ValidationRule { Rule = "self == oldSelf", Message = $"{name} is immutable: {decision.How}" };
-            schema.XKubernetesValidations = [rule, .. schema.XKubernetesValidations ?? []];
+            return null;
         }
+
+        var message = $"{name} is immutable: {decision.How}";
+        if (!present)
+        {
+            return new V1ValidationRule { Rule = $"has(self.{name}) == has(oldSelf.{name}) && (!has(self.{name}) || self.{name} == oldSelf.{name})", Message = message, FieldPath = "." + name };
+        }
+
+        schema.XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = message }, .. schema.XKubernetesValidations ?? []];
+        return null;
     }
 
     private static void ApplyAnnotations(PropertyInfo property, V1JSONSchemaProps schema)

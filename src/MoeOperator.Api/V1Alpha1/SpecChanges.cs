@@ -45,24 +45,35 @@ public static class SpecChanges
     }
 
     /// <summary>The decision for the field at <paramref name="path"/> (dotted JSON names under spec, for example <c>eplb.interval</c>), or null when none applies.</summary>
-    public static OnChangeAttribute? DecisionFor(Type specType, string path)
+    public static OnChangeAttribute? DecisionFor(Type specType, string path) => Decide(specType, path).Decision;
+
+    /// <summary>The field whose [OnChange] decides for <paramref name="path"/> (itself or a parent), or null.</summary>
+    public static string? DecidedAt(Type specType, string path) => Decide(specType, path).At;
+
+    private static (OnChangeAttribute? Decision, string? At) Decide(Type specType, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        OnChangeAttribute? decision = null;
+        (OnChangeAttribute? Decision, string? At) found = (null, null);
         var type = specType;
+        var walked = new List<string>();
         foreach (var name in path.Split('.'))
         {
             var property = type is null ? null : Property(type, name.TrimEnd('[', ']'));
             if (property is null)
             {
-                return decision;
+                return found;
             }
 
-            decision = property.GetCustomAttribute<OnChangeAttribute>() ?? decision;
+            walked.Add(name.TrimEnd('[', ']'));
+            if (property.GetCustomAttribute<OnChangeAttribute>() is { } decision)
+            {
+                found = (decision, string.Join('.', walked));
+            }
+
             type = ElementType(property.PropertyType);
         }
 
-        return decision;
+        return found;
     }
 
     /// <summary>
