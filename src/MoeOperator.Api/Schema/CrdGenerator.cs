@@ -27,6 +27,9 @@ public static class CrdGenerator
                 ["status"] = status,
             },
         };
+        // Rules that compare the spec with the status the object had (a change allowed only in some states).
+        var rootRules = ValidationRules.All.Where(r => r.Target == kind.Type).Select(r => new V1ValidationRule { Rule = r.Rule, Message = r.Message, FieldPath = r.FieldPath }).ToList();
+        root.XKubernetesValidations = rootRules.Count > 0 ? rootRules : null;
 
         return new V1CustomResourceDefinition
         {

@@ -16,7 +16,6 @@ public sealed record ThreeFSClusterSpec
     public string ClusterId { get; set; } = "";
 
     /// <summary>The FoundationDB cluster that holds 3FS metadata: external or managed.</summary>
-    [OnChange(SpecChange.Immutable, "the file system's metadata lives in this FoundationDB; moving or upgrading it is not supported, so create a new ThreeFSCluster")]
     public FoundationDBSpec FoundationDB { get; set; } = new();
 
     /// <summary>Networking: host network, RDMA devices and ports.</summary>

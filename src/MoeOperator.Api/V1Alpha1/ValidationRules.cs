@@ -15,6 +15,10 @@ public static class ValidationRules
     [
         new(typeof(FoundationDBSpec), "has(self.external) != has(self.managed)",
             "set exactly one of external (an existing cluster file Secret) or managed (a StatefulSet run by the operator)"),
+        new(typeof(ThreeFSCluster),
+            "!has(oldSelf.status) || !has(oldSelf.status.completedBootstrapSteps) || !('init-cluster' in oldSelf.status.completedBootstrapSteps) || self.spec.foundationDB.version == oldSelf.spec.foundationDB.version",
+            "version is immutable once init-cluster has run: the file system's metadata is in a FoundationDB of this version, and the operator does not upgrade FoundationDB; create a new ThreeFSCluster to move to another version",
+            ".spec.foundationDB.version"),
         new(typeof(ThreeFSPorts),
             "[self.mgmtdRdma, self.mgmtdTcp, self.metaRdma, self.metaTcp, self.storageRdma, self.storageTcp].all(p, [self.mgmtdRdma, self.mgmtdTcp, self.metaRdma, self.metaTcp, self.storageRdma, self.storageTcp].exists_one(q, q == p))",
             "all six ports must differ, because mgmtd, meta and storage may share a node's network"),

@@ -33,7 +33,7 @@ public static class CelRuleValidator
 
         foreach (var rule in schema.XKubernetesValidations ?? [])
         {
-            var fieldPath = path + (rule.FieldPath ?? "");
+            var fieldPath = (path + (rule.FieldPath ?? "")).TrimStart('.');
             var message = rule.Message ?? $"failed rule: {rule.Rule}";
             var transition = rule.Rule.Contains("oldSelf", StringComparison.Ordinal);
             if (transition && old is null)

@@ -72,4 +72,26 @@ public sealed class SpecChangesTests
         onUpdate.Where(e => e.Detail.Contains("immutable", StringComparison.Ordinal)).Select(e => e.Path).Order(StringComparer.Ordinal)
             .ShouldBe(["spec.clusterId", "spec.storage.replicationFactor"]);
     }
+
+    [Fact]
+    public void TheFoundationDBVersion_MayChangeUntilInitClusterHasRun_AndIsRefusedAfter()
+    {
+        var schema = CrdGenerator.Build(Kinds.ThreeFSCluster).Spec.Versions[0].Schema.OpenAPIV3Schema;
+        static JsonNode Cluster(string version, string steps) =>
+            new JsonObject
+            {
+                ["spec"] = new JsonObject { ["foundationDB"] = new JsonObject { ["version"] = version } },
+                ["status"] = new JsonObject { ["completedBootstrapSteps"] = JsonNode.Parse($"[{steps}]") },
+            };
+        List<string> Refusals(JsonNode updated, JsonNode stored)
+        {
+            var errors = new List<FieldError>();
+            CelRuleValidator.Validate(updated, schema, "", errors, stored);
+            return [.. errors.Where(e => e.Detail.Contains("immutable", StringComparison.Ordinal)).Select(e => e.ToString())];
+        }
+
+        Refusals(Cluster("7.1.61", "\"check-fdb-version\""), Cluster("7.3.63", "\"check-fdb-version\"")).ShouldBeEmpty("a mismatch found by the check is fixed by changing the version");
+        Refusals(Cluster("7.1.61", "\"check-fdb-version\", \"init-cluster\""), Cluster("7.3.63", "\"check-fdb-version\", \"init-cluster\""))
+            .ShouldHaveSingleItem().ShouldStartWith("spec.foundationDB.version: Invalid value: \"object\": version is immutable once init-cluster has run");
+    }
 }

@@ -92,7 +92,8 @@ public sealed class BadInputTests
     public void Table_CoversEveryCrossFieldRuleMessage()
     {
         var covered = Table.Cast<object[]>().Select(row => ((BadInput)row[0]).Says).ToList();
-        foreach (var rule in ValidationRules.All)
+        // Transition rules need the stored object, which one document does not have: SpecChangesTests covers them.
+        foreach (var rule in ValidationRules.All.Where(r => !r.Rule.Contains("oldSelf", StringComparison.Ordinal)))
         {
             covered.ShouldContain(says => rule.Message.Contains(says, StringComparison.Ordinal), $"no bad input exercises: {rule.Message}");
         }
