@@ -145,9 +145,16 @@ internal static class ObjectAdmission
         if (errors.Count == 0)
         {
             // An update is checked against the stored object too: transition rules (oldSelf) hold only on updates.
+            // A status write sees the whole object, as rules on the root compare spec and status, but it cannot
+            // change the spec, so what the rules say of the spec is not its concern (as the API server ratchets
+            // unchanged fields).
             var previous = old?.DeepClone().AsObject();
             previous?.Remove("metadata");
-            CelRuleValidator.Validate(statusOnly ? new JsonObject { ["status"] = body["status"]?.DeepClone() } : body, schema, "", errors, previous);
+            CelRuleValidator.Validate(body, schema, "", errors, previous);
+            if (statusOnly)
+            {
+                errors.RemoveAll(e => e.Path == "spec" || e.Path.StartsWith("spec.", StringComparison.Ordinal) || e.Path.StartsWith("spec[", StringComparison.Ordinal));
+            }
         }
 
         if (errors.Count > 0)

@@ -22,7 +22,6 @@ internal sealed class ThreeFSClusterPass
         Status = TypedStatus.Of<ThreeFSClusterStatus>(cluster);
         Generation = (long?)cluster["metadata"]?["generation"] ?? 1;
         Now = now;
-        Status.ObservedGeneration = Generation;
         Status.Phase ??= ThreeFSClusterPhase.Pending;
     }
 
@@ -41,5 +40,17 @@ internal sealed class ThreeFSClusterPass
     /// <summary>The daemons' recorded placement (empty until the members step has recorded it).</summary>
     public IReadOnlyList<ThreeFSMember> Members => Status.Members ?? [];
 
+    /// <summary>
+    /// Whether the cluster runs this generation's spec: serving (Ready or Degraded), every daemon on the spec's image,
+    /// the chain table over every storage node, and the spec accepted (a refused scale-down is not carried out), each
+    /// as a condition written at this generation.
+    /// </summary>
+    public bool Realized =>
+        Status.Phase is ThreeFSClusterPhase.Ready or ThreeFSClusterPhase.Degraded
+        && Settled("Upgrading", ConditionStatus.False) && Settled("StorageScaling", ConditionStatus.False) && Settled("SpecAccepted", ConditionStatus.True);
+
     public static ThreeFSClusterPass Of(ObjectReference key, JsonObject cluster, DateTimeOffset now) => new(key, cluster, now);
+
+    private bool Settled(string type, ConditionStatus expected) =>
+        ConditionList.Find(Status.Conditions, type) is { } condition && condition.ObservedGeneration == Generation && condition.Status == expected;
 }

@@ -283,6 +283,12 @@ internal sealed partial class ThreeFSClusterReconciler(
         var (key, cluster, status, spec) = (pass.Key, pass.Cluster, pass.Status, pass.Spec);
         status.Nodes = Counts(key, spec);
         metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
+        if (pass.Realized)
+        {
+            // Until then the Upgrading, StorageScaling or SpecAccepted condition says what is in progress or refused.
+            status.ObservedGeneration = pass.Generation;
+        }
+
         try
         {
             await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{key.Namespace}/{Kinds.ThreeFSCluster.Plural}/{key.Name}", cluster, TypedStatus.ToJson(status), cancellationToken);

@@ -103,7 +103,8 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
     public async Task AnImageUpgrade_RestartsOneDaemonAtATime_AndNeverTakesTwoReplicasOfAChainDown()
     {
         await _tfs.CreateAsync(Sample());
-        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(180));
+        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready" && s?["observedGeneration"] is not null, "the cluster to be Ready", TimeSpan.FromSeconds(180));
+        ((long?)ready["observedGeneration"]).ShouldBe(1);
         var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
         var before = store.History().Count;
 
@@ -111,13 +112,15 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
         var (code, body) = await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", patch, "application/merge-patch+json");
         ((int)code).ShouldBe(200, body?.ToJsonString());
 
-        await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Upgrading", "the rolling restart to start", TimeSpan.FromSeconds(30));
+        var upgrading = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Upgrading", "the rolling restart to start", TimeSpan.FromSeconds(30));
+        ((long?)upgrading["observedGeneration"]).ShouldBe(1, "generation 2 is not in effect while daemons still run the old image");
         var done = await _tfs.WaitForStatusAsync(
             Name,
             s => (string?)s?["phase"] == "Ready" && s?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Upgrading" && (string?)c?["status"] == "False") == true,
             "every daemon upgraded and every chain serving",
             TimeSpan.FromSeconds(180));
         Chains(done, "serving").ShouldBe(16);
+        ((long?)done["observedGeneration"]).ShouldBe(2);
         var daemons = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
             .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] is "mgmtd" or "meta" or "storage")
             .ToList();

@@ -28,7 +28,8 @@ public sealed class ThreeFSScaleOutTests : IAsyncLifetime
         sample["spec"]!["storage"]!["stripeSize"] = 8;
         sample["spec"]!["clients"] = new JsonObject { ["enabled"] = false };
         await _tfs.CreateAsync(sample);
-        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready", "the cluster to be Ready", TimeSpan.FromSeconds(180));
+        var ready = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready" && s?["observedGeneration"] is not null, "the cluster to be Ready", TimeSpan.FromSeconds(180));
+        ((long?)ready["observedGeneration"]).ShouldBe(1);
         ((int?)ready["chains"]!["total"]).ShouldBe(8, "4 nodes x 2 disks x 3 targets / 3 replicas");
         var store = new SimStore(Path.Combine(_tfs.SimDirectory, "dev-3fs"), SimTimings.Default);
         var before = store.History().Count;
@@ -45,6 +46,7 @@ public sealed class ThreeFSScaleOutTests : IAsyncLifetime
             "12 chains serving over 6 storage nodes",
             TimeSpan.FromSeconds(240));
         grown["members"]!.AsArray().Count(m => (string?)m!["component"] == "storage").ShouldBe(6);
+        ((long?)grown["observedGeneration"]).ShouldBe(2, "the scale-out is in effect once the table covers the new nodes");
 
         // The table the cluster ends with: every node's disks equally cut, node pairs sharing chains evenly.
         var tableMap = (await _tfs.ListAsync("configmaps")).Single(c => (string?)c["metadata"]!["name"] == ThreeFSNames.ChainTable(Name));
