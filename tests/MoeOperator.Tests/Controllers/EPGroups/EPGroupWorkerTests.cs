@@ -71,6 +71,50 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task AnImageChange_ReplacesEveryRealRankAtOnce_NeverMixingVersions_AndTheGroupIsReadyAgain()
+    {
+        var group = EPGroupCluster.Sample("epgroup-demo.yaml", "upgrade");
+        await _ep.CreateAsync(group);
+        await _ep.WaitForStatusAsync("upgrade", s => (int?)s?["readyRanks"] == 4 && (long?)s?["observedGeneration"] == 1, "4 ready ranks at generation 1", TimeSpan.FromSeconds(120));
+        var oldPods = (await _ep.PodsAsync("upgrade")).Select(p => (string?)p["metadata"]!["uid"]).ToHashSet();
+
+        // Every image any pod of the group has at once, terminating pods included: their ranks still run.
+        var mixed = new List<string>();
+        using var stopWatching = new CancellationTokenSource();
+        var watching = Task.Run(async () =>
+        {
+            while (!stopWatching.IsCancellationRequested)
+            {
+                var images = (await _ep.PodsAsync("upgrade")).Select(p => (string?)p["spec"]!["containers"]![0]!["image"]).Distinct().ToList();
+                if (images.Count > 1)
+                {
+                    mixed.Add(string.Join(" + ", images));
+                }
+
+                await Task.Delay(50);
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var patch = new JsonObject { ["spec"] = new JsonObject { ["image"] = "ghcr.io/moe-operator/moe-worker:0.2.0" } };
+        var (code, body) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/upgrade", patch, "application/merge-patch+json");
+        ((int)code).ShouldBe(200, body?.ToJsonString());
+
+        var status = await _ep.WaitForStatusAsync("upgrade", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4 && (long?)s["observedGeneration"] == 2, "4 ready ranks on the new image", TimeSpan.FromSeconds(120));
+        output.WriteLine($"image change of 4 real ranks: Ready again {clock.Elapsed.TotalSeconds:0.0} s after the patch");
+        await stopWatching.CancelAsync();
+        await watching;
+
+        mixed.ShouldBeEmpty("ranks of two images ran at once");
+        var pods = await _ep.PodsAsync("upgrade");
+        pods.ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["image"] == "ghcr.io/moe-operator/moe-worker:0.2.0");
+        pods.Select(p => (string?)p["metadata"]!["uid"]).Intersect(oldPods).ShouldBeEmpty();
+        ((int?)status["restarts"]).ShouldBe(0, "an update is not a restart");
+        ((string?)status["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Updating")!["reason"]).ShouldBe("Updated");
+        using var logs = new StreamReader(await _ep.Client.CoreV1.ReadNamespacedPodLogAsync("upgrade-0", Ns));
+        (await logs.ReadToEndAsync()).ShouldContain("connected to all 4 ranks");
+    }
+
+    [Fact]
     public async Task KillingARealRank_RestartsTheWholeGroupAfterBackoff_AndFailsItWhenRestartsRunOut()
     {
         var group = EPGroupCluster.Sample("epgroup-demo.yaml", "fragile");
