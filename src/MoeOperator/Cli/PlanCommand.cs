@@ -30,7 +30,7 @@ internal static class PlanCommand
         var rdma = new Option<int>("--rdma-per-node") { Description = "RDMA devices each node must have free", DefaultValueFactory = _ => 0 };
         var placement = new Command("placement", "Place an EPGroup on nodes all-or-nothing, packed by topology; prints the nodes in rank order or why it cannot fit") { files, rdma };
         placement.SetAction(result => Placement(result.GetValue(files)!, result.GetValue(rdma), Console.Out, Console.Error));
-        return new Command("plan", "What-if planning with the operator's planners") { eplb, placement, ChainsCommand() };
+        return new Command("plan", "What-if planning with the operator's planners") { eplb, placement, ChainsCommand(), PipelinePlanCommand.Create() };
     }
 
     private static Command ChainsCommand()
