@@ -20,7 +20,7 @@ public sealed record ParallelismSpec
     /// <summary>DualPipe, DualPipeV or OneFOneB.</summary>
     public PipelineSchedule Schedule { get; set; } = PipelineSchedule.DualPipe;
 
-    /// <summary>Micro-batches per step; DualPipe and DualPipeV need an even number of at least twice the pipeline size. Unset means twice the pipeline size.</summary>
+    /// <summary>Micro-batches per step; DualPipe needs an even number of at least twice the pipeline size, DualPipeV at least twice the pipeline size. Unset means twice the pipeline size.</summary>
     [Range(1, 65536)]
     public int? MicroBatches { get; set; }
 }

@@ -51,6 +51,9 @@ public sealed class BadInputTests
         new("trainingjob-minimal.yaml", "odd pipeline under DualPipe", "spec.parallelism.pipeline", "even pipeline size", ("spec.parallelism.pipeline", "3")),
         new("trainingjob-minimal.yaml", "expert not dividing data", "spec.parallelism.expert", "must divide data", ("spec.parallelism.expert", "3")),
         new("trainingjob-minimal.yaml", "too few micro-batches", "spec.parallelism.microBatches", "at least 2 x pipeline", ("spec.parallelism.microBatches", "3")),
+        new("trainingjob-minimal.yaml", "odd micro-batches under DualPipe", "spec.parallelism.microBatches", "even microBatches", ("spec.parallelism.microBatches", "5"), ("spec.training.globalBatchSize", "10")),
+        new("trainingjob-minimal.yaml", "too few micro-batches under DualPipeV", "spec.parallelism.microBatches", "DualPipeV needs microBatches of at least 2 x pipeline", ("spec.parallelism.schedule", "\"DualPipeV\""), ("spec.parallelism.microBatches", "3"), ("spec.model.layers", "4")),
+        new("trainingjob-minimal.yaml", "batch not whole micro-batches per data rank", "spec.training.globalBatchSize", "x parallelism.microBatches", ("spec.training.globalBatchSize", "12")),
         new("trainingjob-minimal.yaml", "unknown schedule", "spec.parallelism.schedule", "supported values", ("spec.parallelism.schedule", "\"GPipe\"")),
         new("trainingjob-minimal.yaml", "batch not divisible by data ranks", "spec.training.globalBatchSize", "multiple of parallelism.data", ("spec.training.globalBatchSize", "7")),
         new("trainingjob-minimal.yaml", "two data sources", "spec.data", "exactly one data source", ("spec.data.hostPath", "{\"path\":\"/data\"}")),
@@ -67,6 +70,19 @@ public sealed class BadInputTests
             ("spec.parallelism.data", "4"), ("spec.parallelism.expert", "4"), ("spec.model.moe.experts", "6"), ("spec.model.moe.topk", "2")),
         new("trainingjob-minimal.yaml", "no name", "metadata.name", "Required value", ("metadata.name", null)),
     ];
+
+    [Fact]
+    public void OddMicroBatchesUnderDualPipeV_AreAccepted_AsUpstreamOnlyAsksForTwiceThePipeline()
+    {
+        var obj = Samples.Load("trainingjob-minimal.yaml");
+        Set(obj, "spec.parallelism.schedule", "\"DualPipeV\"");
+        Set(obj, "spec.parallelism.microBatches", "5");
+        Set(obj, "spec.training.globalBatchSize", "10");
+
+        var result = CustomResourceValidator.ForThisApi().Validate(obj);
+
+        result.IsValid.ShouldBeTrue(result.Message);
+    }
 
     [Theory]
     [MemberData(nameof(Table))]
