@@ -85,7 +85,9 @@ internal sealed class EPGroupReconciler(
         }
     }
 
-    // Step: a Failed group keeps no pods.
+    // Step: a Failed group keeps no pods, until its spec changes: a fixed image (say), or a larger restart budget,
+    // is what a user changes a failed group for, so it starts again with a fresh budget rather than ignore the change.
+    // The failure that stopped it stays in status.lastFailure.
     private async Task<ReconcileResult?> FailedGroupAsync(EPGroupPass pass, CancellationToken cancellationToken)
     {
         if (pass.ReadPhase != EPGroupPhase.Failed)
@@ -94,6 +96,17 @@ internal sealed class EPGroupReconciler(
         }
 
         await DeleteAsync(pass.Pods, cancellationToken);
+        if (ConditionList.Find(pass.Status.Conditions, "Ready") is { ObservedGeneration: { } failedAt } && failedAt < pass.Generation && pass.Pods.Count == 0)
+        {
+            var message = $"generation {pass.Generation} changes the spec of a group that failed at generation {failedAt}: starting it again with a fresh restart budget";
+            (pass.Status.Phase, pass.Status.Restarts, pass.Status.Placement) = (EPGroupPhase.Pending, 0, null);
+            pass.Condition("Updating", true, "SpecChanged", message);
+            pass.Condition("Ready", false, "Updating", message);
+            await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
+            await events.RecordAsync(pass.Group, warning: false, "Updating", "Update", message, cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
+
         return await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
     }
 

@@ -201,6 +201,25 @@ public sealed class EPGroupSpecChangeTests : IAsyncLifetime
         (await PodUidsAsync()).Intersect(before).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task ChangingTheSpecOfAFailedGroup_StartsItAgainWithAFreshRestartBudget()
+    {
+        var group = EPGroupCluster.Sample("epgroup-minimal.yaml", Name);
+        group["metadata"]!["namespace"] = Ns;
+        group["spec"]!["failurePolicy"] = new JsonObject { ["maxRestarts"] = 0 };
+        await _dev.CreateAsync(Kinds.EPGroup.Plural, group);
+        await WaitForStatusAsync(s => RunningAt(s, 1), "the group to run");
+        _dev.Cluster.KillContainer(Ns, $"{Name}-0").ShouldBeTrue();
+        await WaitForStatusAsync(s => (string?)s?["phase"] == "Failed", "the group to fail with no restarts allowed");
+
+        var fixedImage = await PatchSpecAsync(JsonNode.Parse("""{"image":"ghcr.io/moe-operator/moe-worker:0.1.1"}""")!.AsObject());
+
+        var running = await WaitForStatusAsync(s => RunningAt(s, fixedImage), "the failed group to run the new spec");
+        ((int?)running["restarts"]).ShouldBe(0);
+        ((string?)running["lastFailure"]?["pod"]).ShouldBe($"{Name}-0", "the failure that stopped it is kept");
+        (await PodsAsync()).ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["image"] == "ghcr.io/moe-operator/moe-worker:0.1.1");
+    }
+
     private static JsonNode? Condition(JsonNode? status, string type) =>
         status?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type);
 }
