@@ -35,7 +35,6 @@ public sealed record ThreeFSClusterSpec
     public StorageSpec Storage { get; set; } = new();
 
     /// <summary>FUSE clients that mount the file system on GPU nodes.</summary>
-    [OnChange(SpecChange.Immutable, "the FUSE DaemonSet is created at bootstrap and not updated; delete and re-create the ThreeFSCluster with deletionPolicy Retain (its data is adopted) to change the clients")]
     public ClientsSpec Clients { get; set; } = new();
 
     /// <summary>Retain (default) keeps data directories and volumes when the cluster is deleted; Delete removes them after every component is gone.</summary>

@@ -83,6 +83,41 @@ public sealed class WorkloadControllerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task DaemonSet_TemplateChange_RollsOneNodeAtATime_UntilEveryPodRunsTheNewTemplate()
+    {
+        var container = new JsonObject { ["name"] = "agent", ["image"] = "example.com/node-agent:1" };
+        await _cluster.CreateAsync("/apis/apps/v1/namespaces/{ns}/daemonsets", new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "DaemonSet",
+            ["metadata"] = new JsonObject { ["name"] = "roller" },
+            ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "roller" } }, ["template"] = Template(container, "Always", "roller") },
+        });
+        var nodes = _cluster.Cluster.Server.Service.Store.List("nodes", null).Items.Count;
+        await Eventually.HoldsAsync(async () => (int?)(await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/daemonsets/roller"))?["status"]?["numberReady"] == nodes, "a ready daemon on every node", TimeSpan.FromSeconds(30));
+
+        var set = _cluster.Kubectl("-n", ClusterSession.Ns, "set", "image", "daemonset/roller", "agent=example.com/node-agent:2");
+        set.ExitCode.ShouldBe(0, set.Output);
+
+        // While it rolls, at most one node (maxUnavailable 1) lacks a ready daemon.
+        var worstUnavailable = 0;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var pods = (await _cluster.PodsAsync("app=roller")).Where(p => p["metadata"]!["deletionTimestamp"] is null).ToList();
+                var readyNodes = pods.Where(p => p["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true)
+                    .Select(p => (string?)p["spec"]!["nodeName"]).Distinct().Count();
+                worstUnavailable = Math.Max(worstUnavailable, nodes - readyNodes);
+                var status = (await _cluster.GetAsync("/apis/apps/v1/namespaces/{ns}/daemonsets/roller"))?["status"];
+                return pods.Count == nodes && pods.All(p => (string?)p["spec"]!["containers"]![0]!["image"] == "example.com/node-agent:2")
+                    && (int?)status?["updatedNumberScheduled"] == nodes && (int?)status?["numberReady"] == nodes;
+            },
+            "every daemon to run the new image",
+            TimeSpan.FromSeconds(60));
+        worstUnavailable.ShouldBeLessThanOrEqualTo(1);
+    }
+
+    [Fact]
     public async Task Deployment_CreatesAReplicaSetAndPods_AndItsServiceListsThemAsEndpoints()
     {
         var container = new JsonObject { ["name"] = "web", ["image"] = "example.com/web:1", ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["containerPort"] = 80 }) };

@@ -24,11 +24,11 @@ internal static class ThreeFSClusterController
         var jobs = controller.Owns(context.Sources(new ResourceCollection("/apis/batch/v1", "jobs", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         var configMaps = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "configmaps", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         var secrets = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "secrets", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
-        controller.Owns(context.Sources(new ResourceCollection("/apis/apps/v1", "daemonsets", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
+        var daemonSets = controller.Owns(context.Sources(new ResourceCollection("/apis/apps/v1", "daemonsets", Namespaced: true)), ThreeFSCluster.KindName, context.Informers);
         var nodes = controller.Watches(context.Sources(new ResourceCollection("/api/v1", "nodes", Namespaced: false)), context.Informers, _ =>
             clusters.List().Where(c => TypedStatus.Of<ThreeFSClusterStatus>(c).Phase is null or ThreeFSClusterPhase.Pending).Select(ObjectCache.KeyOf));
         var events = new EventRecorder(context.Json, "moe-operator/threefscluster", Environment.MachineName, context.Clock);
-        var reconciler = new ThreeFSClusterReconciler(clusters, pods, jobs, configMaps, secrets, nodes, context.Json, events, new ThreeFSMetrics(context.Metrics.Registry), ledger, context.Clock);
+        var reconciler = new ThreeFSClusterReconciler(clusters, pods, jobs, configMaps, secrets, daemonSets, nodes, context.Json, events, new ThreeFSMetrics(context.Metrics.Registry), ledger, context.Clock);
         return (controller, reconciler);
     });
 }

@@ -42,12 +42,15 @@ internal sealed class ThreeFSClusterPass
 
     /// <summary>
     /// Whether the cluster runs this generation's spec: serving (Ready or Degraded), every daemon on the spec's image,
-    /// the chain table over every storage node, and the spec accepted (a refused scale-down is not carried out), each
-    /// as a condition written at this generation.
+    /// every FUSE client on the spec's template, the chain table over every storage node, and the spec accepted (a
+    /// refused scale-down is not carried out), each as a condition written at this generation.
     /// </summary>
     public bool Realized =>
-        Status.Phase is ThreeFSClusterPhase.Ready or ThreeFSClusterPhase.Degraded
+        Status.Phase is ThreeFSClusterPhase.Ready or ThreeFSClusterPhase.Degraded && ClientsUpToDate
         && Settled("Upgrading", ConditionStatus.False) && Settled("StorageScaling", ConditionStatus.False) && Settled("SpecAccepted", ConditionStatus.True);
+
+    /// <summary>Whether every FUSE client runs the spec's template (set by the clients step; false until it has looked).</summary>
+    public bool ClientsUpToDate { get; set; }
 
     public static ThreeFSClusterPass Of(ObjectReference key, JsonObject cluster, DateTimeOffset now) => new(key, cluster, now);
 

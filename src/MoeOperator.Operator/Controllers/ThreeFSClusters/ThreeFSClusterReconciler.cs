@@ -25,6 +25,7 @@ internal sealed partial class ThreeFSClusterReconciler(
     CacheView jobs,
     CacheView configMaps,
     CacheView secrets,
+    CacheView daemonSets,
     CacheView nodes,
     KubernetesJsonClient api,
     EventRecorder events,
@@ -92,9 +93,33 @@ internal sealed partial class ThreeFSClusterReconciler(
         {
             next = await ProbeAsync(pass, cancellationToken);
             next = await UpgradeAsync(pass, cancellationToken) ?? await ScaleOutAsync(pass, cancellationToken) ?? next;
+            pass.ClientsUpToDate = await RollClientsAsync(pass, cancellationToken);
         }
 
         return await FinishAsync(pass, next, cancellationToken);
+    }
+
+    // Step: once bootstrapped, the FUSE DaemonSet follows spec.clients (node selector, tolerations, resources, and
+    // the image); the DaemonSet controller rolls it one node at a time. True when every client runs the current
+    // template and is ready, or there are no clients.
+    private async Task<bool> RollClientsAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
+    {
+        if (!pass.Spec.Clients.Enabled)
+        {
+            return true;
+        }
+
+        var (key, cluster, spec) = (pass.Key, pass.Cluster, pass.Spec);
+        var cached = daemonSets.Get(new ObjectReference(key.Namespace, ThreeFSNames.FuseDaemonSet(key.Name)));
+        if (await _writer.EnsureAsync($"/apis/apps/v1/namespaces/{key.Namespace}/daemonsets", ThreeFSPodBuilder.FuseDaemonSet(cluster, spec), cached, cancellationToken) != ChildOutcome.Unchanged)
+        {
+            return false;
+        }
+
+        var status = cached?["status"];
+        var desired = (int?)status?["desiredNumberScheduled"] ?? 0;
+        return (long?)status?["observedGeneration"] == (long?)cached?["metadata"]?["generation"]
+            && (int?)status?["updatedNumberScheduled"] == desired && (int?)status?["numberReady"] == desired;
     }
 
     // Step: where each daemon runs. The placement is recorded before any pod is created on it, so a crash never

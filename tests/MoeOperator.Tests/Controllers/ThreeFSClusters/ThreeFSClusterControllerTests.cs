@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MoeOperator.DevCluster.Cluster;
 using MoeOperator.Api.Schema;
 using MoeOperator.Controllers.ThreeFSClusters;
 using MoeOperator.DevCluster.ThreeFS;
@@ -126,6 +127,20 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
             .ToList();
         daemons.Count.ShouldBe(5);
         daemons.ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["image"] == "ghcr.io/moe-operator/3fs:0.2.0");
+        var clients = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] == "fuse" && p["metadata"]!["deletionTimestamp"] is null)
+            .ToList();
+        clients.ShouldNotBeEmpty();
+        clients.ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["image"] == "ghcr.io/moe-operator/3fs:0.2.0", "the FUSE clients roll to the new image too");
+
+        // Moving the clients to the nodes of one leaf rolls the FUSE DaemonSet there; generation 3 is in effect once it has.
+        var selector = new JsonObject { ["spec"] = new JsonObject { ["clients"] = new JsonObject { ["nodeSelector"] = new JsonObject { [NodeBuilder.LeafLabel] = "leaf-0" } } } };
+        ((int)(await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", selector, "application/merge-patch+json")).Status).ShouldBe(200);
+        await _tfs.WaitForStatusAsync(Name, s => (long?)s?["observedGeneration"] == 3, "the clients to move to leaf-0", TimeSpan.FromSeconds(120));
+        var moved = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] == "fuse" && p["metadata"]!["deletionTimestamp"] is null)
+            .Select(p => (string?)p["spec"]!["nodeName"]).Order().ToList();
+        moved.ShouldBe([NodeBuilder.NameOf(0), NodeBuilder.NameOf(1)], "leaf-0 holds nodes 0 and 1");
 
         // Replay the simulator's record of the upgrade: every chain started fully serving, and at no moment did
         // more than one of its replicas stop serving.
