@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using MoeOperator.DevCluster.Cluster;
 using MoeOperator.Api.Schema;
 using MoeOperator.Controllers.ThreeFSClusters;
+using MoeOperator.DevCluster.Cluster;
 using MoeOperator.DevCluster.ThreeFS;
 using MoeOperator.Testing;
 
