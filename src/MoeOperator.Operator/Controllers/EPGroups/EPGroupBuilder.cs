@@ -172,6 +172,12 @@ internal static class EPGroupBuilder
     /// <summary>The revision a pod was made for, or null for a pod made before revisions were recorded.</summary>
     public static string? RevisionOf(JsonObject pod) => (string?)pod["metadata"]?["annotations"]?[EPGroupNames.RevisionAnnotation];
 
+    /// <summary>
+    /// Whether the pod was made for another revision than <paramref name="revision"/>. A pod without one (made by an
+    /// earlier operator) counts as current, so upgrading the operator never replaces a running group.
+    /// </summary>
+    public static bool IsOutdated(JsonObject pod, string revision) => RevisionOf(pod) is { } made && made != revision;
+
     /// <summary>The group's current restart attempt: how many whole-group restarts it has had.</summary>
     public static int Attempt(JsonObject group) => TypedStatus.Of<EPGroupStatus>(group).Restarts ?? 0;
 

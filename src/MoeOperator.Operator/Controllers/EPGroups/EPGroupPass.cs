@@ -47,7 +47,7 @@ internal sealed class EPGroupPass
     public string Revision { get; }
 
     /// <summary>The live pods (not being deleted) made for another revision of the spec.</summary>
-    public List<JsonObject> StalePods => [.. Pods.Where(p => p["metadata"]?["deletionTimestamp"] is null && EPGroupBuilder.RevisionOf(p) is { } made && made != Revision)];
+    public List<JsonObject> StalePods => [.. Pods.Where(p => p["metadata"]?["deletionTimestamp"] is null && EPGroupBuilder.IsOutdated(p, Revision))];
 
     public int NodeCount => Spec.Ranks / Spec.RanksPerNode;
 

@@ -121,20 +121,16 @@ internal sealed class EPGroupReconciler(
         }
 
         var message = $"generation {pass.Generation} changes how the ranks run: replacing all {stale.Count} pods of the group at once (no restart is counted)";
-        var mapName = EPGroupNames.ExpertMap(pass.Key.Name);
-        var cachedMap = configMaps.Get(new ObjectReference(pass.Key.Namespace, mapName));
-        if (ExpertMapBuilder.Published(cachedMap) is { } map && !ExpertMapBuilder.Fits(map, pass.Spec))
+        var (version, replaced) = await EnsureExpertMapAsync(pass.Group, pass.Spec, cancellationToken);
+        if (replaced)
         {
-            // Other slots or experts: the balanced map cannot carry over; the new pods start on a fresh one, a
-            // version above, so nothing mistakes it for the old.
-            await _writer.EnsureAsync($"/api/v1/namespaces/{pass.Key.Namespace}/configmaps", ExpertMapBuilder.ConfigMap(pass.Group, pass.Spec, ExpertMapBuilder.Plan(pass.Spec), map.Version + 1), cachedMap, cancellationToken);
-            pass.Status.ExpertMap = new ExpertMapStatus { Version = map.Version + 1 };
-            message += $"; expert map v{map.Version + 1} replaces v{map.Version}, which has another number of slots or experts";
+            message += $"; expert map v{version} replaces v{version - 1}, which has another number of slots or experts";
         }
-        else if (ExpertMapBuilder.Published(cachedMap) is { } current && (pass.Status.ExpertMap?.Version ?? 0) < current.Version)
+
+        // Also a map replaced by an earlier try whose status write lost a race.
+        if ((pass.Status.ExpertMap?.Version ?? 0) < version)
         {
-            // A map replaced by an earlier try whose status write lost a race.
-            pass.Status.ExpertMap = new ExpertMapStatus { Version = current.Version };
+            pass.Status.ExpertMap = new ExpertMapStatus { Version = version };
         }
 
         pass.Status.Phase = EPGroupPhase.Pending;
@@ -598,17 +594,25 @@ internal sealed class EPGroupReconciler(
         var ns = (string)group["metadata"]!["namespace"]!;
         var name = (string)group["metadata"]!["name"]!;
         await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/services", EPGroupBuilder.HeadlessService(group), services.Get(new ObjectReference(ns, EPGroupNames.Service(name))), cancellationToken);
-        var mapName = EPGroupNames.ExpertMap(name);
-        var cached = configMaps.Get(new ObjectReference(ns, mapName));
-        if (cached is null)
+        await EnsureExpertMapAsync(group, spec, cancellationToken);
+    }
+
+    // The expert map the ranks of this spec load, and its version: created at v1 when missing; when it has another
+    // number of slots, slots per rank or experts (the ranks would refuse it, and the balanced map cannot carry over),
+    // replaced by a fresh plan a version above, so nothing mistakes it for the old. Otherwise it is kept.
+    private async Task<(long Version, bool Replaced)> EnsureExpertMapAsync(JsonObject group, EPGroupSpec spec, CancellationToken cancellationToken)
+    {
+        var ns = (string)group["metadata"]!["namespace"]!;
+        var cached = configMaps.Get(new ObjectReference(ns, EPGroupNames.ExpertMap((string)group["metadata"]!["name"]!)));
+        var published = ExpertMapBuilder.Published(cached);
+        if (cached is not null && (published is null || ExpertMapBuilder.Fits(published, spec)))
         {
-            await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version: 1), null, cancellationToken);
+            return (published?.Version ?? 0, false);
         }
-        else if (ExpertMapBuilder.Published(cached) is { } map && !ExpertMapBuilder.Fits(map, spec))
-        {
-            // Never start ranks on a map they would refuse (the update step replaces it; this covers a write it lost).
-            await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), map.Version + 1), cached, cancellationToken);
-        }
+
+        var version = (published?.Version ?? 0) + 1;
+        await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version), cached, cancellationToken);
+        return (version, published is not null);
     }
 
     private async Task DeleteAsync(IEnumerable<JsonObject> victims, CancellationToken cancellationToken)
@@ -638,8 +642,8 @@ internal sealed class EPGroupReconciler(
     // spec (in-place fields are in effect as soon as they are read), and then the Updating condition is settled.
     private static void Realized(EPGroupStatus status, long generation, EPGroupSpec spec, List<JsonObject> live, DateTimeOffset now)
     {
-        var revision = EPGroupBuilder.Revision(spec);
-        if (status.Phase != EPGroupPhase.Running || live.Count != spec.Ranks / spec.RanksPerNode || live.Any(p => EPGroupBuilder.RevisionOf(p) is { } made && made != revision))
+        // The revision (a hash of the spec) only when the rest holds: most status writes are of groups not Running.
+        if (status.Phase != EPGroupPhase.Running || live.Count != spec.Ranks / spec.RanksPerNode || EPGroupBuilder.Revision(spec) is var revision && live.Any(p => EPGroupBuilder.IsOutdated(p, revision)))
         {
             return;
         }
