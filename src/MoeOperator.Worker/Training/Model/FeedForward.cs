@@ -1,0 +1,24 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MoeOperator.Worker.Training.Model;
+
+/// <summary>The SwiGLU FFN of DeepSeek-V3 (its MLP and Expert): w2(silu(w1(x)) * w3(x)).</summary>
+internal sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _w1;
+    private readonly Linear _w2;
+    private readonly Linear _w3;
+
+    public FeedForward(int dim, int interDim, ScalarType dtype) : base(nameof(FeedForward))
+    {
+        _w1 = nn.Linear(dim, interDim, hasBias: false, dtype: dtype);
+        _w2 = nn.Linear(interDim, dim, hasBias: false, dtype: dtype);
+        _w3 = nn.Linear(dim, interDim, hasBias: false, dtype: dtype);
+        register_module("w1", _w1);
+        register_module("w2", _w2);
+        register_module("w3", _w3);
+    }
+
+    public override Tensor forward(Tensor input) => _w2.forward(nn.functional.silu(_w1.forward(input)) * _w3.forward(input));
+}

@@ -1,0 +1,52 @@
+using static TorchSharp.torch;
+
+namespace MoeOperator.Worker.Training.Optim;
+
+/// <summary>
+/// AdamW as torch.optim.AdamW computes it (decoupled weight decay, bias-corrected moments), with its state kept per
+/// parameter name so that a checkpoint can save it and a rank holding a different set of stages can load its share.
+/// </summary>
+public sealed class AdamW(OptimizerSettings settings)
+{
+    private readonly Dictionary<string, (Tensor First, Tensor Second)> _moments = new(StringComparer.Ordinal);
+
+    /// <summary>Steps taken, the exponent of the bias corrections.</summary>
+    public long Steps { get; set; }
+
+    public IReadOnlyDictionary<string, (Tensor First, Tensor Second)> Moments => _moments;
+
+    /// <summary>One update of every parameter with its (already reduced and clipped) gradient.</summary>
+    public void Step(IEnumerable<(string Name, Tensor Parameter, Tensor Gradient)> parameters, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Steps++;
+        var correction1 = 1 - Math.Pow(settings.Beta1, Steps);
+        var correction2 = 1 - Math.Pow(settings.Beta2, Steps);
+        using var _ = no_grad();
+        foreach (var (name, parameter, gradient) in parameters)
+        {
+            if (!_moments.TryGetValue(name, out var moments))
+            {
+                _moments[name] = moments = (zeros_like(parameter), zeros_like(parameter));
+            }
+
+            parameter.mul_(1 - (learningRate * settings.WeightDecay));
+            moments.First.mul_(settings.Beta1).add_(gradient, alpha: 1 - settings.Beta1);
+            moments.Second.mul_(settings.Beta2).addcmul_(gradient, gradient, value: 1 - settings.Beta2);
+            using var denominator = (moments.Second / correction2).sqrt_().add_(settings.Epsilon);
+            parameter.addcdiv_(moments.First, denominator, value: -learningRate / correction1);
+        }
+    }
+
+    /// <summary>Replaces the state (from a checkpoint).</summary>
+    public void Load(long steps, IReadOnlyDictionary<string, (Tensor First, Tensor Second)> moments)
+    {
+        ArgumentNullException.ThrowIfNull(moments);
+        Steps = steps;
+        _moments.Clear();
+        foreach (var (name, m) in moments)
+        {
+            _moments[name] = m;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace MoeOperator.Worker.Training;
+
+/// <summary>What one optimiser step did, the same on every rank.</summary>
+/// <param name="Step">1-based.</param>
+/// <param name="Loss">Mean cross-entropy over the global batch.</param>
+/// <param name="GradNorm">Global L2 norm of the gradient before clipping.</param>
+/// <param name="LearningRate">The rate this step used.</param>
+/// <param name="Load">Tokens routed to each expert over all ranks, by MoE layer this rank holds.</param>
+public sealed record StepResult(long Step, double Loss, double GradNorm, double LearningRate, IReadOnlyDictionary<int, double[]> Load);
