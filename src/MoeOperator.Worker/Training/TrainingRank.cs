@@ -64,6 +64,9 @@ public sealed class TrainingRank : IDisposable
     /// <summary>This rank's parameters by whole-model name.</summary>
     public IReadOnlyDictionary<string, Tensor> Parameters => _parameters.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
 
+    /// <summary>This rank's buffers (the balance biases) by whole-model name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Buffers => _stages.Values.SelectMany(s => s.named_buffers()).ToDictionary(b => b.name, b => b.buffer, StringComparer.Ordinal);
+
     /// <summary>The balance bias of each MoE layer this rank holds.</summary>
     public IReadOnlyDictionary<int, Tensor> Biases => _moeLayers.ToDictionary(m => m.Layer, m => m.Moe.Gate.Bias);
 
