@@ -102,6 +102,8 @@ internal sealed class WorkerProcess : IDisposable
         return _process.ExitCode;
     }
 
+    public int Id => _process.Id;
+
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     public void Dispose()
