@@ -13,6 +13,7 @@ var kinds = KindModules.All;
 var root = new RootCommand("moe: run DeepSeek's open infrastructure (3FS, DeepEP, DualPipe) on Kubernetes")
 {
     CrdsCommand.Create(),
+    DataCommand.Create(),
     DevCommand.Create(kinds),
     OperatorCommand.Create(kinds),
     PlanCommand.Create(),

@@ -122,6 +122,37 @@ public sealed class TrainingLoopTests : IDisposable
         }
     }
 
+    [Fact]
+    public void TrainsFromAPreparedDataSet_WithFallingLoss()
+    {
+        TorchRuntime.EnsureLoaded();
+        var data = Path.Combine(_root, "data");
+        using (var writer = new MoeOperator.Contract.Data.TokenDatasetWriter(data, "bytes", 257, 256, shardTokens: 500))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                writer.AddDocument([.. System.Text.Encoding.UTF8.GetBytes($"the quick brown fox {i % 7} jumps over the lazy dog. ").Select(b => (int)b)]);
+            }
+
+            writer.Complete();
+        }
+
+        var config = Config("dataset") with
+        {
+            Model = Config("dataset").Model with { VocabSize = 257 },
+            SyntheticSamples = null,
+            DataDirectory = data,
+            Steps = 20,
+            SequenceLength = 16,
+            CheckpointDirectory = null,
+        };
+        var reports = new Reports();
+        Run(config, reports).ShouldBe(TrainingOutcome.Completed);
+        var losses = reports.All.Where(r => r.State == "Running" && r.Loss is not null).Select(r => r.Loss!.Value).ToList();
+        losses.Count.ShouldBe(20);
+        losses.TakeLast(3).Average().ShouldBeLessThan(losses.Take(3).Average() * 0.7, "the model learns the text");
+    }
+
     private static TrainingOutcome Run(TrainingConfigDocument config, Reports reports, Func<bool>? stop = null) =>
         LocalTraining.Run(config, reports, TextWriter.Synchronized(new StringWriter()), stop ?? (() => false), TimeSpan.FromSeconds(60));
 
