@@ -9,6 +9,9 @@ public sealed record CheckpointRecord
     /// <summary>Directory of the checkpoint.</summary>
     public string? Path { get; set; }
 
+    /// <summary>SHA-256 of its manifest, which lists every shard's SHA-256.</summary>
+    public string? Digest { get; set; }
+
     /// <summary>When it was completed.</summary>
     public DateTimeOffset? Time { get; set; }
 }

@@ -12,6 +12,12 @@ public sealed record FailureRecord
     /// <summary>The pod that failed.</summary>
     public string? Pod { get; set; }
 
+    /// <summary>The rank that failed, where ranks have one pod each (TrainingJob).</summary>
+    public int? Rank { get; set; }
+
+    /// <summary>The node the failed pod ran on.</summary>
+    public string? Node { get; set; }
+
     /// <summary>When the failure was observed.</summary>
     public DateTimeOffset? Time { get; set; }
 

@@ -25,6 +25,14 @@ public sealed record MoeSpec
     [Range(1, 4096)]
     public int TopkGroups { get; set; } = 1;
 
+    /// <summary>Multiplies the routing weights of the chosen experts (DeepSeek-V3's route_scale).</summary>
+    [Range(0.0, 100.0)]
+    public double RouteScale { get; set; } = 1.0;
+
+    /// <summary>The auxiliary-loss-free balance: after each step every expert's routing bias moves by this much towards the mean load (gamma).</summary>
+    [Range(0.0, 1.0)]
+    public double BiasUpdateSpeed { get; set; } = 1e-3;
+
     /// <summary>Hidden size inside each expert.</summary>
     [Range(1, 65536)]
     public int IntermediateSize { get; set; } = 1024;

@@ -32,10 +32,6 @@ public sealed record TrainingJobSpec
     [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public CheckpointSpec? Checkpoint { get; set; }
 
-    /// <summary>The expert load balancer loop.</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
-    public EplbSpec Eplb { get; set; } = new();
-
     /// <summary>Restart policy after a rank fails.</summary>
     [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public FailurePolicySpec FailurePolicy { get; set; } = new();

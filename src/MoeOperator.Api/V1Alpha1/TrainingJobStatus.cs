@@ -24,8 +24,20 @@ public sealed record TrainingJobStatus
     /// <summary>Training throughput over all ranks.</summary>
     public double? TokensPerSecond { get; set; }
 
-    /// <summary>The newest complete checkpoint.</summary>
-    public CheckpointRecord? LastCheckpoint { get; set; }
+    /// <summary>Samples trained so far: the data cursor a resume continues from.</summary>
+    public long? SamplesConsumed { get; set; }
+
+    /// <summary>The newest checkpoint whose manifest and shard hashes were verified.</summary>
+    public CheckpointRecord? LastVerifiedCheckpoint { get; set; }
+
+    /// <summary>The checkpoint the running ranks resumed from, when they resumed.</summary>
+    public CheckpointRecord? ResumedFrom { get; set; }
+
+    /// <summary>Max over mean tokens per routed expert at the last step (1 is perfectly balanced).</summary>
+    public double? ExpertImbalance { get; set; }
+
+    /// <summary>The share of the last step rank 0 waited on its pipeline neighbours.</summary>
+    public double? MeasuredBubbleRatio { get; set; }
 
     /// <summary>Whole-job restarts so far.</summary>
     public int? Restarts { get; set; }
@@ -35,6 +47,9 @@ public sealed record TrainingJobStatus
 
     /// <summary>Expected pipeline bubble as a fraction of step time, from the schedule and the parallelism.</summary>
     public double? ExpectedBubbleRatio { get; set; }
+
+    /// <summary>The node of each rank, in rank order, as the placement planner chose (empty with an external scheduler until it binds them).</summary>
+    public List<string>? Placement { get; set; }
 
     /// <summary>When the ranks first started.</summary>
     public DateTimeOffset? StartTime { get; set; }

@@ -29,6 +29,26 @@ public sealed record TrainingModelSpec
     [Range(1, 65536)]
     public int KvLoraRank { get; set; } = 256;
 
+    /// <summary>The first layers have a dense SwiGLU feed-forward instead of experts (DeepSeek-V3's n_dense_layers).</summary>
+    [Range(0, 1024)]
+    public int DenseLayers { get; set; } = 1;
+
+    /// <summary>Hidden size of the dense layers' feed-forward; unset means 4 x hiddenSize.</summary>
+    [Range(1, 262144)]
+    public int? IntermediateSize { get; set; }
+
+    /// <summary>Per-head query and key dimension without RoPE; unset means hiddenSize / heads.</summary>
+    [Range(1, 4096)]
+    public int? QkNopeHeadDim { get; set; }
+
+    /// <summary>Per-head dimension that carries RoPE (even); unset means half of hiddenSize / heads, rounded down to even (at least 2).</summary>
+    [Range(2, 4096)]
+    public int? QkRopeHeadDim { get; set; }
+
+    /// <summary>Per-head value dimension; unset means hiddenSize / heads.</summary>
+    [Range(1, 4096)]
+    public int? VHeadDim { get; set; }
+
     /// <summary>The mixture-of-experts feed-forward layers.</summary>
     public MoeSpec Moe { get; set; } = new();
 }

@@ -21,10 +21,11 @@ public sealed record TrainingSpec
     [Range(0.0, 1.0)]
     public double LearningRate { get; set; } = 3e-4;
 
+    /// <summary>Steps of linear warm-up to the peak learning rate; a cosine decay to a tenth of it follows.</summary>
+    [Range(0, 100000000)]
+    public int WarmupSteps { get; set; }
+
     /// <summary>Seed for initialisation and data order; the same seed reproduces a run.</summary>
     [Range(0, long.MaxValue)]
     public long Seed { get; set; } = 42;
-
-    /// <summary>BF16, FP8 or FP32.</summary>
-    public Precision Precision { get; set; } = Precision.BF16;
 }

@@ -1,5 +1,6 @@
 using MoeOperator.Controllers.EPGroups;
 using MoeOperator.Controllers.ThreeFSClusters;
+using MoeOperator.Controllers.TrainingJobs;
 
 namespace MoeOperator.Controllers;
 
@@ -10,5 +11,5 @@ namespace MoeOperator.Controllers;
 /// </summary>
 internal static class KindModules
 {
-    public static IReadOnlyList<IKindModule> All { get; } = [new EPGroupModule(), new ThreeFSClusterModule()];
+    public static IReadOnlyList<IKindModule> All { get; } = [new EPGroupModule(), new ThreeFSClusterModule(), new TrainingJobModule()];
 }

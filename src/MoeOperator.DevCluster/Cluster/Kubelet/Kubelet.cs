@@ -194,7 +194,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
         if (pod["metadata"]?["deletionTimestamp"] is not null)
         {
-            Terminate(pod, runtime, now);
+            Terminate(pod, runtime, hostIp, now);
             return;
         }
 
@@ -332,8 +332,10 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         }
     }
 
-    // SIGTERM first; SIGKILL when the grace period is over; the pod object goes once nothing runs.
-    private void Terminate(JsonObject pod, PodRuntime runtime, DateTimeOffset now)
+    // SIGTERM first; SIGKILL when the grace period is over. Once nothing runs, the status records the terminal phase
+    // (Succeeded when every container exited 0, else Failed), as the kubelet does since 1.27, before the object goes:
+    // whoever holds a finalizer on the pod reads how it ended.
+    private void Terminate(JsonObject pod, PodRuntime runtime, string hostIp, DateTimeOffset now)
     {
         if (runtime.TerminationStarted is null)
         {
@@ -342,12 +344,29 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         }
 
         var grace = TimeSpan.FromSeconds((long?)pod["metadata"]?["deletionGracePeriodSeconds"] ?? 30);
-        if (!runtime.AllStopped && now - runtime.TerminationStarted < grace)
+        if (!runtime.AllStopped)
         {
-            return;
+            if (now - runtime.TerminationStarted < grace)
+            {
+                return;
+            }
+
+            runtime.Kill();
+            if (!runtime.AllStopped)
+            {
+                // Reaped on a later pass.
+                return;
+            }
         }
 
-        runtime.Kill();
+        var status = PodStatusBuilder.Build(pod, runtime, hostIp, now);
+        status["phase"] = runtime.Containers.All(c => c.Run?.ExitCode == 0) ? "Succeeded" : "Failed";
+        if (status.ToJsonString() != pod["status"]?.ToJsonString())
+        {
+            pod["status"] = status;
+            Api.UpdateStatus("pods", pod);
+        }
+
         Api.DeleteExact("pods", pod, gracePeriodSeconds: 0);
     }
 }

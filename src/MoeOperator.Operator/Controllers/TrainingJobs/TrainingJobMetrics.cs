@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using MoeOperator.Api.V1Alpha1;
+using Prometheus;
+
+namespace MoeOperator.Controllers.TrainingJobs;
+
+/// <summary>The TrainingJob metrics the chart's alerts and dashboards read, from each job's status.</summary>
+internal sealed class TrainingJobMetrics(CollectorRegistry registry)
+{
+    private readonly Counter _steps = Metrics.WithCustomRegistry(registry).CreateCounter("moe_trainingjob_steps_total", "Optimiser steps the job's ranks reported completing", "namespace", "trainingjob");
+    private readonly Gauge _phase = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_phase", "1 for the job's current phase, 0 for the others", "namespace", "trainingjob", "phase");
+    private readonly Gauge _loss = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_loss", "Training loss at the last reported step", "namespace", "trainingjob");
+    private readonly Gauge _tokens = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_tokens_per_second", "Training throughput over all ranks at the last reported step", "namespace", "trainingjob");
+    private readonly Counter _restarts = Metrics.WithCustomRegistry(registry).CreateCounter("moe_trainingjob_restarts_total", "Whole-job restarts after a rank failed", "namespace", "trainingjob");
+    private readonly Gauge _checkpoint = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_last_checkpoint_step", "Step of the newest verified checkpoint", "namespace", "trainingjob");
+    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_expert_imbalance", "Max over mean tokens per routed expert at the last step", "namespace", "trainingjob");
+    private readonly Gauge _bubble = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_pipeline_bubble_ratio", "Pipeline bubble: measured on rank 0 (measured), from the schedule (expected)", "namespace", "trainingjob", "kind");
+    private readonly ConcurrentDictionary<(string, string), long> _lastStep = new();
+
+    public void Observe(string ns, string name, TrainingJobStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        foreach (var phase in Enum.GetValues<TrainingJobPhase>())
+        {
+            _phase.WithLabels(ns, name, phase.ToString()).Set(status.Phase == phase ? 1 : 0);
+        }
+
+        if (status.Step is { } step)
+        {
+            var previous = _lastStep.GetOrAdd((ns, name), step);
+            // A restart goes back to the checkpoint's step; only steps beyond the furthest seen count again.
+            if (step > previous)
+            {
+                _steps.WithLabels(ns, name).Inc(step - previous);
+                _lastStep[(ns, name)] = step;
+            }
+        }
+
+        Set(_loss.WithLabels(ns, name), status.Loss);
+        Set(_tokens.WithLabels(ns, name), status.TokensPerSecond);
+        Set(_checkpoint.WithLabels(ns, name), status.LastVerifiedCheckpoint?.Step);
+        Set(_imbalance.WithLabels(ns, name), status.ExpertImbalance);
+        Set(_bubble.WithLabels(ns, name, "measured"), status.MeasuredBubbleRatio);
+        Set(_bubble.WithLabels(ns, name, "expected"), status.ExpectedBubbleRatio);
+    }
+
+    public void Restarted(string ns, string name) => _restarts.WithLabels(ns, name).Inc();
+
+    private static void Set(Gauge.Child gauge, double? value)
+    {
+        if (value is { } v)
+        {
+            gauge.Set(v);
+        }
+    }
+}
