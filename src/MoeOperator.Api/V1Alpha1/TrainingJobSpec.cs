@@ -45,6 +45,11 @@ public sealed record TrainingJobSpec
     [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public int GpusPerRank { get; set; } = 1;
 
+    /// <summary>Ranks (one pod each) placed on one node; consecutive ranks share a node, so a data replica's pipeline stages come first. The number of ranks (pipeline x data) must be a multiple.</summary>
+    [Range(1, 64)]
+    [OnChange(SpecChange.InPlace, "applies when the job's pods are next created (on resume or restart)")]
+    public int RanksPerNode { get; set; } = 1;
+
     /// <summary>Compute resources of each pod besides GPUs and RDMA devices, which the operator adds.</summary>
     [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
     public ResourceRequirements? Resources { get; set; }

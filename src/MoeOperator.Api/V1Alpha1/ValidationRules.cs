@@ -54,6 +54,8 @@ public static class ValidationRules
             "parallelism.expert must divide model.moe.experts: each expert-parallel rank holds the same number of experts", ".parallelism.expert"),
         new(typeof(TrainingJobSpec), "self.training.globalBatchSize % (self.parallelism.data * (has(self.parallelism.microBatches) ? self.parallelism.microBatches : 2 * self.parallelism.pipeline)) == 0",
             "training.globalBatchSize must be a multiple of parallelism.data x parallelism.microBatches (2 x pipeline when unset): each data-parallel rank cuts its share into whole micro-batches", ".training.globalBatchSize"),
+        new(typeof(TrainingJobSpec), "(self.parallelism.pipeline * self.parallelism.data) % self.ranksPerNode == 0",
+            "ranksPerNode must divide the number of ranks (parallelism.pipeline x parallelism.data): every node holds the same number", ".ranksPerNode"),
         new(typeof(TrainingJobSpec), "self.model.layers >= (self.parallelism.schedule == 'DualPipeV' ? 2 * self.parallelism.pipeline : self.parallelism.pipeline)",
             "model.layers must be at least the number of pipeline stages (parallelism.pipeline, twice that for DualPipeV)", ".model.layers"),
         new(typeof(ParallelismSpec), "self.data % self.expert == 0",

@@ -140,7 +140,7 @@ internal static class DevUp
         if (demo)
         {
             using var client = new Kubernetes(server.ClientConfiguration());
-            exitCode = await WaitAsync(new DemoRun(client, Console.Out, DemoDeadline).RunAsync(cancellationToken));
+            exitCode = await WaitAsync(new DemoRun(client, Console.Out, DemoDeadline, Path.Combine(options.Kubelet.DataDirectory, "hostpath")).RunAsync(cancellationToken));
         }
         else
         {

@@ -55,6 +55,7 @@ public sealed class BadInputTests
         new("trainingjob-minimal.yaml", "too few micro-batches under DualPipeV", "spec.parallelism.microBatches", "DualPipeV needs microBatches of at least 2 x pipeline", ("spec.parallelism.schedule", "\"DualPipeV\""), ("spec.parallelism.microBatches", "3"), ("spec.model.layers", "4")),
         new("trainingjob-minimal.yaml", "batch not whole micro-batches per data rank", "spec.training.globalBatchSize", "x parallelism.microBatches", ("spec.training.globalBatchSize", "12")),
         new("trainingjob-minimal.yaml", "unknown schedule", "spec.parallelism.schedule", "supported values", ("spec.parallelism.schedule", "\"GPipe\"")),
+        new("trainingjob-minimal.yaml", "ranks not filling whole nodes", "spec.ranksPerNode", "ranksPerNode must divide the number of ranks", ("spec.ranksPerNode", "3")),
         new("trainingjob-minimal.yaml", "more dense layers than layers", "spec.model.denseLayers", "denseLayers must not exceed layers", ("spec.model.denseLayers", "5")),
         new("trainingjob-minimal.yaml", "odd RoPE dimension", "spec.model.qkRopeHeadDim", "qkRopeHeadDim must be even", ("spec.model.qkRopeHeadDim", "7")),
         new("trainingjob-minimal.yaml", "batch not divisible by data ranks", "spec.training.globalBatchSize", "multiple of parallelism.data", ("spec.training.globalBatchSize", "7")),

@@ -27,6 +27,11 @@ public sealed class DevCommandTests : IDisposable
             output.ShouldContain("3fs tfs-minimal: Bootstrapping");
             output.ShouldContain("3fs tfs-minimal: Ready · 13/13 bootstrap steps, last clients · chains 16/16 serving");
             output.ShouldContain("3FS:        tfs-minimal bootstrapped in 13 steps (check-fdb-version -> init-cluster -> mgmtd -> set-config-meta");
+            output.ShouldContain("train tj-demo: Running · step ");
+            var training = output.Split('\n').Single(l => l.Contains("Training:   tj-demo trained 30 steps", StringComparison.Ordinal));
+            var losses = System.Text.RegularExpressions.Regex.Match(training, @"loss (\d+\.\d+) -> (\d+\.\d+)");
+            double.Parse(losses.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture).ShouldBeLessThan(double.Parse(losses.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), $"the loss falls: {training}");
+            training.ShouldContain("checkpoint step 30", customMessage: "the second run starts afresh rather than adopting the first run's checkpoints");
             // Conflicts are quiet requeues and stopping is clean: no error lines, no stack traces.
             (output + errors).ShouldNotContain("fail:");
             (output + errors).ShouldNotContain("   at ");
@@ -34,6 +39,7 @@ public sealed class DevCommandTests : IDisposable
             var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");
             Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
+            Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\"job\":\"tj-demo\"", StringComparison.Ordinal)).ShouldBe(0, "the demo's training ranks end with it");
         }
     }
 

@@ -9,7 +9,7 @@ namespace MoeOperator.Controllers.TrainingJobs;
 
 /// <summary>
 /// TrainingJob's part of the operator. <c>moe render</c> prints the headless Service and one pod per rank; without a
-/// cluster there are no nodes to plan on, so rank r is pinned to a placeholder planned-node-r (the controller puts
+/// cluster there are no nodes to plan on, so rank r is pinned to a placeholder planned-node-(r / ranksPerNode) (the controller puts
 /// the placement planner's choices there), and a 3FS location is shown with a cluster's default FUSE mount. The
 /// controller is <see cref="TrainingJobController"/>.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class TrainingJobModule : IKindModule
         [
             .. external ? [TrainingJobBuilder.PodGroup(resource, spec)] : Array.Empty<JsonObject>(),
             TrainingJobBuilder.HeadlessService(resource),
-            .. Enumerable.Range(0, TrainingJobBuilder.WorldSize(spec)).Select(rank => TrainingJobBuilder.Pod(resource, spec, rank, external ? null : $"planned-node-{rank.ToString(CultureInfo.InvariantCulture)}", 0, data, checkpoints)),
+            .. Enumerable.Range(0, TrainingJobBuilder.WorldSize(spec)).Select(rank => TrainingJobBuilder.Pod(resource, spec, rank, external ? null : $"planned-node-{(rank / spec.RanksPerNode).ToString(CultureInfo.InvariantCulture)}", 0, data, checkpoints)),
         ];
     }
 

@@ -8,6 +8,13 @@ namespace MoeOperator.Controllers.TrainingJobs;
 /// <summary>Pure planning for a TrainingJob: its schedule's expected bubble and its gang's placement request.</summary>
 internal static class TrainingJobPlanning
 {
+    /// <summary>The node of each rank, from the planner's nodes in order.</summary>
+    public static List<string> RankNodes(TrainingJobSpec spec, IReadOnlyList<string> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return [.. Enumerable.Range(0, TrainingJobBuilder.WorldSize(spec)).Select(rank => nodes[rank / spec.RanksPerNode])];
+    }
+
     public static PipelineVariant Variant(PipelineSchedule schedule) => schedule switch
     {
         PipelineSchedule.DualPipe => PipelineVariant.DualPipe,
@@ -31,14 +38,14 @@ internal static class TrainingJobPlanning
     }
 
     /// <summary>
-    /// One node per rank, packed onto the topology; the planner orders nodes by topology, and rank r gets node r, so
-    /// a data replica's pipeline stages (consecutive ranks) share the narrowest domains.
+    /// spec.ranksPerNode ranks per node, packed onto the topology; the planner orders nodes by topology, and rank r
+    /// goes to node r / ranksPerNode, so a data replica's pipeline stages (consecutive ranks) share the narrowest domains.
     /// </summary>
     public static PlacementRequest Request(TrainingJobSpec spec, IReadOnlyDictionary<string, string>? requiredLabels)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var keys = spec.Placement.TopologyKeys is { Count: > 0 } own ? own : PlacementInputs.DefaultTopologyKeys;
-        return new PlacementRequest(TrainingJobBuilder.WorldSize(spec), 1, spec.GpusPerRank)
+        return new PlacementRequest(TrainingJobBuilder.WorldSize(spec), spec.RanksPerNode, spec.RanksPerNode * spec.GpusPerRank)
         {
             TopologyKeys = keys,
             NodeSelector = (spec.Placement.NodeSelector ?? []).Concat(requiredLabels ?? new Dictionary<string, string>()).DistinctBy(l => l.Key).ToDictionary(),

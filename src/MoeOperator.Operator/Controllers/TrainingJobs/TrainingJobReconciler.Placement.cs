@@ -99,10 +99,10 @@ internal sealed partial class TrainingJobReconciler
             return await WaitForCapacityAsync(pass, admission, cancellationToken);
         }
 
-        var nodesInOrder = admission.Placed!.Decision.Nodes;
-        status.Placement = [.. nodesInOrder];
+        var nodesInOrder = TrainingJobPlanning.RankNodes(spec, admission.Placed!.Decision.Nodes);
+        status.Placement = nodesInOrder;
         status.StartTime ??= pass.Now;
-        pass.Condition("Scheduled", true, "Placed", $"{pass.WorldSize} ranks on {string.Join(", ", nodesInOrder)}");
+        pass.Condition("Scheduled", true, "Placed", $"{pass.WorldSize} ranks on {string.Join(", ", admission.Placed!.Decision.Nodes)}");
         try
         {
             // Status first (guarded by the resourceVersion), pods second: a stale view never creates pods.
@@ -115,7 +115,7 @@ internal sealed partial class TrainingJobReconciler
         }
 
         var created = await CreateChildrenAsync(pass, [.. nodesInOrder], cancellationToken);
-        await events.RecordAsync(pass.Job, warning: false, "Placed", "Schedule", $"placed {pass.WorldSize} ranks (attempt {pass.Attempt}) on {string.Join(", ", nodesInOrder)}", cancellationToken);
+        await events.RecordAsync(pass.Job, warning: false, "Placed", "Schedule", $"placed {pass.WorldSize} ranks (attempt {pass.Attempt}) on {string.Join(", ", admission.Placed!.Decision.Nodes)}", cancellationToken);
         return created ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromSeconds(1));
     }
 
@@ -207,7 +207,7 @@ internal sealed partial class TrainingJobReconciler
         return reserved =>
         {
             var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.Select(PlacementInputs.Usage), reserved));
-            return new GangAttempt(placed, placed.Fits ? Planned(pass, placed.Nodes) : []);
+            return new GangAttempt(placed, placed.Fits ? Planned(pass, TrainingJobPlanning.RankNodes(pass.Spec, placed.Nodes)) : []);
         };
     }
 

@@ -10,16 +10,22 @@ using MoeOperator.Runtime.Client;
 namespace MoeOperator.Cli.Demo;
 
 /// <summary>
-/// <c>moe dev up --demo</c>: applies the sample ThreeFSCluster and the demo EPGroup (crds/samples, built into this
-/// program), shows their progress every two seconds (3FS bootstrap steps and chain health; ranks, tokens/s scraped
-/// from the ranks, imbalance) until the 3FS cluster serves and the operator has rebalanced the group and the ranks
-/// have measured the new map, then prints a summary. Returns 0 then, 1 when either fails or the deadline passes.
+/// <c>moe dev up --demo</c>: applies the sample ThreeFSCluster, the demo EPGroup and the demo TrainingJob
+/// (crds/samples, built into this program), shows their progress every two seconds (3FS bootstrap steps and chain
+/// health; ranks, tokens/s scraped from the ranks, imbalance; training step, loss, tokens/s, checkpoint) until the
+/// 3FS cluster serves, the operator has rebalanced the group and the ranks have measured the new map, and the job
+/// has trained every step; then prints a summary. Returns 0 then, 1 when any fails or the deadline passes.
 /// </summary>
-internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan deadline)
+/// <param name="client">The dev cluster.</param>
+/// <param name="output">Where the progress goes.</param>
+/// <param name="deadline">How long the demo may take.</param>
+/// <param name="hostPathRoot">Where the dev kubelet keeps hostPath volumes: the job's old checkpoints are removed, so it trains from step 1.</param>
+internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan deadline, string hostPathRoot)
 {
     public const string Namespace = "default";
     private const string ResourceName = "epgroup-demo.yaml";
     private const string ThreeFSResourceName = "threefscluster-minimal.yaml";
+    private const string TrainingResourceName = "trainingjob-demo.yaml";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +55,28 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
         }
 
         await output.WriteLineAsync($"demo: applied EPGroup {Namespace}/{name} (4 ranks of the real moe-worker, Zipf-skewed routing); watch it with `kubectl get epgroups,pods`");
+        var training = YamlDocuments.Parse(await SampleAsync(TrainingResourceName)).Single();
+        var trainingName = (string)training["metadata"]!["name"]!;
+        var trainingPath = $"/apis/moe.dev/v1alpha1/namespaces/{Namespace}/trainingjobs";
+        var checkpoints = Path.Combine(hostPathRoot, ((string)training["spec"]!["checkpoint"]!["hostPath"]!["path"]!).TrimStart('/'));
+        if (Directory.Exists(checkpoints))
+        {
+            // An earlier demo's checkpoints would be adopted (the job would resume after its last step): start afresh.
+            Directory.Delete(checkpoints, recursive: true);
+        }
+
+        var (trainingCreated, trainingBody) = await json.SendAsync(HttpMethod.Post, trainingPath, training, cancellationToken: cancellationToken);
+        if ((int)trainingCreated is not (201 or 409))
+        {
+            await output.WriteLineAsync($"demo: could not create the TrainingJob: {trainingBody?.ToJsonString()}");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"demo: applied TrainingJob {Namespace}/{trainingName} (4 ranks of the real moe-worker training a tiny DeepSeek-V3-shaped MoE with DualPipe); watch it with `kubectl get trainingjobs`");
+        TimeSpan? trainedAt = null;
+        double? firstLoss = null;
+        string? lastTraining = null;
+        TrainingDemoView? trainingView = null;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan? readyAt = null;
@@ -73,6 +101,22 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
                 return 1;
             }
 
+            var (_, currentJob) = await json.SendAsync(HttpMethod.Get, $"{trainingPath}/{trainingName}", cancellationToken: cancellationToken);
+            trainingView = TrainingDemoView.From(currentJob as JsonObject);
+            firstLoss ??= trainingView.Loss;
+            trainedAt ??= trainingView.Succeeded ? clock.Elapsed : null;
+            if (trainingView.Line() != lastTraining)
+            {
+                lastTraining = trainingView.Line();
+                await output.WriteLineAsync($"[{clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture)}] {lastTraining}");
+            }
+
+            if (trainingView.Failed)
+            {
+                await output.WriteLineAsync($"demo: the training job failed: {trainingView.Failure}; see `kubectl describe trainingjob {trainingName}`");
+                return 1;
+            }
+
             var (_, current) = await json.SendAsync(HttpMethod.Get, $"{collection}/{name}", cancellationToken: cancellationToken);
             var (_, pods) = await json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Namespace}/pods?labelSelector={Uri.EscapeDataString($"{EPGroupNames.GroupLabel}={name}")}", cancellationToken: cancellationToken);
             var view = DemoView.From(current as JsonObject, await TokensPerSecondAsync(http, pods, cancellationToken));
@@ -90,16 +134,17 @@ internal sealed class DemoRun(Kubernetes client, TextWriter output, TimeSpan dea
                 return 1;
             }
 
-            if (view.Rebalanced && storageReadyAt is { } storageReady)
+            if (view.Rebalanced && storageReadyAt is { } storageReady && trainedAt is { } trained)
             {
                 await output.WriteLineAsync(view.Summary(readyAt ?? clock.Elapsed, clock.Elapsed));
                 await output.WriteLineAsync(storageView.Summary(storageReady));
+                await output.WriteLineAsync(trainingView.Summary(firstLoss, trained));
                 return 0;
             }
 
             if (clock.Elapsed > deadline)
             {
-                await output.WriteLineAsync($"demo: not done within {deadline.TotalMinutes} minutes; see `kubectl describe epgroup {name}` and `kubectl describe threefscluster {storageName}`");
+                await output.WriteLineAsync($"demo: not done within {deadline.TotalMinutes} minutes; see `kubectl describe epgroup {name}`, `kubectl describe threefscluster {storageName}` and `kubectl describe trainingjob {trainingName}`");
                 return 1;
             }
         }
