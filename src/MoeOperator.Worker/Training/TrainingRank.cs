@@ -53,7 +53,7 @@ public sealed class TrainingRank : IDisposable
         }
 
         _ops = PipelineScheduler.Plan(variant, topology.Pipeline, microbatches)[_pipelineRank];
-        _executor = new PipelineExecutor(_layout, _pipelineRank, _stages, mesh, p => topology.RankOf(_dataIndex, p), _accumulator);
+        _executor = new PipelineExecutor(_layout, _pipelineRank, _stages, mesh, p => topology.RankOf(_dataIndex, p), _accumulator, () => experts?.ThrowIfFailed());
         _parameters = [.. _stages.SelectMany(s => s.Value.named_parameters().Select(p => (p.name, (Tensor)p.parameter, s.Key))).OrderBy(p => p.name, StringComparer.Ordinal)];
         _moeLayers = [.. _stages.Values.SelectMany(s => s.MoeLayers).OrderBy(m => m.Layer)];
         Optimizer = new AdamW(optimizer);

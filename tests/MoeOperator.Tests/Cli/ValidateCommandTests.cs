@@ -17,7 +17,7 @@ public sealed class ValidateCommandTests : IDisposable
         var exit = ValidateCommand.Run([new DirectoryInfo(RepoPaths.Of("crds", "samples"))], output);
 
         exit.ShouldBe(0, output.ToString());
-        output.ToString().ShouldContain("7 valid, 0 invalid");
+        output.ToString().ShouldContain("8 valid, 0 invalid");
     }
 
     [Fact]

@@ -44,6 +44,8 @@ internal sealed partial class TrainingJobReconciler
         }
 
         ledger.Release(pass.OwnerName);
+        // The next run is placed afresh, by the placement spec of its time.
+        pass.Status.Placement = null;
         if (pass.ReadPhase != TrainingJobPhase.Suspended)
         {
             pass.Status.Phase = TrainingJobPhase.Suspended;

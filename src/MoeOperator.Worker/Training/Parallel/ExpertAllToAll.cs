@@ -31,11 +31,24 @@ internal sealed class ExpertAllToAll : autograd.SingleTensorFunction<ExpertAllTo
         return received;
     }
 
+    // Runs inside autograd's native engine: an exception must not cross it, so a failed exchange is recorded on the
+    // group (the executor throws it once autograd returns) and zeros stand in for the gradient meanwhile.
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(grad_output);
         var group = (ExpertParallelGroup)ctx.get_data("group");
+        var send = (long[])ctx.get_data("send");
         var receive = (long[])ctx.get_data("receive");
-        return [group.Exchange(grad_output, receive), null!, null!, null!];
+        try
+        {
+            group.ThrowIfFailed();
+            return [group.Exchange(grad_output, receive), null!, null!, null!];
+        }
+        catch (Exception e)
+        {
+            group.Fail(e);
+            return [zeros([send.Sum(), grad_output.shape[1]], grad_output.dtype), null!, null!, null!];
+        }
     }
 }

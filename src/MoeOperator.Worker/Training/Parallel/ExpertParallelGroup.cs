@@ -10,6 +10,7 @@ namespace MoeOperator.Worker.Training.Parallel;
 public sealed class ExpertParallelGroup(ITrainingMesh mesh, IReadOnlyList<int> ranks)
 {
     private long _exchanges;
+    private Exception? _failure;
 
     public int Size => ranks.Count;
 
@@ -41,6 +42,21 @@ public sealed class ExpertParallelGroup(ITrainingMesh mesh, IReadOnlyList<int> r
         var parts = rows.split(sendCounts, 0).Select(TensorBytes.Encode).ToArray();
         var received = MeshCollectives.AllToAll(mesh, ranks, NextTag(), parts).Select(TensorBytes.Decode).ToArray();
         return cat(received, 0);
+    }
+
+    /// <summary>
+    /// Records a failure met where it cannot be thrown: inside autograd's backward, which runs in native code that an
+    /// exception must not cross (the process would abort). The caller of autograd checks <see cref="ThrowIfFailed"/>.
+    /// </summary>
+    public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+
+    /// <exception cref="Communication.CommunicatorException">An exchange inside a backward pass failed.</exception>
+    public void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw failure as Communication.CommunicatorException ?? new Communication.CommunicatorException($"expert-parallel exchange failed: {failure.Message}", failure);
+        }
     }
 
     private string NextTag() => $"ep/{Interlocked.Increment(ref _exchanges)}";

@@ -14,7 +14,7 @@ public sealed record Microbatch(Tensor Ids, Tensor Labels);
 /// last stage); B receives the output's gradient, computes the input's gradient and sends it back, and the weights'
 /// gradients too unless the op defers them to a later W, the zero-bubble split done with two autograd.grad calls.
 /// Messages are tagged by step, direction, micro-batch and stage, so the order in which neighbours interleave them
-/// does not matter.
+/// does not matter. <c>checkBackward</c> runs after every autograd call and throws what failed inside it.
 /// </summary>
 internal sealed class PipelineExecutor(
     StageLayout layout,
@@ -22,7 +22,8 @@ internal sealed class PipelineExecutor(
     IReadOnlyDictionary<int, StageModel> stages,
     ITrainingMesh mesh,
     Func<int, int> meshRankOfPipelineRank,
-    GradientAccumulator gradients)
+    GradientAccumulator gradients,
+    Action checkBackward)
 {
     private readonly Dictionary<(int Direction, int Microbatch, int Stage), (Tensor? Input, Tensor Output)> _live = [];
     private readonly Queue<(Tensor Output, Tensor Gradient, int Stage)> _deferred = new();
@@ -113,6 +114,7 @@ internal sealed class PipelineExecutor(
             if (input is not null)
             {
                 var inputGradient = autograd.grad([output], [input], [gradient], retain_graph: true)[0];
+                checkBackward();
                 Send(layout.RankOf(op.Stage - 1, op.Direction), Tag(step, "gradient", op with { Stage = op.Stage - 1 }), inputGradient);
             }
 
@@ -122,6 +124,7 @@ internal sealed class PipelineExecutor(
 
         var wanted = input is null ? parameters.Select(p => p.Parameter).ToList() : [input, .. parameters.Select(p => p.Parameter)];
         var all = autograd.grad([output], wanted, [gradient], allow_unused: true);
+        checkBackward();
         if (input is not null)
         {
             Send(layout.RankOf(op.Stage - 1, op.Direction), Tag(step, "gradient", op with { Stage = op.Stage - 1 }), all[0]);
@@ -134,7 +137,9 @@ internal sealed class PipelineExecutor(
     {
         var (output, gradient, stage) = _deferred.Dequeue();
         var parameters = _parameters[stage];
-        gradients.Add(parameters, autograd.grad([output], [.. parameters.Select(p => p.Parameter)], [gradient], allow_unused: true), 0);
+        var all = autograd.grad([output], [.. parameters.Select(p => p.Parameter)], [gradient], allow_unused: true);
+        checkBackward();
+        gradients.Add(parameters, all, 0);
     }
 
     private void Send(int toPipelineRank, string tag, Tensor tensor) =>

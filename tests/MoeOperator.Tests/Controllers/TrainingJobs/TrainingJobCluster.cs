@@ -30,14 +30,17 @@ internal sealed class TrainingJobCluster : IAsyncDisposable
 
     public KubernetesJsonClient Json => _dev.Json;
 
-    public static async Task<TrainingJobCluster> StartAsync(string ns)
+    /// <param name="ns">The namespace the jobs live in.</param>
+    /// <param name="simulated">Whether the worker image is simulated (pods run, no process trains) instead of the real moe-worker.</param>
+    public static async Task<TrainingJobCluster> StartAsync(string ns, bool simulated = false)
     {
         var worker = WorkerProgram.ForDevCluster();
         return new(await OperatorDevCluster.StartAsync(ns, new NodePoolSpec { Nodes = 4, GpusPerNode = 2 }, data => new KubeletOptions
         {
             DataDirectory = data,
-            SyncPeriod = TimeSpan.FromMilliseconds(200),
-            Programs = new Dictionary<string, LocalProgram> { [worker.Key] = worker.Value },
+            SyncPeriod = TimeSpan.FromMilliseconds(simulated ? 100 : 200),
+            SimulatedStartDelay = TimeSpan.FromMilliseconds(200),
+            Programs = simulated ? new Dictionary<string, LocalProgram>() : new Dictionary<string, LocalProgram> { [worker.Key] = worker.Value },
         }, [TrainingJobController.Registration()]));
     }
 
