@@ -23,9 +23,17 @@ public sealed partial class TrainingJobWorkerTests(ITestOutputHelper output) : I
     public async Task DisposeAsync() => await _tj.DisposeAsync();
 
     [Fact]
-    public async Task TheSample_TrainsToCompletion_WithFallingLoss_AndReportsProgressAndItsCheckpoint()
+    public async Task TheSample_TrainsToCompletion_OnShardsFromMoeDataPrepare_WithFallingLoss_AndReportsProgressAndItsCheckpoint()
     {
-        await _tj.CreateAsync(await _tj.SampleAsync("tj", steps: 20, interval: 10));
+        // The data: text tokenized by `moe data prepare` into the claim the job reads (the dev kubelet's directory of it).
+        var job = await _tj.SampleAsync("tj", steps: 20, interval: 10);
+        var text = Path.Combine(_tj.ClaimDirectory("tj") + "-text", "corpus.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(text)!);
+        await File.WriteAllTextAsync(text, string.Concat(Enumerable.Range(0, 400).Select(i => $"the quick brown fox {i % 9} jumps over the lazy dog. ")));
+        var (console, errors) = (new StringWriter(), new StringWriter());
+        MoeOperator.Cli.DataCommand.Prepare(text, Path.Combine(_tj.ClaimDirectory("tj"), "tokens"), "bytes", 4096, console, errors).ShouldBe(0, errors.ToString());
+        job["spec"]!["data"] = new JsonObject { ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = "tj", ["path"] = "/tokens" } };
+        await _tj.CreateAsync(job);
 
         var status = await _tj.WaitForStatusAsync("tj", s => (string?)s?["phase"] == "Succeeded", "the job to succeed", _limit);
 
