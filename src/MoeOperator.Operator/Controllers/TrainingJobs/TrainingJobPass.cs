@@ -18,12 +18,12 @@ internal sealed class TrainingJobPass
         (Key, Job, Spec, Status, Pods, Now) = (key, job, spec, status, pods, now);
         ReadPhase = status.Phase;
         Generation = (long?)job["metadata"]?["generation"] ?? 1;
-        Progress = pods.Where(p => (string?)p["metadata"]?["labels"]?[TrainingJobNames.RankLabel] == "0")
-            .Select(p => (string?)p["metadata"]?["annotations"]?[TrainingProgressReport.Annotation])
-            .OfType<string>()
-            .Select(TrainingProgressReport.Parse)
-            .OfType<TrainingProgressReport>()
+        // During a restart the previous attempt's rank 0 may still be winding down beside the new one: only the
+        // newest speaks (until it has reported, status keeps what it had).
+        var rankZero = pods.Where(p => (string?)p["metadata"]?["labels"]?[TrainingJobNames.RankLabel] == "0")
+            .OrderByDescending(p => int.TryParse((string?)p["metadata"]?["labels"]?[TrainingJobNames.AttemptLabel], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var attempt) ? attempt : -1)
             .FirstOrDefault();
+        Progress = (string?)rankZero?["metadata"]?["annotations"]?[TrainingProgressReport.Annotation] is { } report ? TrainingProgressReport.Parse(report) : null;
     }
 
     public ObjectReference Key { get; }
