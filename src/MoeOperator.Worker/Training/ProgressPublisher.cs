@@ -65,6 +65,14 @@ public sealed class ProgressPublisher(IKubernetes? client, string? pod, string? 
             var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [TrainingProgressReport.Annotation] = report.ToJson() } } };
             await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), pod, ns, cancellationToken: cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping mid-write: the report stays pending for the last write on the way out.
+            lock (_gate)
+            {
+                _pending ??= report;
+            }
+        }
         catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
         {
             await log.WriteLineAsync($"train: progress report on pod {ns}/{pod} failed (the next report retries): {e.Message}");

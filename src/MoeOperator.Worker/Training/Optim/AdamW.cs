@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Optim;
@@ -22,6 +23,16 @@ public sealed class AdamW(OptimizerSettings settings)
         Steps++;
         var correction1 = 1 - Math.Pow(settings.Beta1, Steps);
         var correction2 = 1 - Math.Pow(settings.Beta2, Steps);
+        // The scalars are made once and held until every update is done: a Scalar converted implicitly for one call
+        // can be finalised by the GC while LibTorch still reads it (seen as a failed toFloat check under load).
+        using var decay = (1 - (learningRate * settings.WeightDecay)).ToScalar();
+        using var beta1 = settings.Beta1.ToScalar();
+        using var keep1 = (1 - settings.Beta1).ToScalar();
+        using var beta2 = settings.Beta2.ToScalar();
+        using var keep2 = (1 - settings.Beta2).ToScalar();
+        using var epsilon = settings.Epsilon.ToScalar();
+        using var bias2 = correction2.ToScalar();
+        using var stepSize = (-learningRate / correction1).ToScalar();
         using var _ = no_grad();
         foreach (var (name, parameter, gradient) in parameters)
         {
@@ -30,11 +41,11 @@ public sealed class AdamW(OptimizerSettings settings)
                 _moments[name] = moments = (zeros_like(parameter), zeros_like(parameter));
             }
 
-            parameter.mul_(1 - (learningRate * settings.WeightDecay));
-            moments.First.mul_(settings.Beta1).add_(gradient, alpha: 1 - settings.Beta1);
-            moments.Second.mul_(settings.Beta2).addcmul_(gradient, gradient, value: 1 - settings.Beta2);
-            using var denominator = (moments.Second / correction2).sqrt_().add_(settings.Epsilon);
-            parameter.addcdiv_(moments.First, denominator, value: -learningRate / correction1);
+            parameter.mul_(decay);
+            moments.First.mul_(beta1).add_(gradient, alpha: keep1);
+            moments.Second.mul_(beta2).addcmul_(gradient, gradient, value: keep2);
+            using var denominator = moments.Second.div(bias2).sqrt_().add_(epsilon);
+            parameter.addcdiv_(moments.First, denominator, value: stepSize);
         }
     }
 
