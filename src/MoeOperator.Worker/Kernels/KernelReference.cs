@@ -1,4 +1,5 @@
 using MoeOperator.Worker.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Kernels;
@@ -73,11 +74,11 @@ public static class KernelReference
             var keys = cache.index_select(0, tensor(tokenRows, ScalarType.Int64));
             var q = tensor(inputs.Q.Data.AsSpan(b * rows * MlaInputs.HeadDim, rows * MlaInputs.HeadDim).ToArray(), [rows, MlaInputs.HeadDim], ScalarType.Float32)
                 .to_type(ScalarType.Float64);
-            var scores = matmul(q, keys.t()) * scale;
-            var positions = arange(seqlen, ScalarType.Int64).unsqueeze(0);
+            var scores = matmul(q, keys.t()).Times(scale);
+            var positions = tensor(Enumerable.Range(0, seqlen).Select(p => (long)p).ToArray()).unsqueeze(0);
             var visible = tensor(Enumerable.Range(0, rows)
                 .Select(r => inputs.Causal ? Math.Max(0, seqlen - (inputs.SQ - 1 - (r / inputs.HQ))) : seqlen).Select(v => (long)v).ToArray()).unsqueeze(1);
-            scores = scores.masked_fill(positions.ge(visible), double.NegativeInfinity);
+            scores = scores.masked_fill(positions.ge(visible), HeldScalars.NegativeInfinity);
             var rowLse = scores.logsumexp(1);
             var weights = (scores - rowLse.unsqueeze(1)).exp().nan_to_num(0.0);
             var o = matmul(weights, keys.narrow(1, 0, MlaInputs.ValueDim));
@@ -101,7 +102,9 @@ public static class KernelReference
         using var scope = NewDisposeScope();
         var topk = tensor(topkIdx, [topkIdx.Length / topK, topK], ScalarType.Int64);
         var valid = topk.ge(0);
-        var rankOf = where(valid, topk.div(experts / ranks, RoundingMode.floor), -1);
+        using var expertsPerRank = ((long)(experts / ranks)).ToScalar();
+        using var noRank = tensor(-1L);
+        var rankOf = where(valid, topk.div(expertsPerRank, RoundingMode.floor), noRank);
         var inRank = stack(Enumerable.Range(0, ranks).Select(r => rankOf.eq(r).any(1L, false)).ToArray(), 1);
         var perExpert = topk.masked_select(valid).bincount(null, experts);
         return new DispatchLayout(

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MoeOperator.Worker.Communication;
+using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Moe;
@@ -116,7 +117,7 @@ public sealed class MoeLayer(MoeShape shape, GroupLimitedGate gate, ExpertStore 
 
             var index = tensor(rows.ToArray());
             var y = experts[firstSlot + local].Forward(all.index_select(0, index)) * tensor(slotWeights.ToArray()).unsqueeze(1);
-            sum.index_add_(0, index, y, 1.0);
+            sum.IndexAddInPlace(0, index, y);
         }
 
         var flat = sum.data<float>().ToArray();

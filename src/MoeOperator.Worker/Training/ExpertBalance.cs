@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training;
@@ -16,7 +17,7 @@ public static class ExpertBalance
         var mean = load.Average();
         using var _ = no_grad();
         using var step = tensor(load.Select(l => speed * Math.Sign(mean - l)).ToArray(), bias.dtype);
-        bias.add_(step);
+        bias.PlusInPlace(step);
     }
 
     /// <summary>max / mean of the load: 1 is perfectly balanced.</summary>

@@ -1,4 +1,5 @@
 using MoeOperator.Planning.Pipeline;
+using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training.Model;
 using MoeOperator.Worker.Training.Optim;
 using MoeOperator.Worker.Training.Parallel;
@@ -95,7 +96,7 @@ public sealed class TrainingRank : IDisposable
         var updates = _parameters.Select(p =>
         {
             var gradient = _accumulator.For(p.Name, p.Parameter);
-            return (p.Name, p.Parameter, clip == 1.0 ? gradient : gradient * clip);
+            return (p.Name, p.Parameter, clip == 1.0 ? gradient : gradient.Times(clip));
         }).ToList();
         Optimizer.Step(updates, learningRate);
         foreach (var (layer, moe) in _moeLayers)
@@ -138,7 +139,7 @@ public sealed class TrainingRank : IDisposable
             var isExpert = name.Contains(ExpertMarker, StringComparison.Ordinal);
             if (_layout.Owns(_pipelineRank, stage) && (isExpert ? _dataIndex < _topology.Expert : _dataIndex == 0))
             {
-                squares += _accumulator.For(name, parameter).to_type(ScalarType.Float64).pow(2).sum().item<double>();
+                squares += _accumulator.For(name, parameter).to_type(ScalarType.Float64).pow(HeldScalars.Two).sum().item<double>();
             }
         }
 

@@ -82,11 +82,11 @@ internal static class TinyTraining
             var loss = nn.functional.cross_entropy(logits.view(-1, Args.VocabSize), batch.narrow(1, 1, Sequence).reshape(-1));
             var gradients = autograd.grad([loss], [.. parameters.Select(p => p.Item2)], allow_unused: true)
                 .Select((g, i) => g is null || g.IsInvalid ? zeros_like(parameters[i].Item2) : g).ToList();
-            var norm = Math.Sqrt(gradients.Sum(g => g.pow(2).sum().item<double>()));
+            var norm = Math.Sqrt(gradients.Sum(g => g.pow(HeldScalars.Two).sum().item<double>()));
             var clip = Optimizer.ClipFactor(norm);
             record.Losses.Add(loss.item<double>());
             record.Gradients.Add(parameters.Select((p, i) => (p.name, gradients[i])).ToDictionary(x => x.name, x => Values(x.Item2)));
-            optimizer.Step(parameters.Select((p, i) => (p.name, p.Item2, gradients[i] * clip)), Optimizer.LearningRateAt(step));
+            optimizer.Step(parameters.Select((p, i) => (p.name, p.Item2, gradients[i].Times(clip))), Optimizer.LearningRateAt(step));
             foreach (var (_, moe) in model.MoeLayers)
             {
                 ExpertBalance.Update(moe.Gate.Bias, [.. moe.Load.Select(l => (double)l)], Args.BiasUpdateSpeed);

@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training.Parallel;
 using static TorchSharp.torch;
 
@@ -56,7 +57,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
         }
 
         var routed = _group is { Size: > 1 } group ? RouteAcross(group, x, weights, chosen) : RouteLocally(x, weights, indices);
-        return (routed + _shared.forward(x)).view(shape);
+        return routed.Plus(_shared.forward(x)).view(shape);
     }
 
     private Tensor RouteLocally(Tensor x, Tensor weights, Tensor indices)
@@ -72,7 +73,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
 
             var (rows, slots) = (hits.select(1, 0), hits.select(1, 1));
             var weight = weights.index_select(0, rows).gather(1, slots.unsqueeze(1));
-            y = y.index_add(0, rows, expert.forward(x.index_select(0, rows)) * weight, 1.0);
+            y = y.IndexAdd(0, rows, expert.forward(x.index_select(0, rows)) * weight);
         }
 
         return y;
@@ -107,12 +108,12 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
             if (rows.Length > 0)
             {
                 var index = tensor(rows);
-                computed = computed.index_add(0, index, expert.forward(received.index_select(0, index)), 1.0);
+                computed = computed.IndexAdd(0, index, expert.forward(received.index_select(0, index)));
             }
         }
 
         var returned = ExpertAllToAll.Apply(computed, group, receiveCounts, sendCounts);
         var weighted = returned * weights.view(-1).index_select(0, pairIndex).unsqueeze(1);
-        return zeros_like(x).index_add(0, tokenIndex, weighted, 1.0);
+        return zeros_like(x).IndexAdd(0, tokenIndex, weighted);
     }
 }

@@ -1,3 +1,5 @@
+using MoeOperator.Worker.Tensors;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,7 +21,7 @@ internal sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
     private readonly RmsNorm _kvNorm;
     private readonly Linear _wkvB;
     private readonly Linear _wo;
-    private readonly double _softmaxScale;
+    private readonly Scalar _softmaxScale;
 
     public MultiHeadLatentAttention(ModelArgs args) : base(nameof(MultiHeadLatentAttention))
     {
@@ -48,7 +50,7 @@ internal sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
         register_module("kv_norm", _kvNorm);
         register_module("wkv_b", _wkvB);
         register_module("wo", _wo);
-        _softmaxScale = 1.0 / Math.Sqrt(args.QkHeadDim);
+        _softmaxScale = (1.0 / Math.Sqrt(args.QkHeadDim)).ToScalar();
     }
 
     /// <param name="input">[batch, seq, dim].</param>
@@ -68,9 +70,9 @@ internal sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
         var decompressed = _wkvB.forward(_kvNorm.forward(kvParts[0])).view(batch, sequence, a.Heads, a.QkNopeHeadDim + a.VHeadDim);
         var kvHeads = decompressed.split([a.QkNopeHeadDim, a.VHeadDim], -1);
         var keys = cat([kvHeads[0], kPe.expand(-1, -1, a.Heads, -1)], -1);
-        var scores = einsum("bshd,bthd->bsht", queries, keys) * _softmaxScale;
-        var causal = full(sequence, sequence, double.NegativeInfinity, dtype: scores.dtype).triu(1);
-        scores = (scores + causal.view(1, sequence, 1, sequence)).softmax(-1);
+        var scores = einsum("bshd,bthd->bsht", queries, keys).mul(_softmaxScale);
+        var causal = full(sequence, sequence, HeldScalars.NegativeInfinity, dtype: scores.dtype).triu(1);
+        scores = scores.Plus(causal.view(1, sequence, 1, sequence)).softmax(-1);
         var attended = einsum("bsht,bthd->bshd", scores, kvHeads[1]);
         return _wo.forward(attended.flatten(2));
     }

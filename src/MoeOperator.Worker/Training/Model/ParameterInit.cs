@@ -1,4 +1,5 @@
 using System.Text;
+using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Model;
@@ -18,13 +19,13 @@ internal static class ParameterInit
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
             {
-                parameter.fill_(1.0);
+                parameter.fill_(HeldScalars.One);
                 continue;
             }
 
             using var generator = new Generator(Mix(seed, name));
             var std = name == "embed.weight" ? 1.0 : 1.0 / Math.Sqrt(parameter.shape[^1]);
-            using var values = randn(parameter.shape, ScalarType.Float64, generator: generator) * std;
+            using var values = randn(parameter.shape, ScalarType.Float64, generator: generator).Times(std);
             parameter.copy_(values);
         }
     }

@@ -1,3 +1,5 @@
+using MoeOperator.Worker.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Model;
@@ -13,12 +15,14 @@ internal sealed class RoutingGate : nn.Module<Tensor, (Tensor Weights, Tensor In
     private readonly ModelArgs _args;
     private readonly TorchSharp.Modules.Parameter _weight;
     private readonly Tensor _bias;
+    private readonly Scalar _routeScale;
 
     public RoutingGate(ModelArgs args) : base(nameof(RoutingGate))
     {
         _args = args;
         _weight = new TorchSharp.Modules.Parameter(empty(args.RoutedExperts, args.Dim, args.DType));
         _bias = zeros(args.RoutedExperts, args.DType);
+        _routeScale = args.RouteScale.ToScalar();
         register_parameter("weight", _weight);
         register_buffer("bias", _bias);
     }
@@ -36,20 +40,20 @@ internal sealed class RoutingGate : nn.Module<Tensor, (Tensor Weights, Tensor In
         Tensor choice;
         using (no_grad())
         {
-            choice = original.detach() + _bias;
+            choice = original.detach().Plus(_bias);
             if (a.ExpertGroups > 1)
             {
                 var grouped = choice.view(tokens, a.ExpertGroups, -1);
                 var groupScores = grouped.topk(Math.Min(2, a.RoutedExperts / a.ExpertGroups), dim: -1).values.sum(-1);
                 var kept = groupScores.topk(a.LimitedGroups, dim: -1).indexes;
                 var dropped = ones(tokens, a.ExpertGroups, ScalarType.Bool).scatter_(1, kept, zeros(kept.shape, ScalarType.Bool));
-                choice = grouped.masked_fill(dropped.unsqueeze(-1), double.NegativeInfinity).flatten(1);
+                choice = grouped.masked_fill(dropped.unsqueeze(-1), HeldScalars.NegativeInfinity).flatten(1);
             }
         }
 
         var indices = choice.topk(a.ActivatedExperts, dim: -1).indexes;
         var weights = original.gather(1, indices);
-        weights = weights / weights.sum(-1, keepdim: true) * a.RouteScale;
+        weights = (weights / weights.sum(-1, keepdim: true)).mul(_routeScale);
         return (weights, indices);
     }
 }

@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training.Parallel;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ internal sealed class TransformerBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var x = input + _attn.forward(_attnNorm.forward(input));
-        return x + _ffn.forward(_ffnNorm.forward(x));
+        var x = input.Plus(_attn.forward(_attnNorm.forward(input)));
+        return x.Plus(_ffn.forward(_ffnNorm.forward(x)));
     }
 }

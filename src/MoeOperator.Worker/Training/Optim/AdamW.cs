@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ public sealed class AdamW(OptimizerSettings settings)
             parameter.mul_(decay);
             moments.First.mul_(beta1).add_(gradient, alpha: keep1);
             moments.Second.mul_(beta2).addcmul_(gradient, gradient, value: keep2);
-            using var denominator = moments.Second.div(bias2).sqrt_().add_(epsilon);
+            using var denominator = moments.Second.div(bias2).sqrt_().add_(epsilon, HeldScalars.One);
             parameter.addcdiv_(moments.First, denominator, value: stepSize);
         }
     }

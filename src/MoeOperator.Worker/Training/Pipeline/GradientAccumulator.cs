@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Pipeline;
@@ -25,7 +26,7 @@ public sealed class GradientAccumulator
             var (name, parameter) = parameters[i];
             if (_sums.TryGetValue(name, out var sum))
             {
-                sum.add_(gradient);
+                sum.PlusInPlace(gradient);
             }
             else
             {

@@ -1,4 +1,5 @@
 using MoeOperator.Planning.Pipeline;
+using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training.Model;
 using MoeOperator.Worker.Training.Parallel;
 using static TorchSharp.torch;
@@ -87,7 +88,7 @@ internal sealed class PipelineExecutor(
         if (stage.IsLast)
         {
             var labels = microbatch(op.Direction, op.Microbatch).Labels;
-            output = nn.functional.cross_entropy(output.view(-1, output.shape[^1]), labels.reshape(-1)) * lossScale;
+            output = nn.functional.cross_entropy(output.view(-1, output.shape[^1]), labels.reshape(-1)).Times(lossScale);
             loss = output.detach().to_type(ScalarType.Float64).item<double>();
         }
         else
