@@ -40,6 +40,15 @@ public sealed record TrainingJobSpec
     [OnChange(SpecChange.InPlace, "suspending checkpoints and removes the pods; resuming starts them again from that checkpoint")]
     public bool Suspend { get; set; }
 
+    /// <summary>
+    /// Seconds the job may run, counted from status.startTime (which a resume after a suspend resets, as for a Job);
+    /// past it every rank checkpoints at its next step boundary and stops, and the job is Failed with reason
+    /// DeadlineExceeded. Unset: no limit.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    [OnChange(SpecChange.InPlace, "counts from status.startTime at once: a deadline already passed stops the job")]
+    public long? ActiveDeadlineSeconds { get; set; }
+
     /// <summary>GPUs per pipeline/data rank.</summary>
     [Range(1, 8)]
     [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]

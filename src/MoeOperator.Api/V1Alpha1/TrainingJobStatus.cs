@@ -33,8 +33,11 @@ public sealed record TrainingJobStatus
     /// <summary>The checkpoint the running ranks resumed from, when they resumed.</summary>
     public CheckpointRecord? ResumedFrom { get; set; }
 
-    /// <summary>Max over mean tokens per routed expert at the last step (1 is perfectly balanced).</summary>
+    /// <summary>Max over mean tokens per routed expert at the last step, in the worst MoE layer (1 is perfectly balanced).</summary>
     public double? ExpertImbalance { get; set; }
+
+    /// <summary>The same for each MoE layer of the model.</summary>
+    public List<LayerImbalance>? ExpertImbalanceByLayer { get; set; }
 
     /// <summary>The share of the last step rank 0 waited on its pipeline neighbours.</summary>
     public double? MeasuredBubbleRatio { get; set; }
@@ -51,7 +54,7 @@ public sealed record TrainingJobStatus
     /// <summary>The node of each rank, in rank order, as the placement planner chose (empty with an external scheduler until it binds them).</summary>
     public List<string>? Placement { get; set; }
 
-    /// <summary>When the ranks first started.</summary>
+    /// <summary>When the ranks were first placed; reset when a suspended job resumes (spec.activeDeadlineSeconds counts from it).</summary>
     public DateTimeOffset? StartTime { get; set; }
 
     /// <summary>When the job succeeded or failed for good.</summary>

@@ -4,7 +4,14 @@ using System.Text.Json.Serialization;
 namespace MoeOperator.Contract.Training;
 
 /// <summary>A checkpoint as the worker reports it.</summary>
-public sealed record CheckpointReport(long Step, string Path, string Digest);
+public sealed record CheckpointReport(long Step, string Path, string Digest)
+{
+    /// <summary>The shards' total size.</summary>
+    public long? Bytes { get; init; }
+
+    /// <summary>From the first rank starting its shard to the renamed directory.</summary>
+    public double? Seconds { get; init; }
+}
 
 /// <summary>
 /// What rank 0 of a TrainingJob reports in its pod's <c>moe.dev/training-progress</c> annotation and the operator
@@ -27,8 +34,11 @@ public sealed record TrainingProgressReport
 
     public long SamplesConsumed { get; init; }
 
-    /// <summary>max / mean tokens per expert over the MoE layers this rank sees (1 is perfectly balanced).</summary>
+    /// <summary>max / mean tokens per routed expert in the worst MoE layer (1 is perfectly balanced).</summary>
     public double? ExpertImbalance { get; init; }
+
+    /// <summary>max / mean tokens per routed expert for each MoE layer of the model, by layer index.</summary>
+    public IReadOnlyDictionary<int, double>? ExpertImbalanceByLayer { get; init; }
 
     /// <summary>The share of the step rank 0 spent waiting on its pipeline neighbours.</summary>
     public double? MeasuredBubble { get; init; }

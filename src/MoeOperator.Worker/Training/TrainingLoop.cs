@@ -77,7 +77,8 @@ public sealed class TrainingLoop(TrainingConfigDocument config, ITrainingMesh me
                 Loss = result.Loss,
                 TokensPerSecond = tokensPerStep / Math.Max(elapsed.TotalSeconds, 1e-9),
                 SamplesConsumed = setup.Batch.Consumed(step),
-                ExpertImbalance = result.Load.Count == 0 ? null : result.Load.Values.Average(ExpertBalance.Imbalance),
+                ExpertImbalance = result.Imbalance.Count == 0 ? null : result.Imbalance.Values.Max(),
+                ExpertImbalanceByLayer = result.Imbalance.Count == 0 ? null : result.Imbalance,
                 MeasuredBubble = Math.Min(1.0, timed.TakePipelineWait().TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9)),
             };
             if (store is not null && (step % config.CheckpointIntervalSteps == 0 || step == config.Steps || stop))
@@ -134,6 +135,11 @@ public sealed class TrainingLoop(TrainingConfigDocument config, ITrainingMesh me
                 ?? throw new InvalidDataException($"rank 0 chose {directory}, which does not verify here: the ranks see different files");
         }
 
+        if (chosen?.Manifest.Seed is { } seed && seed != config.Seed)
+        {
+            throw new InvalidDataException($"{chosen.Directory} was written by a run with seed {seed}, this run's seed is {config.Seed}: the sample order would change, training some samples twice and others never. Set spec.training.seed back to {seed}, or point spec.checkpoint at a new location to start afresh");
+        }
+
         if (chosen is not null)
         {
             RankCheckpoint.Load(rank, chosen);
@@ -145,6 +151,7 @@ public sealed class TrainingLoop(TrainingConfigDocument config, ITrainingMesh me
     // Every rank writes and flushes its shard; the all-reduce is the barrier after which rank 0 may commit.
     private CheckpointReport? Checkpoint(CheckpointStore store, TrainingRank rank, TrainingSetup setup, long step, List<int> world)
     {
+        var started = Stopwatch.StartNew();
         RankCheckpoint.Save(rank, store.ShardPath(step, mesh.Rank), step);
         MeshCollectives.AllReduceSum(mesh, world, $"checkpoint/{step}", [1]);
         if (mesh.Rank != 0)
@@ -153,9 +160,11 @@ public sealed class TrainingLoop(TrainingConfigDocument config, ITrainingMesh me
         }
 
         var parallelism = new CheckpointParallelism(setup.Topology.Pipeline, setup.Topology.Data, setup.Topology.Expert, setup.Schedule.ToString(), setup.Batch.Microbatches);
-        var committed = store.Commit(step, setup.Batch.Consumed(step), parallelism, setup.Topology.WorldSize);
-        log.WriteLine($"train: checkpoint {committed.Directory} (manifest sha256 {committed.Digest})");
-        return new CheckpointReport(step, committed.Directory, committed.Digest);
+        var committed = store.Commit(step, setup.Batch.Consumed(step), config.Seed, parallelism, setup.Topology.WorldSize);
+        var bytes = committed.Manifest.Shards.Sum(s => s.Bytes);
+        var seconds = started.Elapsed.TotalSeconds;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: checkpoint {committed.Directory} ({bytes} bytes in {seconds:F2}s, manifest sha256 {committed.Digest})"));
+        return new CheckpointReport(step, committed.Directory, committed.Digest) { Bytes = bytes, Seconds = seconds };
     }
 
     private static Microbatch Load(ISampleSource samples, SampleOrder order, BatchPlan plan, long step, int dataRank, int microbatch)

@@ -30,7 +30,7 @@ public sealed class TrainingRank : IDisposable
     private readonly GradientAccumulator _accumulator = new();
     private readonly PipelineExecutor _executor;
     private readonly List<(string Name, Tensor Parameter, int Stage)> _parameters;
-    private readonly List<(int Layer, MixtureOfExperts Moe)> _moeLayers;
+    private readonly List<(int Layer, MixtureOfExperts Moe, int Stage)> _moeLayers;
 
     public TrainingRank(ModelArgs args, TrainingTopology topology, PipelineVariant variant, int microbatches, OptimizerSettings optimizer, long seed, ITrainingMesh mesh)
     {
@@ -56,7 +56,7 @@ public sealed class TrainingRank : IDisposable
         _ops = PipelineScheduler.Plan(variant, topology.Pipeline, microbatches)[_pipelineRank];
         _executor = new PipelineExecutor(_layout, _pipelineRank, _stages, mesh, p => topology.RankOf(_dataIndex, p), _accumulator, () => experts?.ThrowIfFailed());
         _parameters = [.. _stages.SelectMany(s => s.Value.named_parameters().Select(p => (p.name, (Tensor)p.parameter, s.Key))).OrderBy(p => p.name, StringComparer.Ordinal)];
-        _moeLayers = [.. _stages.Values.SelectMany(s => s.MoeLayers).OrderBy(m => m.Layer)];
+        _moeLayers = [.. _stages.SelectMany(s => s.Value.MoeLayers.Select(m => (m.Layer, m.Moe, Stage: s.Key))).OrderBy(m => m.Layer)];
         Optimizer = new AdamW(optimizer);
     }
 
@@ -81,7 +81,7 @@ public sealed class TrainingRank : IDisposable
     {
         ArgumentNullException.ThrowIfNull(microbatch);
         _accumulator.Clear();
-        foreach (var (_, moe) in _moeLayers)
+        foreach (var (_, moe, _) in _moeLayers)
         {
             Array.Clear(moe.Load);
         }
@@ -89,7 +89,7 @@ public sealed class TrainingRank : IDisposable
         var perDirection = _microbatches / _layout.Directions;
         var loss = _executor.Run(step, _ops, (direction, m) => microbatch((direction * perDirection) + m), 1.0 / (_topology.Data * _microbatches));
         var load = Reduce(step);
-        var (normSquared, totalLoss) = Totals(step, loss);
+        var (normSquared, totalLoss, imbalance) = Totals(step, loss, load);
         var norm = Math.Sqrt(normSquared);
         var learningRate = _optimizer.LearningRateAt(step);
         var clip = _optimizer.ClipFactor(norm);
@@ -99,12 +99,12 @@ public sealed class TrainingRank : IDisposable
             return (p.Name, p.Parameter, clip == 1.0 ? gradient : gradient.Times(clip));
         }).ToList();
         Optimizer.Step(updates, learningRate);
-        foreach (var (layer, moe) in _moeLayers)
+        foreach (var (layer, moe, _) in _moeLayers)
         {
             ExpertBalance.Update(moe.Gate.Bias, load[layer], _args.BiasUpdateSpeed);
         }
 
-        return new StepResult(step, totalLoss, norm, learningRate, load);
+        return new StepResult(step, totalLoss, norm, learningRate, load, imbalance);
     }
 
     // Copies first (DualPipe's mirror pair), then data-parallel replicas; loads ride with the dense gradients.
@@ -130,8 +130,9 @@ public sealed class TrainingRank : IDisposable
         return _moeLayers.Select((m, i) => (m.Layer, loads[i])).ToDictionary(x => x.Layer, x => x.Item2);
     }
 
-    // Each parameter counted once: DualPipe's first copy, data rank 0 (expert weights: the first expert group).
-    private (double NormSquared, double Loss) Totals(long step, double loss)
+    // Each parameter counted once: DualPipe's first copy, data rank 0 (expert weights: the first expert group). Each
+    // MoE layer's imbalance likewise comes from one rank, so every rank (rank 0 reports it) learns all layers'.
+    private (double NormSquared, double Loss, Dictionary<int, double> Imbalance) Totals(long step, double loss, Dictionary<int, double[]> load)
     {
         var squares = 0.0;
         foreach (var (name, parameter, stage) in _parameters)
@@ -143,9 +144,18 @@ public sealed class TrainingRank : IDisposable
             }
         }
 
+        var firstMoe = _args.DenseLayers;
+        var values = new double[2 + _args.Layers - firstMoe];
+        (values[0], values[1]) = (squares, loss);
+        foreach (var (layer, _, _) in _moeLayers.Where(m => _dataIndex == 0 && _layout.Owns(_pipelineRank, m.Stage)))
+        {
+            values[2 + layer - firstMoe] = ExpertBalance.Imbalance(load[layer]);
+        }
+
         var world = Enumerable.Range(0, _topology.WorldSize).ToList();
-        var totals = MeshCollectives.AllReduceSum(_mesh, world, $"totals/{step}", [squares, loss]);
-        return (totals[0], totals[1]);
+        var totals = MeshCollectives.AllReduceSum(_mesh, world, $"totals/{step}", values);
+        var imbalance = Enumerable.Range(firstMoe, _args.Layers - firstMoe).ToDictionary(layer => layer, layer => totals[2 + layer - firstMoe]);
+        return (totals[0], totals[1], imbalance);
     }
 
     private double[] Flatten(List<(string Name, Tensor Parameter, int Stage)> parameters, List<double[]> loads)

@@ -99,6 +99,42 @@ public sealed class TrainingLoopTests : IDisposable
         var first = reports.All[0];
         first.ResumedFrom!.Step.ShouldBe(2);
         first.SkippedCheckpoints!.ShouldHaveSingleItem().ShouldContain("step-4: shard rank-00001.safetensors does not match its SHA-256");
+
+        var checkpoint = reports.All.Last().LastCheckpoint!;
+        var manifest = CheckpointManifest.Parse(File.ReadAllText(Path.Combine(checkpoint.Path, CheckpointManifest.FileName)))!;
+        checkpoint.Bytes.ShouldBe(Directory.GetFiles(checkpoint.Path, "*.safetensors").Sum(f => new FileInfo(f).Length), "the size is the shards' size on disk");
+        checkpoint.Seconds.ShouldNotBeNull().ShouldBeGreaterThan(0);
+        manifest.Seed.ShouldBe(config.Seed);
+    }
+
+    [Fact]
+    public void EveryStepReports_TheImbalanceOfEveryMoeLayer_FromWhicheverRankHoldsIt()
+    {
+        TorchRuntime.EnsureLoaded();
+        var config = Config("layers") with { Model = Config("layers").Model with { NLayers = 4 }, Steps = 2, CheckpointDirectory = null };
+        var reports = new Reports();
+        Run(config, reports).ShouldBe(TrainingOutcome.Completed);
+
+        foreach (var report in reports.All.Where(r => r.State == "Running"))
+        {
+            var layers = report.ExpertImbalanceByLayer.ShouldNotBeNull();
+            layers.Keys.Order().ToArray().ShouldBe(new[] { 1, 2, 3 }, "layer 0 is dense; layers 1 to 3 are MoE, split over two pipeline stages and their DualPipe mirrors");
+            layers.Values.ShouldAllBe(v => v >= 1.0 && v <= 4.0, "max over mean of 4 experts lies in [1, 4]");
+            report.ExpertImbalance.ShouldBe(layers.Values.Max());
+        }
+    }
+
+    [Fact]
+    public void ResumingUnderAnotherSeed_IsRefused_NamingTheField()
+    {
+        TorchRuntime.EnsureLoaded();
+        var config = Config("seed") with { Steps = 2 };
+        Run(config, new Reports()).ShouldBe(TrainingOutcome.Completed);
+
+        var refused = Should.Throw<InvalidOperationException>(() => Run(config with { Steps = 4, Seed = 43 }, new Reports()));
+
+        refused.Message.ShouldContain("this run's seed is 43");
+        refused.Message.ShouldContain("spec.training.seed back to 42");
     }
 
     [Fact]

@@ -13,7 +13,10 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
     private readonly Gauge _tokens = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_tokens_per_second", "Training throughput over all ranks at the last reported step", "namespace", "trainingjob");
     private readonly Counter _restarts = Metrics.WithCustomRegistry(registry).CreateCounter("moe_trainingjob_restarts_total", "Whole-job restarts after a rank failed", "namespace", "trainingjob");
     private readonly Gauge _checkpoint = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_last_checkpoint_step", "Step of the newest verified checkpoint", "namespace", "trainingjob");
-    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_expert_imbalance", "Max over mean tokens per routed expert at the last step", "namespace", "trainingjob");
+    private readonly Gauge _imbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_expert_imbalance", "Max over mean tokens per routed expert at the last step, in the worst MoE layer", "namespace", "trainingjob");
+    private readonly Gauge _layerImbalance = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_layer_expert_imbalance", "Max over mean tokens per routed expert at the last step, per MoE layer", "namespace", "trainingjob", "layer");
+    private readonly Gauge _checkpointSeconds = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_duration_seconds", "Time the newest verified checkpoint took, from the ranks starting their shards to the renamed directory", "namespace", "trainingjob");
+    private readonly Gauge _checkpointBytes = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_bytes", "Size of the newest verified checkpoint's shards", "namespace", "trainingjob");
     private readonly Gauge _bubble = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_pipeline_bubble_ratio", "Pipeline bubble: measured on rank 0 (measured), from the schedule (expected)", "namespace", "trainingjob", "kind");
     private readonly ConcurrentDictionary<(string, string), long> _lastStep = new();
 
@@ -25,13 +28,16 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
             _phase.WithLabels(ns, name, phase.ToString()).Set(status.Phase == phase ? 1 : 0);
         }
 
+        // The series exists from the first observation (at 0), so "no step in 15 minutes" can fire for a job that never
+        // steps after the operator started.
+        var steps = _steps.WithLabels(ns, name);
         if (status.Step is { } step)
         {
             var previous = _lastStep.GetOrAdd((ns, name), step);
             // A restart goes back to the checkpoint's step; only steps beyond the furthest seen count again.
             if (step > previous)
             {
-                _steps.WithLabels(ns, name).Inc(step - previous);
+                steps.Inc(step - previous);
                 _lastStep[(ns, name)] = step;
             }
         }
@@ -40,6 +46,13 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
         Set(_tokens.WithLabels(ns, name), status.TokensPerSecond);
         Set(_checkpoint.WithLabels(ns, name), status.LastVerifiedCheckpoint?.Step);
         Set(_imbalance.WithLabels(ns, name), status.ExpertImbalance);
+        foreach (var layer in status.ExpertImbalanceByLayer ?? [])
+        {
+            _layerImbalance.WithLabels(ns, name, layer.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(layer.Imbalance);
+        }
+
+        Set(_checkpointSeconds.WithLabels(ns, name), status.LastVerifiedCheckpoint?.DurationSeconds);
+        Set(_checkpointBytes.WithLabels(ns, name), status.LastVerifiedCheckpoint?.SizeBytes);
         Set(_bubble.WithLabels(ns, name, "measured"), status.MeasuredBubbleRatio);
         Set(_bubble.WithLabels(ns, name, "expected"), status.ExpectedBubbleRatio);
     }

@@ -24,6 +24,9 @@ internal sealed partial class TrainingJobReconciler
         status.TokensPerSecond = report.TokensPerSecond is { } tokens ? Math.Round(tokens, 1) : status.TokensPerSecond;
         status.SamplesConsumed = report.SamplesConsumed;
         status.ExpertImbalance = report.ExpertImbalance is { } imbalance ? Math.Round(imbalance, 4) : status.ExpertImbalance;
+        status.ExpertImbalanceByLayer = report.ExpertImbalanceByLayer is { Count: > 0 } layers
+            ? [.. layers.OrderBy(l => l.Key).Select(l => new LayerImbalance { Layer = l.Key, Imbalance = Math.Round(l.Value, 4) })]
+            : status.ExpertImbalanceByLayer;
         status.MeasuredBubbleRatio = report.MeasuredBubble is { } bubble ? Math.Round(bubble, 4) : status.MeasuredBubbleRatio;
         if (report.LastCheckpoint is { } checkpoint && checkpoint.Step >= (status.LastVerifiedCheckpoint?.Step ?? 0) && checkpoint.Digest != status.LastVerifiedCheckpoint?.Digest)
         {
@@ -56,7 +59,7 @@ internal sealed partial class TrainingJobReconciler
     }
 
     private static CheckpointRecord Record(CheckpointReport report, DateTimeOffset now) =>
-        new() { Step = report.Step, Path = report.Path, Digest = report.Digest, Time = now };
+        new() { Step = report.Step, Path = report.Path, Digest = report.Digest, SizeBytes = report.Bytes, DurationSeconds = report.Seconds is { } s ? Math.Round(s, 3) : null, Time = now };
 
     // Rank 0's pod is let go once it has finished (its last report is read above), or when it was deleted and never
     // finished within its grace period (the node is gone: there is no last report to wait for).

@@ -16,6 +16,8 @@ internal sealed partial class TrainingJobReconciler
             if (pass.ReadPhase == TrainingJobPhase.Suspended)
             {
                 pass.Status.Phase = TrainingJobPhase.Pending;
+                // As for a Job, spec.activeDeadlineSeconds counts afresh from the resume.
+                pass.Status.StartTime = null;
                 pass.Condition("Suspended", false, "Resumed", "spec.suspend is false: the job is placed again and resumes from its newest verified checkpoint");
                 await events.RecordAsync(pass.Job, warning: false, "Resumed", "Suspend", "spec.suspend is false: placing the job again", cancellationToken);
             }

@@ -13,7 +13,7 @@ namespace MoeOperator.Controllers.TrainingJobs;
 /// <summary>
 /// Converges one TrainingJob, as a list of steps that each settle the reconcile or let the next look: rank 0's
 /// progress is copied into status first (and its pod let go once read); then a finished job stays finished, a
-/// suspended one checkpoints and stops, a failed rank restarts every rank from the newest verified checkpoint after a
+/// suspended one checkpoints and stops, one past its deadline checkpoints and fails, a failed rank restarts every rank from the newest verified checkpoint after a
 /// back-off (the budget is counted on the job, so deleting pods never resets it), a job waits for the 3FS clusters it
 /// names, is placed as one gang through the process's placement ledger, and runs. Status is written when it changes.
 /// </summary>
@@ -50,14 +50,16 @@ internal sealed partial class TrainingJobReconciler(
         ObserveLedger(pass);
         await ObserveProgressAsync(pass, cancellationToken);
 
-        return await FinishedAsync(pass, cancellationToken)
+        var result = await FinishedAsync(pass, cancellationToken)
             ?? await SuspendAsync(pass, cancellationToken)
+            ?? await DeadlineAsync(pass, cancellationToken)
             ?? await FailedRankAsync(pass, cancellationToken)
             ?? await RestartingAsync(pass, cancellationToken)
             ?? await CompletedAsync(pass, cancellationToken)
             ?? await StorageAsync(pass, cancellationToken)
             ?? await AdmitAsync(pass, cancellationToken)
             ?? await RunAsync(pass, cancellationToken);
+        return WakeByDeadline(pass, result);
     }
 
     public static string OwnerOf(ObjectReference key) => $"{TrainingJobController.Name}/{key.Namespace}/{key.Name}";

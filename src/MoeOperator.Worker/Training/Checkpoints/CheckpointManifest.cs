@@ -11,8 +11,8 @@ public sealed record CheckpointParallelism(int Pipeline, int Data, int Expert, s
 
 /// <summary>
 /// <c>manifest.json</c>, written by rank 0 after every rank's shard is on disk and before the directory is renamed to
-/// <c>step-N</c>: the step, the samples consumed (the data cursor), the parallelism, and every shard's size and
-/// SHA-256. A checkpoint is loaded only when its manifest lists exactly the shards present and each one's hash matches.
+/// <c>step-N</c>: the step, the samples consumed (the data cursor), the seed, the parallelism, and every shard's size
+/// and SHA-256. A checkpoint is loaded only when its manifest lists exactly the shards present and each one's hash matches.
 /// </summary>
 public sealed record CheckpointManifest
 {
@@ -26,6 +26,12 @@ public sealed record CheckpointManifest
     public required long Step { get; init; }
 
     public required long SamplesConsumed { get; init; }
+
+    /// <summary>
+    /// The run's seed: with the step it is the whole random state (initial weights and the sample order derive from
+    /// it; nothing in a step draws random numbers). A resume under another seed would reorder the samples.
+    /// </summary>
+    public long? Seed { get; init; }
 
     public required CheckpointParallelism Parallelism { get; init; }
 

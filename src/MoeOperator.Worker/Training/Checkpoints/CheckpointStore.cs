@@ -33,7 +33,7 @@ public sealed class CheckpointStore(string root, int keep)
     }
 
     /// <summary>Rank 0, after every rank has written its shard: the manifest, the rename, the pruning.</summary>
-    public VerifiedCheckpoint Commit(long step, long samplesConsumed, CheckpointParallelism parallelism, int ranks)
+    public VerifiedCheckpoint Commit(long step, long samplesConsumed, long seed, CheckpointParallelism parallelism, int ranks)
     {
         ArgumentNullException.ThrowIfNull(parallelism);
         var partial = Path.Combine(root, $"{PartialPrefix}{step}");
@@ -47,7 +47,7 @@ public sealed class CheckpointStore(string root, int keep)
 
             return new CheckpointShard(ShardName(rank), new FileInfo(path).Length, Hash(path));
         }).ToList();
-        var manifest = new CheckpointManifest { Step = step, SamplesConsumed = samplesConsumed, Parallelism = parallelism, Shards = shards };
+        var manifest = new CheckpointManifest { Step = step, SamplesConsumed = samplesConsumed, Seed = seed, Parallelism = parallelism, Shards = shards };
         var manifestPath = Path.Combine(partial, CheckpointManifest.FileName);
         using (var file = new FileStream(manifestPath, FileMode.Create, FileAccess.Write))
         {

@@ -168,8 +168,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
         ((string?)Condition(waiting, "Scheduled")!["message"] ?? "").ShouldContain("install the scheduler-plugins coscheduling CRDs");
         (await PodsAsync("gang")).ShouldBeEmpty();
 
-        var (crd, crdBody) = await _ep.Json.SendAsync(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", JsonNode.Parse(PodGroupCrd));
-        ((int)crd).ShouldBe(201, crdBody?.ToJsonString());
+        await PodGroupApi.InstallAsync(_ep.Json);
         var (_, annotate) = await _ep.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/epgroups/gang", new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["retry"] = "now" } } }, "application/merge-patch+json");
         annotate.ShouldNotBeNull();
         await Eventually.HoldsAsync(async () => (await PodsAsync("gang")).Count == 2, "the two pods", TimeSpan.FromSeconds(60));
@@ -183,9 +182,7 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
         // Play the gang scheduler: bind both pods, as it would once the whole gang fits.
         foreach (var (pod, node) in pods.OrderBy(p => (string?)p["metadata"]!["name"], StringComparer.Ordinal).Zip([NodeBuilder.NameOf(2), NodeBuilder.NameOf(3)]))
         {
-            var binding = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Binding", ["metadata"] = new JsonObject { ["name"] = (string?)pod["metadata"]!["name"] }, ["target"] = new JsonObject { ["kind"] = "Node", ["name"] = node } };
-            var (bound, body) = await _ep.Json.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{Ns}/pods/{pod["metadata"]!["name"]}/binding", binding);
-            ((int)bound).ShouldBe(201, body?.ToJsonString());
+            await PodGroupApi.BindAsync(_ep.Json, Ns, (string)pod["metadata"]!["name"]!, node);
         }
 
         var running = await _ep.WaitForPhaseAsync("gang", "Running");
@@ -194,16 +191,4 @@ public sealed class EPGroupControllerTests : IAsyncLifetime
     }
 
     private static JsonNode? Condition(JsonNode? status, string type) => status?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type);
-
-    // The PodGroup CRD as scheduler-plugins installs it, reduced to what the operator writes.
-    private const string PodGroupCrd = """
-        {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-         "metadata": {"name": "podgroups.scheduling.x-k8s.io"},
-         "spec": {"group": "scheduling.x-k8s.io", "scope": "Namespaced",
-           "names": {"plural": "podgroups", "singular": "podgroup", "kind": "PodGroup", "shortNames": ["pg"]},
-           "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
-             "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object", "properties": {
-               "minMember": {"type": "integer", "format": "int32"}, "scheduleTimeoutSeconds": {"type": "integer", "format": "int32"}}},
-               "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}]}}
-        """;
 }

@@ -3,7 +3,7 @@ using MoeOperator.Testing;
 
 namespace MoeOperator.Tests.Controllers.TrainingJobs;
 
-/// <summary>The TrainingJob controller on the dev cluster (4 nodes x 2 GPUs in two leaves) with a simulated worker image: placement, capacity, suspend and deletion, no training.</summary>
+/// <summary>The TrainingJob controller on the dev cluster (4 nodes x 2 GPUs in two leaves) with a simulated worker image: placement, capacity, external gang schedulers, suspend, deadline and deletion, no training.</summary>
 public sealed class TrainingJobControllerTests : IAsyncLifetime
 {
     private const string Ns = "tj-sim";
@@ -68,5 +68,57 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
         await _tj.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/trainingjobs/gone");
 
         await Eventually.HoldsAsync(async () => (await _tj.PodsAsync("gone")).Count == 0, "every pod, rank 0's too, to go", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task PastActiveDeadlineSeconds_TheJobFailsWithDeadlineExceeded_AndItsRanksStop()
+    {
+        var job = await _tj.SampleAsync("late", steps: 100000, interval: 10);
+        job["spec"]!["activeDeadlineSeconds"] = 3;
+        await _tj.CreateAsync(job);
+
+        var failed = await _tj.WaitForStatusAsync("late", s => (string?)s?["phase"] == "Failed", "Failed", TimeSpan.FromSeconds(90));
+
+        var condition = failed["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Failed")!;
+        ((string?)condition["reason"]).ShouldBe("DeadlineExceeded");
+        ((string?)condition["message"]).ShouldNotBeNull().ShouldContain("spec.activeDeadlineSeconds (3s)");
+        var ran = DateTimeOffset.Parse((string)failed["completionTime"]!, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse((string)failed["startTime"]!, System.Globalization.CultureInfo.InvariantCulture);
+        ran.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3), "not before the deadline");
+        await Eventually.HoldsAsync(async () => (await _tj.PodsAsync("late")).Count == 0, "every rank to stop", TimeSpan.FromSeconds(90));
+        (await _tj.EventsAsync("late")).ShouldContain(e => (string?)e["reason"] == "DeadlineExceeded");
+    }
+
+    [Fact]
+    public async Task WithAnExternalGangScheduler_TheJobGetsAPodGroupAndUnpinnedRanks_AndRecordsWhereTheyLand()
+    {
+        var job = await _tj.SampleAsync("gang", steps: 100, interval: 10);
+        job["spec"]!["scheduling"] = new JsonObject { ["schedulerName"] = "gang-scheduler" };
+        await _tj.CreateAsync(job);
+
+        // No PodGroup API in the cluster yet: the job says what to install, and creates no pod.
+        var waiting = await _tj.WaitForStatusAsync("gang", s => s?["conditions"]?.AsArray().Any(c => (string?)c!["reason"] == "PodGroupUnavailable") == true, "the missing PodGroup API reported", TimeSpan.FromSeconds(60));
+        ((string?)waiting["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!["message"]).ShouldNotBeNull().ShouldContain("install the scheduler-plugins coscheduling CRDs");
+        (await _tj.PodsAsync("gang")).ShouldBeEmpty();
+
+        await PodGroupApi.InstallAsync(_tj.Json);
+        var (_, poked) = await _tj.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/trainingjobs/gang", new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["retry"] = "now" } } }, "application/merge-patch+json");
+        poked.ShouldNotBeNull();
+        await Eventually.HoldsAsync(async () => (await _tj.PodsAsync("gang")).Count == 4, "the four ranks", TimeSpan.FromSeconds(60));
+        var (podGroupStatus, podGroup) = await _tj.Json.SendAsync(HttpMethod.Get, $"/apis/scheduling.x-k8s.io/v1alpha1/namespaces/{Ns}/podgroups/gang");
+        ((int)podGroupStatus).ShouldBe(200);
+        ((int?)podGroup!["spec"]!["minMember"]).ShouldBe(4);
+        var pods = await _tj.PodsAsync("gang");
+        pods.ShouldAllBe(p => (string?)p["spec"]!["schedulerName"] == "gang-scheduler" && (string?)p["spec"]!["nodeName"] == null, "the dev scheduler leaves another scheduler's pods alone");
+
+        // Play the gang scheduler: ranks 0..3 onto nodes 3..0.
+        string[] nodes = ["dev-node-3", "dev-node-2", "dev-node-1", "dev-node-0"];
+        for (var rank = 0; rank < 4; rank++)
+        {
+            await PodGroupApi.BindAsync(_tj.Json, Ns, $"gang-{rank}", nodes[rank]);
+        }
+
+        var running = await _tj.WaitForStatusAsync("gang", s => (string?)s?["phase"] == "Running", "Running", TimeSpan.FromSeconds(60));
+        running["placement"]!.AsArray().Select(n => (string?)n).ShouldBe(nodes, "the nodes the scheduler chose, in rank order");
+        ((string?)running["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!["message"]).ShouldBe("gang-scheduler placed the 4 ranks");
     }
 }
