@@ -53,8 +53,7 @@ public sealed class ExpertFfn(int expert, Tensor gate, Tensor up, Tensor down, E
         }
 
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.silu(x.matmul(GateWeight.t())) * x.matmul(UpWeight.t());
-        return hidden.matmul(DownWeight.t()).MoveToOuterDisposeScope();
+        return SwiGlu.Forward(x, GateWeight, UpWeight, DownWeight).MoveToOuterDisposeScope();
     }
 
     /// <summary>The weights as bytes, to move the expert to another rank.</summary>

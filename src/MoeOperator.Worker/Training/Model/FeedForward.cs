@@ -1,9 +1,10 @@
+using MoeOperator.Worker.Moe;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Model;
 
-/// <summary>The SwiGLU FFN of DeepSeek-V3 (its MLP and Expert): w2(silu(w1(x)) * w3(x)).</summary>
+/// <summary>The SwiGLU FFN of DeepSeek-V3 (its MLP and Expert): w2(silu(w1(x)) * w3(x)), computed as the EPGroup worker's experts are (<see cref="SwiGlu"/>).</summary>
 internal sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
     private readonly Linear _w1;
@@ -20,5 +21,5 @@ internal sealed class FeedForward : nn.Module<Tensor, Tensor>
         register_module("w3", _w3);
     }
 
-    public override Tensor forward(Tensor input) => _w2.forward(nn.functional.silu(_w1.forward(input)) * _w3.forward(input));
+    public override Tensor forward(Tensor input) => SwiGlu.Forward(input, _w1.weight!, _w3.weight!, _w2.weight!);
 }

@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Moe;
 using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training.Parallel;
 using static TorchSharp.torch;
@@ -6,8 +7,8 @@ namespace MoeOperator.Worker.Training.Model;
 
 /// <summary>
 /// DeepSeek-V3's MoE: routed experts weighted by the gate plus shared experts every token passes through. Alone it
-/// loops over its experts as model.py does; in an expert-parallel group it holds only its block of experts and sends
-/// each (token, choice) row to the member holding the chosen expert (<see cref="ExpertAllToAll"/>) and back.
+/// loops over its experts as model.py does; in an expert-parallel group it holds only its block of experts, and
+/// dispatch and combine follow the EPGroup worker's <see cref="DispatchPlan"/> through <see cref="ExpertAllToAll"/>.
 /// It counts the tokens each expert received, for the balance update after the step.
 /// </summary>
 internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
@@ -18,6 +19,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
     private readonly FeedForward _shared;
     private readonly ExpertParallelGroup? _group;
     private readonly int _expertsPerMember;
+    private readonly ExpertMap _map;
 
     public MixtureOfExperts(ModelArgs args, ExpertParallelGroup? group) : base(nameof(MixtureOfExperts))
     {
@@ -30,6 +32,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
         }
 
         _expertsPerMember = args.RoutedExperts / members;
+        _map = ExpertMap.Identity(args.RoutedExperts, members);
         var first = (group?.Index ?? 0) * _expertsPerMember;
         _gate = new RoutingGate(args);
         _experts = new NamedModules<FeedForward>(Enumerable.Range(first, _expertsPerMember).Select(e => (e, new FeedForward(args.Dim, args.MoeInterDim, args.DType))));
@@ -79,41 +82,57 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
         return y;
     }
 
-    // Rows ordered by the member that holds their expert; the experts' ids travel ahead of the rows so the receiver
-    // knows which expert each row is for, and the weighting and the sum per token stay with the token's owner.
+    // DeepEP's dispatch and combine as the EPGroup worker plans them (DispatchPlan): a token goes once to each member
+    // holding any of its experts, with those experts' ids and gate weights; that member weights and sums its experts'
+    // outputs for the token (the combine happens on the expert side), and one row per (token, member) comes back to
+    // be summed. The rows and the weights travel through ExpertAllToAll, so both get their gradients back.
     private Tensor RouteAcross(ExpertParallelGroup group, Tensor x, Tensor weights, long[] chosen)
     {
         var k = _args.ActivatedExperts;
-        var order = Enumerable.Range(0, chosen.Length).OrderBy(p => chosen[p] / _expertsPerMember).ThenBy(p => p).ToArray();
-        var sendCounts = new long[group.Size];
-        var idsTo = Enumerable.Range(0, group.Size).Select(_ => new List<long>()).ToArray();
-        foreach (var p in order)
-        {
-            var member = (int)(chosen[p] / _expertsPerMember);
-            sendCounts[member]++;
-            idsTo[member].Add(chosen[p]);
-        }
+        var ids = chosen.Select(c => (int)c).ToArray();
+        var plan = DispatchPlan.Create(ids, new float[ids.Length], (int)x.shape[0], k, _map, group.Index, group.Size, _args.RoutedExperts);
+        var entries = plan.PerRank.SelectMany(p => p).ToList();
+        var sendCounts = plan.PerRank.Select(p => (long)p.Count).ToArray();
 
-        var idsFrom = group.Exchange([.. idsTo.Select(list => list.ToArray())]);
-        var receiveCounts = idsFrom.Select(ids => (long)ids.Length).ToArray();
-        var pairIndex = tensor(order.Select(p => (long)p).ToArray());
-        var tokenIndex = tensor(order.Select(p => (long)(p / k)).ToArray());
-        var received = ExpertAllToAll.Apply(x.index_select(0, tokenIndex), group, sendCounts, receiveCounts);
-
-        var receivedIds = idsFrom.SelectMany(ids => ids).ToArray();
-        var computed = zeros_like(received);
-        foreach (var (e, expert) in _experts.Children)
+        // Each entry's choices as k columns: the expert (-1 past the last) and where its gate weight is in weights.
+        var entryIds = new long[entries.Count * k];
+        var weightAt = new long[entries.Count * k];
+        var present = new double[entries.Count * k];
+        Array.Fill(entryIds, -1);
+        for (var i = 0; i < entries.Count; i++)
         {
-            var rows = Enumerable.Range(0, receivedIds.Length).Where(r => receivedIds[r] == e).Select(r => (long)r).ToArray();
-            if (rows.Length > 0)
+            var (token, slots) = (entries[i].Token, entries[i].Slots);
+            for (var j = 0; j < slots.Length; j++)
             {
-                var index = tensor(rows);
-                computed = computed.IndexAdd(0, index, expert.forward(received.index_select(0, index)));
+                var expert = _map.PhysicalToLogical[slots[j]];
+                entryIds[(i * k) + j] = expert;
+                weightAt[(i * k) + j] = Array.IndexOf(ids, expert, token * k, k);
+                present[(i * k) + j] = 1;
             }
         }
 
-        var returned = ExpertAllToAll.Apply(computed, group, receiveCounts, sendCounts);
-        var weighted = returned * weights.view(-1).index_select(0, pairIndex).unsqueeze(1);
-        return zeros_like(x).IndexAdd(0, tokenIndex, weighted);
+        var tokenIndex = tensor(entries.Select(e => (long)e.Token).ToArray());
+        var sendWeights = weights.reshape(-1).index_select(0, tensor(weightAt)) * tensor(present, weights.dtype);
+        var offsets = sendCounts.Select((_, r) => sendCounts.Take(r).Sum()).ToArray();
+        var idsFrom = group.Exchange([.. sendCounts.Select((count, r) => entryIds.AsSpan((int)(offsets[r] * k), (int)(count * k)).ToArray())]);
+        var receiveCounts = idsFrom.Select(received => (long)(received.Length / k)).ToArray();
+        var received = ExpertAllToAll.Apply(x.index_select(0, tokenIndex), group, sendCounts, receiveCounts);
+        var receivedWeights = ExpertAllToAll.Apply(sendWeights.view(-1, k), group, sendCounts, receiveCounts).reshape(-1);
+
+        var receivedIds = idsFrom.SelectMany(received => received).ToArray();
+        var combined = zeros_like(received);
+        foreach (var (e, expert) in _experts.Children)
+        {
+            var positions = Enumerable.Range(0, receivedIds.Length).Where(p => receivedIds[p] == e).Select(p => (long)p).ToArray();
+            if (positions.Length > 0)
+            {
+                var rows = tensor(positions.Select(p => p / k).ToArray());
+                var weight = receivedWeights.index_select(0, tensor(positions)).unsqueeze(1);
+                combined = combined.IndexAdd(0, rows, expert.forward(received.index_select(0, rows)) * weight);
+            }
+        }
+
+        var returned = ExpertAllToAll.Apply(combined, group, receiveCounts, sendCounts);
+        return zeros_like(x).IndexAdd(0, tokenIndex, returned);
     }
 }
