@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MoeOperator.Contract;
 
 namespace MoeOperator.Api.V1Alpha1;
 
@@ -32,6 +33,14 @@ public sealed record MoeSpec
     /// <summary>The auxiliary-loss-free balance: after each step every expert's routing bias moves by this much towards the mean load (gamma).</summary>
     [Range(0.0, 1.0)]
     public double BiasUpdateSpeed { get; set; } = 1e-3;
+
+    /// <summary>
+    /// Number format of the routed experts' GEMMs: FP32, or FP8 as DeepSeek-V3 trains them (each GEMM's input in e4m3
+    /// per token and 128 columns, weights in 128x128 blocks, as the EPGroup worker's FP8 experts; the master weights,
+    /// gradients and optimiser stay in float32, and the rounding passes gradients straight through). FP8 needs
+    /// hiddenSize and moe.intermediateSize to be multiples of 128.
+    /// </summary>
+    public ExpertPrecision ExpertPrecision { get; set; } = ExpertPrecision.FP32;
 
     /// <summary>Hidden size inside each expert.</summary>
     [Range(1, 65536)]

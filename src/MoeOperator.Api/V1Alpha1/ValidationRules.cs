@@ -70,6 +70,8 @@ public static class ValidationRules
             "heads must divide hiddenSize", ".heads"),
         new(typeof(TrainingModelSpec), "!has(self.qkRopeHeadDim) || self.qkRopeHeadDim % 2 == 0",
             "qkRopeHeadDim must be even: RoPE rotates pairs of dimensions", ".qkRopeHeadDim"),
+        new(typeof(TrainingModelSpec), "self.moe.expertPrecision != 'FP8' || (self.hiddenSize % 128 == 0 && self.moe.intermediateSize % 128 == 0)",
+            "moe.expertPrecision FP8 needs hiddenSize and moe.intermediateSize to be multiples of 128, the FP8 scaling block; use FP32 for a smaller model", ".moe.expertPrecision"),
         new(typeof(TrainingModelSpec), "self.denseLayers <= self.layers",
             "denseLayers must not exceed layers", ".denseLayers"),
         new(typeof(MoeSpec), "self.experts % self.groups == 0",

@@ -25,6 +25,9 @@ public sealed record TrainingModelDocument
     public int QkRopeHeadDim { get; init; } = 8;
     public int VHeadDim { get; init; } = 16;
     public double BiasUpdateSpeed { get; init; } = 1e-3;
+
+    /// <summary>The routed experts' GEMMs: FP32, or FP8 as DeepSeek-V3 trains them.</summary>
+    public ExpertPrecision ExpertPrecision { get; init; } = ExpertPrecision.FP32;
 }
 
 /// <summary>

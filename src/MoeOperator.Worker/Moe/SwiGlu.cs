@@ -8,6 +8,15 @@ namespace MoeOperator.Worker.Moe;
 /// </summary>
 public static class SwiGlu
 {
-    public static Tensor Forward(Tensor x, Tensor gate, Tensor up, Tensor down) =>
-        nn.functional.linear(nn.functional.silu(nn.functional.linear(x, gate)) * nn.functional.linear(x, up), down);
+    /// <param name="x">Rows [n, dim].</param>
+    /// <param name="gate">[inter, dim].</param>
+    /// <param name="up">[inter, dim].</param>
+    /// <param name="down">[dim, inter].</param>
+    /// <param name="roundInput">Applied to each GEMM's input (x, then the SiLU product): FP8 rounding, or nothing.</param>
+    public static Tensor Forward(Tensor x, Tensor gate, Tensor up, Tensor down, Func<Tensor, Tensor>? roundInput = null)
+    {
+        var round = roundInput ?? (t => t);
+        var input = round(x);
+        return nn.functional.linear(round(nn.functional.silu(nn.functional.linear(input, gate)) * nn.functional.linear(input, up)), down);
+    }
 }

@@ -38,6 +38,7 @@ public sealed record TrainingSetup(ModelArgs Model, TrainingTopology Topology, P
             QkRopeHeadDim = m.QkRopeHeadDim,
             VHeadDim = m.VHeadDim,
             BiasUpdateSpeed = m.BiasUpdateSpeed,
+            ExpertPrecision = m.ExpertPrecision,
             DType = ScalarType.Float32,
         };
         var schedule = Enum.TryParse<PipelineVariant>(config.Schedule, ignoreCase: true, out var parsed)

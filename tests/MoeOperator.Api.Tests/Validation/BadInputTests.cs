@@ -71,6 +71,9 @@ public sealed class BadInputTests
         new("trainingjob-minimal.yaml", "more top-k groups than groups", "spec.model.moe.topkGroups", "topkGroups must not exceed groups", ("spec.model.moe.topkGroups", "2")),
         new("trainingjob-minimal.yaml", "expert parallelism not dividing experts", "spec.parallelism.expert", "divide model.moe.experts",
             ("spec.parallelism.data", "4"), ("spec.parallelism.expert", "4"), ("spec.model.moe.experts", "6"), ("spec.model.moe.topk", "2")),
+        new("trainingjob-minimal.yaml", "FP8 experts off the 128 block", "spec.model.moe.expertPrecision", "multiples of 128", ("spec.model.moe.expertPrecision", "\"FP8\""), ("spec.model.moe.intermediateSize", "192")),
+        new("trainingjob-minimal.yaml", "unknown expert precision", "spec.model.moe.expertPrecision", "supported values", ("spec.model.moe.expertPrecision", "\"FP16\"")),
+        new("trainingjob-minimal.yaml", "a deadline of zero", "spec.activeDeadlineSeconds", "greater than or equal to 1", ("spec.activeDeadlineSeconds", "0")),
         new("trainingjob-minimal.yaml", "no name", "metadata.name", "Required value", ("metadata.name", null)),
     ];
 

@@ -1,3 +1,4 @@
+using MoeOperator.Contract;
 using MoeOperator.Contract.Training;
 using MoeOperator.Worker.Tensors;
 using MoeOperator.Worker.Training;
@@ -122,6 +123,28 @@ public sealed class TrainingLoopTests : IDisposable
             layers.Values.ShouldAllBe(v => v >= 1.0 && v <= 4.0, "max over mean of 4 experts lies in [1, 4]");
             report.ExpertImbalance.ShouldBe(layers.Values.Max());
         }
+    }
+
+    [Fact]
+    public void Fp8Experts_TrainLikeFp32Experts_WithinTheRoundingError()
+    {
+        TorchRuntime.EnsureLoaded();
+        var wide = Config("fp32").Model with { Dim = 128, MoeInterDim = 128 };
+        var fp32 = new Reports();
+        var fp8 = new Reports();
+        Run(Config("fp32") with { Model = wide, Steps = 8, CheckpointDirectory = null }, fp32).ShouldBe(TrainingOutcome.Completed);
+        Run(Config("fp8") with { Model = wide with { ExpertPrecision = ExpertPrecision.FP8 }, Steps = 8, CheckpointDirectory = null }, fp8).ShouldBe(TrainingOutcome.Completed);
+
+        var exact = fp32.All.Where(r => r.State == "Running").Select(r => r.Loss!.Value).ToList();
+        var rounded = fp8.All.Where(r => r.State == "Running").Select(r => r.Loss!.Value).ToList();
+        rounded.Count.ShouldBe(8);
+        rounded[^1].ShouldBeLessThan(rounded[0], "FP8 experts learn");
+        for (var step = 0; step < 8; step++)
+        {
+            (Math.Abs(rounded[step] - exact[step]) / exact[step]).ShouldBeLessThan(0.05, $"step {step + 1}: FP8 tracks FP32");
+        }
+
+        rounded.Zip(exact).ShouldContain(p => p.First != p.Second, "the experts' GEMMs really ran in FP8");
     }
 
     [Fact]

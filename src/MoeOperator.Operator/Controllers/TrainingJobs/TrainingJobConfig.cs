@@ -41,6 +41,7 @@ internal static class TrainingJobConfig
             QkRopeHeadDim = model.QkRopeHeadDim ?? Math.Max(2, headDim / 2 / 2 * 2),
             VHeadDim = model.VHeadDim ?? headDim,
             BiasUpdateSpeed = model.Moe.BiasUpdateSpeed,
+            ExpertPrecision = model.Moe.ExpertPrecision,
         };
     }
 

@@ -35,7 +35,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
         _map = ExpertMap.Identity(args.RoutedExperts, members);
         var first = (group?.Index ?? 0) * _expertsPerMember;
         _gate = new RoutingGate(args);
-        _experts = new NamedModules<FeedForward>(Enumerable.Range(first, _expertsPerMember).Select(e => (e, new FeedForward(args.Dim, args.MoeInterDim, args.DType))));
+        _experts = new NamedModules<FeedForward>(Enumerable.Range(first, _expertsPerMember).Select(e => (e, new FeedForward(args.Dim, args.MoeInterDim, args.DType, args.ExpertPrecision))));
         _shared = new FeedForward(args.Dim, args.SharedExperts * args.MoeInterDim, args.DType);
         register_module("gate", _gate);
         register_module("experts", _experts);

@@ -1,3 +1,4 @@
+using MoeOperator.Contract;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Training.Model;
@@ -53,6 +54,9 @@ public sealed record ModelArgs
     /// <summary>The auxiliary-loss-free balance: after each step, bias_i += speed * sign(mean load - load_i).</summary>
     public double BiasUpdateSpeed { get; init; } = 1e-3;
 
+    /// <summary>The routed experts' GEMMs: FP32, or FP8 (<see cref="Fp8Rounding"/>; dim and moe_inter_dim multiples of 128).</summary>
+    public ExpertPrecision ExpertPrecision { get; init; } = ExpertPrecision.FP32;
+
     /// <summary>Float32 for training, float64 for exact equivalence checks.</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;
 
@@ -66,6 +70,7 @@ public sealed record ModelArgs
         { VocabSize: < 2 } => "the vocabulary needs at least 2 tokens",
         { Dim: < 1 } or { InterDim: < 1 } or { MoeInterDim: < 1 } or { Heads: < 1 } or { Layers: < 1 } => "dim, inter_dim, moe_inter_dim, heads and layers must be at least 1",
         { QkRopeHeadDim: var rope } when rope % 2 != 0 => $"qk_rope_head_dim ({rope}) must be even: RoPE rotates pairs",
+        { ExpertPrecision: ExpertPrecision.FP8 } when Dim % 128 != 0 || MoeInterDim % 128 != 0 => $"FP8 experts need dim ({Dim}) and moe_inter_dim ({MoeInterDim}) to be multiples of 128, the FP8 scaling block",
         _ when RoutedExperts % ExpertGroups != 0 => $"routed experts ({RoutedExperts}) must be a multiple of expert groups ({ExpertGroups})",
         _ when LimitedGroups < 1 || LimitedGroups > ExpertGroups => $"limited groups ({LimitedGroups}) must be in 1..{ExpertGroups}",
         _ when ActivatedExperts < 1 || ActivatedExperts > LimitedGroups * (RoutedExperts / ExpertGroups) => $"activated experts ({ActivatedExperts}) must be in 1..{LimitedGroups * (RoutedExperts / ExpertGroups)} (the experts of the groups a token may use)",
