@@ -141,9 +141,28 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
             return null;
         }
 
-        schema.Description = decision.Change == SpecChange.Immutable
-            ? $"{schema.Description} Immutable: {decision.How}"
-            : $"{schema.Description} On change ({decision.Change}): {decision.How}";
+        schema.Description = decision.Change switch
+        {
+            SpecChange.Immutable => $"{schema.Description} Immutable: {decision.How}",
+            SpecChange.WhileSuspended => $"{schema.Description} Changeable only while suspend is true: {decision.How}",
+            _ => $"{schema.Description} On change ({decision.Change}): {decision.How}",
+        };
+        if (decision.Change == SpecChange.WhileSuspended)
+        {
+            // The rule needs the suspend flag beside the field, so it always sits on the parent.
+            if (property.DeclaringType?.GetProperty("Suspend") is null)
+            {
+                throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is decided WhileSuspended, but its type has no Suspend field for the rule to read");
+            }
+
+            return new V1ValidationRule
+            {
+                Rule = $"self.suspend || (has(self.{name}) == has(oldSelf.{name}) && (!has(self.{name}) || self.{name} == oldSelf.{name}))",
+                Message = $"{name} can change only while suspend is true: {decision.How}",
+                FieldPath = "." + name,
+            };
+        }
+
         if (decision.Change != SpecChange.Immutable)
         {
             return null;

@@ -15,6 +15,12 @@ public enum SpecChange
     /// <summary>Adds members (or refuses to remove them) by the procedure the domain needs.</summary>
     Scale,
 
+    /// <summary>
+    /// Refused by the API server unless the new spec has <c>suspend: true</c> (a CEL transition rule on the parent);
+    /// the change applies when the resource resumes.
+    /// </summary>
+    WhileSuspended,
+
     /// <summary>Refused by the API server (a CEL transition rule <c>self == oldSelf</c>).</summary>
     Immutable,
 }

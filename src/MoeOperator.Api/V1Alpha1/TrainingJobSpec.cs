@@ -7,33 +7,33 @@ public sealed record TrainingJobSpec
 {
     /// <summary>Image of the kernel worker.</summary>
     [Required, MaxLength(512)]
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.WhileSuspended, "set spec.suspend to true (every rank checkpoints and stops), change it, then set suspend to false: the ranks start anew and re-shard from the verified checkpoint (tensors are found by name, and the sample order is global)")]
     public string Image { get; set; } = "";
 
     /// <summary>The model to train.</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.Immutable, "the checkpoints hold this model's tensors; create a new TrainingJob for another model")]
     public TrainingModelSpec Model { get; set; } = new();
 
     /// <summary>How the model and the batch are split over ranks.</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.WhileSuspended, "set spec.suspend to true (every rank checkpoints and stops), change it, then set suspend to false: the ranks start anew and re-shard from the verified checkpoint (tensors are found by name, and the sample order is global)")]
     public ParallelismSpec Parallelism { get; set; } = new();
 
     /// <summary>Steps, batch and optimiser settings.</summary>
     [Required]
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.Immutable, "the sample order, the batch each step trains and the learning-rate schedule follow from it, and a resume must train every sample once; create a new TrainingJob for other settings")]
     public TrainingSpec Training { get; set; } = new();
 
     /// <summary>Where training data comes from; set exactly one source.</summary>
     [Required]
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.Immutable, "the sample order indexes this data set; create a new TrainingJob for other data")]
     public DataSpec Data { get; set; } = new();
 
     /// <summary>Where and how often checkpoints are written; unset means no checkpoints (a failure restarts from step 0).</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.Immutable, "a resume reads the checkpoints written here; create a new TrainingJob naming the location whose checkpoints it should resume from")]
     public CheckpointSpec? Checkpoint { get; set; }
 
     /// <summary>Restart policy after a rank fails.</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.InPlace, "read at the next failure; restarts already counted stay counted")]
     public FailurePolicySpec FailurePolicy { get; set; } = new();
 
     /// <summary>Stop all ranks (after a checkpoint when one is configured) and keep the job; set false to resume.</summary>
@@ -51,7 +51,7 @@ public sealed record TrainingJobSpec
 
     /// <summary>GPUs per pipeline/data rank.</summary>
     [Range(1, 8)]
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.WhileSuspended, "set spec.suspend to true (every rank checkpoints and stops), change it, then set suspend to false: the ranks start anew and re-shard from the verified checkpoint (tensors are found by name, and the sample order is global)")]
     public int GpusPerRank { get; set; } = 1;
 
     /// <summary>Ranks (one pod each) placed on one node; consecutive ranks share a node, so a data replica's pipeline stages come first. The number of ranks (pipeline x data) must be a multiple.</summary>
@@ -60,7 +60,7 @@ public sealed record TrainingJobSpec
     public int RanksPerNode { get; set; } = 1;
 
     /// <summary>Compute resources of each pod besides GPUs and RDMA devices, which the operator adds.</summary>
-    [OnChange(SpecChange.Immutable, "a running job keeps its shape until the TrainingJob controller can re-shard from a verified checkpoint; create a new TrainingJob that resumes from this one's checkpoint")]
+    [OnChange(SpecChange.WhileSuspended, "set spec.suspend to true (every rank checkpoints and stops), change it, then set suspend to false: the ranks start anew and re-shard from the verified checkpoint (tensors are found by name, and the sample order is global)")]
     public ResourceRequirements? Resources { get; set; }
 
     /// <summary>Where ranks may run and how they are packed onto the topology.</summary>

@@ -10,7 +10,7 @@ namespace MoeOperator.Tests.Cli;
 /// </summary>
 public sealed partial class ReadmeChangesTableTests
 {
-    private static readonly SpecChange[] _columns = [SpecChange.InPlace, SpecChange.Replace, SpecChange.Roll, SpecChange.Scale, SpecChange.Immutable];
+    private static readonly SpecChange[] _columns = [SpecChange.InPlace, SpecChange.Replace, SpecChange.Roll, SpecChange.Scale, SpecChange.WhileSuspended, SpecChange.Immutable];
 
     public static TheoryData<string> KindNames => [.. Kinds.All.Select(k => k.Kind)];
 

@@ -182,6 +182,30 @@ public sealed class TrainingLoopTests : IDisposable
     }
 
     [Fact]
+    public void ResumedWithAnotherPipeline_LoadsEveryLayerFromTheCheckpoint_AndTrainsEachStepsSamples()
+    {
+        TorchRuntime.EnsureLoaded();
+        var straight = Config("pp-straight");
+        Run(straight, new Reports());
+
+        var changed = Config("pp-changed");
+        var reports = new Reports();
+        Run(changed, reports, () => reports.Reached(2)).ShouldBe(TrainingOutcome.Suspended);
+        var stoppedAt = reports.All.Last().Step;
+        var resumed = new Reports();
+        Run(changed with { Pipeline = 1, Schedule = "OneFOneB", Microbatches = 2 }, resumed).ShouldBe(TrainingOutcome.Completed);
+
+        resumed.All[0].ResumedFrom!.Step.ShouldBe(stoppedAt, "one rank now holds every layer, read from the two pipeline ranks' shards");
+        var expected = SamplesByStep(straight);
+        var actual = SamplesByStep(changed);
+        actual.Keys.ShouldBe(expected.Keys);
+        foreach (var (step, ids) in expected)
+        {
+            actual[step].Order().ShouldBe(ids.Order(), $"step {step} trains the same samples after the pipeline changed");
+        }
+    }
+
+    [Fact]
     public void TrainsFromAPreparedDataSet_WithFallingLoss()
     {
         TorchRuntime.EnsureLoaded();

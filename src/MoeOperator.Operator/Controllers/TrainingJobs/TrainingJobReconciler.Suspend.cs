@@ -8,7 +8,8 @@ internal sealed partial class TrainingJobReconciler
     // Step: spec.suspend. The pods are deleted gracefully: SIGTERM asks every rank to stop at the next step boundary,
     // where they all checkpoint (within the pods' grace period) and exit 0; rank 0's report of that checkpoint sets
     // CheckpointedForSuspend before its pod goes. Once no pod is left the job is Suspended and holds no GPUs. Unset,
-    // a Suspended job is placed again and its ranks resume from that checkpoint.
+    // a Suspended job is placed again and its ranks resume from that checkpoint, with the image, parallelism and
+    // resources of the spec at that moment (those may change only while suspended): they re-shard by tensor name.
     private async Task<ReconcileResult?> SuspendAsync(TrainingJobPass pass, CancellationToken cancellationToken)
     {
         if (!pass.Spec.Suspend)

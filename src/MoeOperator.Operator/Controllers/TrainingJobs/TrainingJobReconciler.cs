@@ -132,9 +132,11 @@ internal sealed partial class TrainingJobReconciler(
         var status = pass.Status;
         status.Restarts ??= 0;
         status.TotalSteps = pass.Spec.Training.Steps;
-        status.ExpectedBubbleRatio ??= TrainingJobPlanning.ExpectedBubble(pass.Spec);
-        // The job runs the generation it was created with: every field that changes how ranks run is immutable, and
-        // the in-place ones (suspend, placement, scheduling) are in effect as soon as this pass acted on them.
+        // The parallelism may have changed while the job was suspended.
+        status.ExpectedBubbleRatio = TrainingJobPlanning.ExpectedBubble(pass.Spec);
+        // Every field that changes how ranks run is immutable or changes only while suspended (no rank runs then, and
+        // the next ranks are created from it); the in-place ones (suspend, placement, scheduling, the deadline, the
+        // failure policy) are in effect as soon as this pass acted on them.
         status.ObservedGeneration = pass.Generation;
         metrics.Observe(pass.Key.Namespace, pass.Key.Name, status);
         await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{pass.Key.Namespace}/trainingjobs/{pass.Key.Name}", pass.Job, TypedStatus.ToJson(status), cancellationToken);

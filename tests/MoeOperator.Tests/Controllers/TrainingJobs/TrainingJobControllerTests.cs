@@ -121,4 +121,30 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
         running["placement"]!.AsArray().Select(n => (string?)n).ShouldBe(nodes, "the nodes the scheduler chose, in rank order");
         ((string?)running["conditions"]!.AsArray().First(c => (string?)c!["type"] == "Scheduled")!["message"]).ShouldBe("gang-scheduler placed the 4 ranks");
     }
+
+    [Fact]
+    public async Task TheParallelism_ChangesOnlyWhileSuspended_AndTheResumedJobRunsWithTheNewShape()
+    {
+        await _tj.CreateAsync(await _tj.SampleAsync("reshaped", steps: 100, interval: 10));
+        await _tj.WaitForStatusAsync("reshaped", s => (string?)s?["phase"] == "Running", "Running", TimeSpan.FromSeconds(60));
+        var path = $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/trainingjobs/reshaped";
+        var smaller = new JsonObject { ["spec"] = new JsonObject { ["parallelism"] = new JsonObject { ["data"] = 1, ["expert"] = 1 } } };
+
+        var (refused, refusal) = await _tj.Json.SendAsync(HttpMethod.Patch, path, smaller.DeepClone(), "application/merge-patch+json");
+        ((int)refused).ShouldBe(422);
+        ((string?)refusal!["message"]).ShouldNotBeNull().ShouldContain("spec.parallelism: Invalid value");
+        ((string?)refusal["message"]).ShouldNotBeNull().ShouldContain("parallelism can change only while suspend is true");
+
+        await _tj.PatchSpecAsync("reshaped", new JsonObject { ["suspend"] = true });
+        await _tj.WaitForStatusAsync("reshaped", s => (string?)s?["phase"] == "Suspended", "Suspended", TimeSpan.FromSeconds(60));
+        var (accepted, body) = await _tj.Json.SendAsync(HttpMethod.Patch, path, smaller.DeepClone(), "application/merge-patch+json");
+        ((int)accepted).ShouldBe(200, body?.ToJsonString());
+        await _tj.PatchSpecAsync("reshaped", new JsonObject { ["suspend"] = false });
+
+        var running = await _tj.WaitForStatusAsync("reshaped", s => (string?)s?["phase"] == "Running", "Running with the new shape", TimeSpan.FromSeconds(60));
+        running["placement"]!.AsArray().Count.ShouldBe(2, "pipeline 2 x data 1");
+        (await _tj.PodsAsync("reshaped")).Where(p => p["metadata"]!["deletionTimestamp"] is null).Count().ShouldBe(2);
+        var config = (await _tj.PodsAsync("reshaped")).First()["spec"]!["containers"]![0]!["env"]!.AsArray().Single(e => (string?)e!["name"] == "MOE_TRAINING_CONFIG")!["value"]!.ToString();
+        config.ShouldContain("\"data\":1");
+    }
 }
