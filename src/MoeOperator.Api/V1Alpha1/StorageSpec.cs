@@ -45,10 +45,10 @@ public sealed record StorageSpec
     public int StripeSize { get; set; } = 16;
 
     /// <summary>Use io_uring for reads; turn off on kernels without it.</summary>
-    [OnChange(SpecChange.Immutable, "it is in every storage daemon's config, which is not rolled yet; create a new ThreeFSCluster to change it")]
+    [OnChange(SpecChange.Roll, "the storage daemons' config is rewritten and they restart one at a time, each only once every chain fully serves again; phase Upgrading shows the progress")]
     public bool EnableIoUring { get; set; } = true;
 
     /// <summary>Compute resources of each storage server.</summary>
-    [OnChange(SpecChange.Immutable, "storage pods are not rolled for a resource change yet; set it when the cluster is created")]
+    [OnChange(SpecChange.Roll, "daemons are replaced one at a time (mgmtd, meta, then storage), each storage daemon only once every chain fully serves again; phase Upgrading shows the progress")]
     public ResourceRequirements? Resources { get; set; }
 }

@@ -23,11 +23,9 @@ public sealed record ThreeFSClusterSpec
     public ThreeFSNetworkSpec Network { get; set; } = new();
 
     /// <summary>The management daemons (one primary is elected).</summary>
-    [OnChange(SpecChange.Immutable, "mgmtd instances keep their nodes and node ids for the cluster's life; resizing or moving them is not supported")]
     public MgmtdSpec Mgmtd { get; set; } = new();
 
     /// <summary>The stateless metadata servers.</summary>
-    [OnChange(SpecChange.Immutable, "meta instances keep their nodes and node ids for the cluster's life; resizing or moving them is not supported")]
     public MetaSpec Meta { get; set; } = new();
 
     /// <summary>The storage servers, their disks and the chain table layout.</summary>

@@ -9,6 +9,9 @@ internal static class ThreeFSNames
     public const string ComponentLabel = "moe.dev/component";
     public const string NodeIdLabel = "moe.dev/3fs-node-id";
 
+    /// <summary>On each daemon pod: <see cref="ThreeFSPodBuilder.DaemonRevision"/> of the spec it was created from.</summary>
+    public const string RevisionAnnotation = "moe.dev/daemon-revision";
+
     /// <summary>The key of the admin token in its Secret.</summary>
     public const string TokenKey = "token";
 

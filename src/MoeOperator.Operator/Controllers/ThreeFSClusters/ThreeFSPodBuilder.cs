@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using MoeOperator.Api.Serialization;
 using MoeOperator.Api.V1Alpha1;
 
 namespace MoeOperator.Controllers.ThreeFSClusters;
@@ -139,13 +143,38 @@ internal static class ThreeFSPodBuilder
             podSpec["tolerations"] = ChildObjects.Tolerations(tolerations);
         }
 
+        var metadata = Metadata(cluster, ThreeFSNames.ServerPod(name, component, nodeId), component, nodeId);
+        metadata["annotations"] = new JsonObject { [ThreeFSNames.RevisionAnnotation] = DaemonRevision(spec, component) };
         return new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = Metadata(cluster, ThreeFSNames.ServerPod(name, component, nodeId), component, nodeId),
+            ["metadata"] = metadata,
             ["spec"] = podSpec,
         };
+    }
+
+    /// <summary>
+    /// What a daemon of <paramref name="component"/> runs with that a rolling restart replaces it for, as a short hash:
+    /// the image, the component's resources, and for storage the io_uring switch of its config. Node ids, addresses
+    /// and the chain table are not in it: they never change under a running daemon, or (scale-out) reach it otherwise.
+    /// </summary>
+    public static string DaemonRevision(ThreeFSClusterSpec spec, ThreeFSComponent component)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var resources = component switch
+        {
+            ThreeFSComponent.Mgmtd => spec.Mgmtd.Resources,
+            ThreeFSComponent.Meta => spec.Meta.Resources,
+            _ => spec.Storage.Resources,
+        };
+        var inputs = new JsonObject
+        {
+            ["image"] = spec.Image,
+            ["resources"] = JsonSerializer.SerializeToNode(resources, ApiJson.Options),
+            ["enableIoUring"] = component == ThreeFSComponent.Storage ? spec.Storage.EnableIoUring : null,
+        };
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs.ToJsonString())))[..12];
     }
 
     /// <summary>The FUSE clients: one per client node, mounting the file system at spec.clients.mountPath on the host.</summary>

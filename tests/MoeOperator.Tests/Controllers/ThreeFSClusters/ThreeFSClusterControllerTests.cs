@@ -161,5 +161,30 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
 
             chain.Count.ShouldBeLessThanOrEqualTo(1, $"chain {change.ChainId} had {string.Join(", ", chain)} down at {change.Time:O}");
         }
+
+        // A storage config and resources change rolls the storage daemons alone, one at a time, with the new config;
+        // generation 4 is in effect only once all three run it.
+        var servers = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] is "mgmtd" or "meta")
+            .ToDictionary(p => (string)p["metadata"]!["name"]!, p => (string?)p["metadata"]!["uid"]);
+        var rolledFrom = store.History().Count;
+        var storagePatch = new JsonObject { ["spec"] = new JsonObject { ["storage"] = new JsonObject { ["enableIoUring"] = false, ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "3Gi" } } } } };
+        ((int)(await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", storagePatch, "application/merge-patch+json")).Status).ShouldBe(200);
+        var rolling = await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Upgrading", "the storage roll to start", TimeSpan.FromSeconds(30));
+        ((long?)rolling["observedGeneration"]).ShouldBe(3, "generation 4 is not in effect while storage daemons run the old config");
+        var rolled = await _tfs.WaitForStatusAsync(Name, s => (long?)s?["observedGeneration"] == 4, "every storage daemon restarted with the new config", TimeSpan.FromSeconds(180));
+        Chains(rolled, "serving").ShouldBe(16);
+        var storage = (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => (string?)p["metadata"]!["labels"]![ThreeFSNames.ComponentLabel] == "storage")
+            .ToList();
+        storage.Count.ShouldBe(3);
+        storage.ShouldAllBe(p => (string?)p["spec"]!["containers"]![0]!["resources"]!["limits"]!["memory"] == "3Gi");
+        (await _tfs.ListAsync("pods", $"{ThreeFSNames.ClusterLabel}={Name}"))
+            .Where(p => servers.ContainsKey((string)p["metadata"]!["name"]!))
+            .ShouldAllBe(p => (string?)p["metadata"]!["uid"] == servers[(string)p["metadata"]!["name"]!], "mgmtd and meta are not restarted for a storage change");
+        var (_, storageConfig) = await _tfs.Json.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{Ns}/configmaps/{ThreeFSNames.ConfigMap(Name, ThreeFSComponent.Storage)}");
+        ((string?)storageConfig!["data"]!["storage_main.toml"]).ShouldNotBeNull().ShouldContain("enable_io_uring = false");
+        store.History().Skip(rolledFrom).Where(t => t.To == TargetStates.Offline).Select(t => t.NodeId).Distinct().Order().ToList()
+            .ShouldBe(new List<long> { 10001, 10002, 10003 }, "each storage node was restarted");
     }
 }
