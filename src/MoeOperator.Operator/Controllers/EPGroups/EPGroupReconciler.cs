@@ -41,6 +41,7 @@ internal sealed class EPGroupReconciler(
     private static readonly TimeSpan _avoidRefusingNode = TimeSpan.FromMinutes(5);
     private readonly ChildWriter _writer = new(api);
     private readonly StatusWriter _status = new(api);
+    private readonly GangPods _gangPods = new(api);
     private readonly ConcurrentDictionary<ObjectReference, ConcurrentDictionary<string, DateTimeOffset>> _refusingNodes = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
@@ -95,7 +96,7 @@ internal sealed class EPGroupReconciler(
             return null;
         }
 
-        await DeleteAsync(pass.Pods, cancellationToken);
+        await _gangPods.DeleteAsync(pass.Pods, cancellationToken);
         if (ConditionList.Find(pass.Status.Conditions, "Ready") is { ObservedGeneration: { } failedAt } && failedAt < pass.Generation && pass.Pods.Count == 0)
         {
             var message = $"generation {pass.Generation} changes the spec of a group that failed at generation {failedAt}: starting it again with a fresh restart budget";
@@ -141,7 +142,7 @@ internal sealed class EPGroupReconciler(
         pass.Condition("Ready", false, "Updating", message);
         // Status first: a stale view gets 409 here and deletes nothing.
         await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [], cancellationToken);
-        await DeleteAsync(pass.Pods, cancellationToken);
+        await _gangPods.DeleteAsync(pass.Pods, cancellationToken);
         ledger.Release(EPGroupController.Owner(pass.Key));
         await events.RecordAsync(pass.Group, warning: false, "Updating", "Update", message, cancellationToken);
         return ReconcileResult.After(TimeSpan.FromSeconds(1));
@@ -195,7 +196,7 @@ internal sealed class EPGroupReconciler(
             + EPGroupFailure.Backoff(status.Restarts ?? 0, Durations.Parse(spec.FailurePolicy.InitialBackoff), Durations.Parse(spec.FailurePolicy.MaxBackoff));
         if (mine.Count > 0)
         {
-            await DeleteAsync(mine, cancellationToken);
+            await _gangPods.DeleteAsync(mine, cancellationToken);
             await FinishAsync(key, group, status, spec, mine, cancellationToken);
             return ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
@@ -427,7 +428,7 @@ internal sealed class EPGroupReconciler(
         ConditionList.Set(status.Conditions ??= [], "Scheduled", false, "PlacementFailed", message, generation, now);
         ConditionList.Set(status.Conditions ??= [], "Ready", false, "PlacementFailed", message, generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
-        await DeleteAsync(mine, cancellationToken);
+        await _gangPods.DeleteAsync(mine, cancellationToken);
         ledger.Release(EPGroupController.Owner(key));
         await events.RecordAsync(group, warning: true, "PlacementFailed", "Schedule", message, cancellationToken);
         return ReconcileResult.After(TimeSpan.FromSeconds(1));
@@ -485,7 +486,7 @@ internal sealed class EPGroupReconciler(
         var (reason, message) = EPGroupFailure.Describe(failed);
         var podName = (string)failed["metadata"]!["name"]!;
         // A failed selftest leaves the worker container unstarted: its table is in the init container's log.
-        var tail = await LogTailAsync(key.Namespace, podName, reason == EPGroupFailure.SelfTestFailed ? EPGroupBuilder.SelfTestContainer : null, cancellationToken);
+        var tail = await _gangPods.LogTailAsync(key.Namespace, podName, reason == EPGroupFailure.SelfTestFailed ? EPGroupBuilder.SelfTestContainer : null, cancellationToken);
         var restarts = status.Restarts ?? 0;
         status.LastFailure = new FailureRecord { Reason = reason, Message = message, Pod = podName, Time = now, LogTail = tail };
         // The status is written first: should it meet a newer group (409), nothing has been deleted on a stale view.
@@ -494,7 +495,7 @@ internal sealed class EPGroupReconciler(
             status.Phase = EPGroupPhase.Failed;
             ConditionList.Set(status.Conditions ??= [], "Ready", false, "RestartsExhausted", $"{message}; {restarts} restarts of {spec.FailurePolicy.MaxRestarts} allowed are used up", generation, now);
             await FinishAsync(key, group, status, spec, [], cancellationToken);
-            await DeleteAsync(mine, cancellationToken);
+            await _gangPods.DeleteAsync(mine, cancellationToken);
             await events.RecordAsync(group, warning: true, "Failed", "Restart", $"{message}; no restarts left", cancellationToken);
             return ReconcileResult.Done;
         }
@@ -504,7 +505,7 @@ internal sealed class EPGroupReconciler(
         status.Phase = EPGroupPhase.Restarting;
         ConditionList.Set(status.Conditions ??= [], "Ready", false, reason, $"{message}; restarting the whole group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (restart {restarts + 1} of {spec.FailurePolicy.MaxRestarts})", generation, now);
         await FinishAsync(key, group, status, spec, [], cancellationToken);
-        await DeleteAsync(mine, cancellationToken);
+        await _gangPods.DeleteAsync(mine, cancellationToken);
         metrics.Restarted(key.Namespace, key.Name);
         await events.RecordAsync(group, warning: true, "Restarting", "Restart", $"{message}; restarting the group in {delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", cancellationToken);
         return ReconcileResult.After(delay);
@@ -613,28 +614,6 @@ internal sealed class EPGroupReconciler(
         var version = (published?.Version ?? 0) + 1;
         await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/configmaps", ExpertMapBuilder.ConfigMap(group, spec, ExpertMapBuilder.Plan(spec), version), cached, cancellationToken);
         return (version, published is not null);
-    }
-
-    private async Task DeleteAsync(IEnumerable<JsonObject> victims, CancellationToken cancellationToken)
-    {
-        foreach (var pod in victims.Where(p => p["metadata"]?["deletionTimestamp"] is null))
-        {
-            var (status, body) = await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{pod["metadata"]!["namespace"]}/pods/{pod["metadata"]!["name"]}", cancellationToken: cancellationToken);
-            if (status is not (HttpStatusCode.OK or HttpStatusCode.Accepted or HttpStatusCode.NotFound))
-            {
-                throw new ApiRequestException(status, $"deleting pod {pod["metadata"]!["name"]} answered {(int)status}: {body?["message"]}");
-            }
-        }
-    }
-
-    private async Task<List<string>> LogTailAsync(string ns, string pod, string? container, CancellationToken cancellationToken)
-    {
-        // Enough of the log to find the exception's message above a long native stack, then cut to 20 lines.
-        var which = container is null ? "" : $"&container={container}";
-        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=400{which}", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
-        return response.IsSuccessStatusCode
-            ? EPGroupFailure.LogExcerpt((await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            : [];
     }
 
     // Ready ranks, phase and the Ready condition from the pods, then the status write if anything changed.

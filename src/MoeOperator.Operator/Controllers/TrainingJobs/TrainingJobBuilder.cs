@@ -80,18 +80,6 @@ internal static class TrainingJobBuilder
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)job["metadata"]!["name"]!;
         var ns = (string?)job["metadata"]!["namespace"] ?? "default";
-        var limits = new JsonObject { [EPGroups.PlacementInputs.GpuResource] = spec.GpusPerRank.ToString(CultureInfo.InvariantCulture) };
-        var requests = new JsonObject();
-        foreach (var (resource, quantity) in spec.Resources?.Limits ?? [])
-        {
-            limits[resource] = quantity.ToString();
-        }
-
-        foreach (var (resource, quantity) in spec.Resources?.Requests ?? [])
-        {
-            requests[resource] = quantity.ToString();
-        }
-
         var config = TrainingJobConfig.Document(name, spec, AuditsSamples(job));
         var container = new JsonObject
         {
@@ -102,7 +90,8 @@ internal static class TrainingJobBuilder
             ["ports"] = new JsonArray(
                 new JsonObject { ["name"] = "rendezvous", ["containerPort"] = TrainingJobNames.RendezvousPort },
                 new JsonObject { ["name"] = "metrics", ["containerPort"] = TrainingJobNames.MetricsPort }),
-            ["resources"] = requests.Count > 0 ? new JsonObject { ["limits"] = limits, ["requests"] = requests } : new JsonObject { ["limits"] = limits },
+            // gpusPerRank decides the GPUs, whatever resources.limits says of them.
+            ["resources"] = ChildObjects.Resources(spec.Resources, new Dictionary<string, string> { [EPGroups.PlacementInputs.GpuResource] = spec.GpusPerRank.ToString(CultureInfo.InvariantCulture) }),
             ["volumeMounts"] = new JsonArray([.. new[] { data, checkpoints }.OfType<TrainingStorage>().Select(s => (JsonNode)s.Mount.DeepClone())]),
             ["terminationMessagePolicy"] = "FallbackToLogsOnError",
             ["securityContext"] = new JsonObject { ["allowPrivilegeEscalation"] = false },

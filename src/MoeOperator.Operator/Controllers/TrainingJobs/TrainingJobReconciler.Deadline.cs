@@ -25,7 +25,7 @@ internal sealed partial class TrainingJobReconciler
         pass.Condition("Failed", true, "DeadlineExceeded", message);
         // Status first: a stale view gets 409 here and deletes nothing.
         await FinishAsync(pass, cancellationToken);
-        await DeletePodsAsync(pass.LivePods, cancellationToken);
+        await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
         ledger.Release(pass.OwnerName);
         await events.RecordAsync(pass.Job, warning: true, "DeadlineExceeded", "Deadline", message, cancellationToken);
         return ReconcileResult.Done;

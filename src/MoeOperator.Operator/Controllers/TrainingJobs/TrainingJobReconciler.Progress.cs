@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Contract.Training;
@@ -31,6 +32,13 @@ internal sealed partial class TrainingJobReconciler
         if (report.LastCheckpoint is { } checkpoint && checkpoint.Step >= (status.LastVerifiedCheckpoint?.Step ?? 0) && checkpoint.Digest != status.LastVerifiedCheckpoint?.Digest)
         {
             status.LastVerifiedCheckpoint = Record(checkpoint, pass.Now);
+            // A resume reports the checkpoint it loaded as its last one: that is the Resumed event's, not a new one.
+            if (report.ResumedFrom?.Digest != checkpoint.Digest)
+            {
+                var size = checkpoint.Bytes is { } bytes ? $", {bytes} bytes" : "";
+                var took = checkpoint.Seconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $" in {seconds:0.##}s") : "";
+                await events.RecordAsync(pass.Job, warning: false, "Checkpointed", "Checkpoint", $"step {checkpoint.Step} checkpointed to {checkpoint.Path}{size}{took} (manifest sha256 {checkpoint.Digest})", cancellationToken);
+            }
         }
 
         if (report.ResumedFrom is { } resumed && resumed.Digest != status.ResumedFrom?.Digest)

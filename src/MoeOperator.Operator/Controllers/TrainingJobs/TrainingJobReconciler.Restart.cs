@@ -31,7 +31,7 @@ internal sealed partial class TrainingJobReconciler
             Rank = rank,
             Node = (string?)pod["spec"]?["nodeName"],
             Time = pass.Now,
-            LogTail = await LogTailAsync(pass.Key.Namespace, podName, cancellationToken),
+            LogTail = await _gangPods.LogTailAsync(pass.Key.Namespace, podName, null, cancellationToken),
         };
         var from = pass.Status.LastVerifiedCheckpoint is { } last ? $"step {last.Step} ({last.Path})" : "step 1 (no verified checkpoint yet)";
         if (restarts >= policy.MaxRestarts)
@@ -42,7 +42,7 @@ internal sealed partial class TrainingJobReconciler
             pass.Condition("Running", false, "RestartsExhausted", final);
             pass.Condition("Failed", true, "RestartsExhausted", final);
             await FinishAsync(pass, cancellationToken);
-            await DeletePodsAsync(pass.LivePods, cancellationToken);
+            await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
             ledger.Release(pass.OwnerName);
             await events.RecordAsync(pass.Job, warning: true, "Failed", "Restart", final, cancellationToken);
             return ReconcileResult.Done;
@@ -55,7 +55,7 @@ internal sealed partial class TrainingJobReconciler
         pass.Condition("Running", false, reason, text);
         // Status first: a stale view gets 409 here and deletes nothing.
         await FinishAsync(pass, cancellationToken);
-        await DeletePodsAsync(pass.LivePods, cancellationToken);
+        await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
         ledger.Release(pass.OwnerName);
         metrics.Restarted(pass.Key.Namespace, pass.Key.Name);
         await events.RecordAsync(pass.Job, warning: true, "Restarting", "Restart", text, cancellationToken);
@@ -72,7 +72,7 @@ internal sealed partial class TrainingJobReconciler
 
         if (pass.Pods.Count > 0)
         {
-            await DeletePodsAsync(pass.LivePods, cancellationToken);
+            await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
             await FinishAsync(pass, cancellationToken);
             return ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
@@ -108,13 +108,5 @@ internal sealed partial class TrainingJobReconciler
         }
 
         return null;
-    }
-
-    private async Task<List<string>> LogTailAsync(string ns, string pod, CancellationToken cancellationToken)
-    {
-        using var response = await api.OpenAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=400", null, "application/json", HttpCompletionOption.ResponseContentRead, cancellationToken);
-        return response.IsSuccessStatusCode
-            ? EPGroupFailure.LogExcerpt((await response.Content.ReadAsStringAsync(cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            : [];
     }
 }

@@ -34,7 +34,7 @@ internal sealed partial class TrainingJobReconciler
             pass.Condition("CheckpointedForSuspend", false, pass.Spec.Checkpoint is null ? "NoCheckpointLocation" : "Checkpointing", message);
             pass.Condition("Suspended", false, "Suspending", message);
             await FinishAsync(pass, cancellationToken);
-            await DeletePodsAsync(live, cancellationToken);
+            await _gangPods.DeleteAsync(live, cancellationToken);
             await events.RecordAsync(pass.Job, warning: false, "Suspending", "Suspend", message, cancellationToken);
             return ReconcileResult.After(TimeSpan.FromSeconds(2));
         }

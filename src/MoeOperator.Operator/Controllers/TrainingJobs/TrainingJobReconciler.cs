@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Runtime.Client;
@@ -31,6 +29,7 @@ internal sealed partial class TrainingJobReconciler(
 {
     private readonly ChildWriter _writer = new(api);
     private readonly StatusWriter _status = new(api);
+    private readonly GangPods _gangPods = new(api);
     private readonly ConcurrentDictionary<(string Uid, int Attempt), bool> _announcedResumes = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectReference key, CancellationToken cancellationToken)
@@ -87,7 +86,7 @@ internal sealed partial class TrainingJobReconciler(
 
         if (pass.ReadPhase == TrainingJobPhase.Failed)
         {
-            await DeletePodsAsync(pass.LivePods, cancellationToken);
+            await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
         }
 
         ledger.Release(pass.OwnerName);
@@ -113,18 +112,6 @@ internal sealed partial class TrainingJobReconciler(
         var result = await FinishAsync(pass, cancellationToken);
         await events.RecordAsync(pass.Job, warning: false, "Completed", "Train", message, cancellationToken);
         return result;
-    }
-
-    private async Task DeletePodsAsync(IEnumerable<JsonObject> victims, CancellationToken cancellationToken)
-    {
-        foreach (var pod in victims.Where(p => p["metadata"]?["deletionTimestamp"] is null))
-        {
-            var (status, body) = await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{pod["metadata"]!["namespace"]}/pods/{pod["metadata"]!["name"]}", cancellationToken: cancellationToken);
-            if (status is not (HttpStatusCode.OK or HttpStatusCode.Accepted or HttpStatusCode.NotFound))
-            {
-                throw new ApiRequestException(status, $"deleting pod {pod["metadata"]!["name"]} answered {(int)status}: {body?["message"]}");
-            }
-        }
     }
 
     private async Task<ReconcileResult> FinishAsync(TrainingJobPass pass, CancellationToken cancellationToken)

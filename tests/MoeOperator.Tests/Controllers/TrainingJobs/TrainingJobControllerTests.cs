@@ -123,7 +123,7 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheParallelism_ChangesOnlyWhileSuspended_AndTheResumedJobRunsWithTheNewShape()
+    public async Task TheShape_ChangesOnlyWhileSuspended_AndTheResumedJobRunsWithTheNewParallelismImageAndResources()
     {
         await _tj.CreateAsync(await _tj.SampleAsync("reshaped", steps: 100, interval: 10));
         await _tj.WaitForStatusAsync("reshaped", s => (string?)s?["phase"] == "Running", "Running", TimeSpan.FromSeconds(60));
@@ -137,7 +137,11 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
 
         await _tj.PatchSpecAsync("reshaped", new JsonObject { ["suspend"] = true });
         await _tj.WaitForStatusAsync("reshaped", s => (string?)s?["phase"] == "Suspended", "Suspended", TimeSpan.FromSeconds(60));
-        var (accepted, body) = await _tj.Json.SendAsync(HttpMethod.Patch, path, smaller.DeepClone(), "application/merge-patch+json");
+        var reshaped = smaller.DeepClone().AsObject();
+        reshaped["spec"]!["image"] = "ghcr.io/moe-operator/moe-worker:0.1.1";
+        reshaped["spec"]!["gpusPerRank"] = 2;
+        reshaped["spec"]!["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "3Gi" } };
+        var (accepted, body) = await _tj.Json.SendAsync(HttpMethod.Patch, path, reshaped, "application/merge-patch+json");
         ((int)accepted).ShouldBe(200, body?.ToJsonString());
         await _tj.PatchSpecAsync("reshaped", new JsonObject { ["suspend"] = false });
 
@@ -146,5 +150,9 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
         (await _tj.PodsAsync("reshaped")).Where(p => p["metadata"]!["deletionTimestamp"] is null).Count().ShouldBe(2);
         var config = (await _tj.PodsAsync("reshaped")).First()["spec"]!["containers"]![0]!["env"]!.AsArray().Single(e => (string?)e!["name"] == "MOE_TRAINING_CONFIG")!["value"]!.ToString();
         config.ShouldContain("\"data\":1");
+        var container = (await _tj.PodsAsync("reshaped")).First()["spec"]!["containers"]![0]!;
+        ((string?)container["image"]).ShouldBe("ghcr.io/moe-operator/moe-worker:0.1.1");
+        ((string?)container["resources"]!["limits"]!["nvidia.com/gpu"]).ShouldBe("2");
+        ((string?)container["resources"]!["limits"]!["memory"]).ShouldBe("3Gi");
     }
 }

@@ -47,6 +47,9 @@ public sealed partial class TrainingJobWorkerTests(ITestOutputHelper output) : I
         var checkpoint = status["lastVerifiedCheckpoint"]!;
         ((long?)checkpoint["step"]).ShouldBe(20);
         ((string?)checkpoint["digest"]).ShouldNotBeNull().ShouldMatch("^[0-9a-f]{64}$");
+        ((long?)checkpoint["sizeBytes"]).ShouldBe(Directory.GetFiles(Path.Combine(_tj.ClaimDirectory("tj"), "step-20"), "*.safetensors").Sum(f => new FileInfo(f).Length), "the size is the shards' on disk");
+        ((double?)checkpoint["durationSeconds"]).ShouldNotBeNull().ShouldBeGreaterThan(0);
+        status["expertImbalanceByLayer"]!.AsArray().Select(l => (int?)l!["layer"]).ShouldBe([1, 2, 3], "every MoE layer of the sample (layer 0 is dense), from whichever rank holds it");
         Directory.Exists(Path.Combine(_tj.ClaimDirectory("tj"), "step-20")).ShouldBeTrue();
         Directory.Exists(Path.Combine(_tj.ClaimDirectory("tj"), "step-10")).ShouldBeTrue();
 
@@ -54,7 +57,9 @@ public sealed partial class TrainingJobWorkerTests(ITestOutputHelper output) : I
         output.WriteLine($"losses: {string.Join(", ", losses.Select(l => l.ToString("0.###", CultureInfo.InvariantCulture)))}");
         losses.Count.ShouldBe(20);
         losses.TakeLast(3).Average().ShouldBeLessThan(losses.Take(3).Average() * 0.8, "the loss falls");
-        (await _tj.EventsAsync("tj")).ShouldContain(e => (string?)e["reason"] == "Completed");
+        var events = await _tj.EventsAsync("tj");
+        events.ShouldContain(e => (string?)e["reason"] == "Completed");
+        events.ShouldContain(e => (string?)e["reason"] == "Checkpointed" && ((string?)e["note"] ?? "").StartsWith("step 20 checkpointed to ", StringComparison.Ordinal));
         (await _tj.PodsAsync("tj")).ShouldAllBe(p => p["metadata"]!["finalizers"] == null || p["metadata"]!["finalizers"]!.AsArray().Count == 0, "rank 0 is let go once its last report is read");
     }
 
