@@ -35,6 +35,10 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
             propertySchema.Description = docs.ForProperty(property)
                 ?? throw new InvalidOperationException($"{type.Name}.{property.Name} has no XML doc summary; it becomes the CRD description");
             ApplyAnnotations(property, propertySchema);
+            if (withDefaults)
+            {
+                Bound(propertySchema);
+            }
             if (ApplyChangeDecision(name, property, propertySchema, present: isRequired || IsNonNullable(property)) is { } parentRule)
             {
                 immutableOptional.Add(parentRule);
@@ -178,6 +182,41 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
         return null;
     }
 
+    /// <summary>The maxLength a spec string gets when its field names none (a path's limit on Linux).</summary>
+    public const long DefaultMaxLength = 4096;
+
+    /// <summary>The maxItems of a spec list, and the maxProperties of a spec map, when the field names none.</summary>
+    public const long DefaultMaxItems = 256;
+
+    /// <summary>The maxLength of a resource quantity's string form.</summary>
+    public const long QuantityMaxLength = 64;
+
+    // A real API server estimates what each CEL rule may cost from the schema, sizing every unbounded string, list and
+    // map by the largest request (3 MB), and refuses a CRD whose rules could cost more than its budget ("estimated
+    // rule cost exceeds budget"). Every string, list and map of a spec therefore gets a bound (its field's own, or
+    // these defaults); status is written by the operator and reads no rule but those bounded by hand.
+    private static void Bound(V1JSONSchemaProps schema)
+    {
+        if (schema.XKubernetesIntOrString == true)
+        {
+            schema.MaxLength ??= QuantityMaxLength;
+        }
+        else if (schema.Type == "string" && schema.EnumProperty is null && schema.Format is null)
+        {
+            schema.MaxLength ??= DefaultMaxLength;
+        }
+        else if (schema.Type == "array")
+        {
+            schema.MaxItems ??= DefaultMaxItems;
+            Bound((V1JSONSchemaProps)schema.Items);
+        }
+        else if (schema.Type == "object" && schema.AdditionalProperties is V1JSONSchemaProps values)
+        {
+            schema.MaxProperties ??= DefaultMaxItems;
+            Bound(values);
+        }
+    }
+
     private static void ApplyAnnotations(PropertyInfo property, V1JSONSchemaProps schema)
     {
         var isArray = schema.Type == "array";
@@ -203,6 +242,11 @@ internal sealed class SchemaGenerator(XmlDocs docs, IReadOnlyList<CrossFieldRule
             {
                 schema.MinLength = minLength.Length;
             }
+        }
+
+        if (property.GetCustomAttribute<ItemMaxLengthAttribute>() is { } itemMaxLength)
+        {
+            ((V1JSONSchemaProps)schema.Items).MaxLength = itemMaxLength.Length;
         }
 
         if (property.GetCustomAttribute<MaxLengthAttribute>() is { } maxLength)

@@ -44,5 +44,6 @@ public sealed record ThreeFSClusterStatus
     public bool? AdoptedData { get; set; }
 
     /// <summary>Bootstrap steps completed, in order; a completed step is never run again.</summary>
+    [MaxLength(64), ItemMaxLength(64)]
     public List<string>? CompletedBootstrapSteps { get; set; }
 }
