@@ -19,6 +19,8 @@ internal sealed class ApiDispatcher(
     Cluster.ComponentErrors componentErrors,
     TimeProvider clock)
 {
+    private static readonly TimeSpan _followPoll = TimeSpan.FromMilliseconds(200);
+
     private ResourceCatalog Catalog => service.Catalog;
 
     public async Task HandleAsync(HttpContext context)
@@ -263,8 +265,9 @@ internal sealed class ApiDispatcher(
         var pod = service.Get(Catalog.Find("", "v1", "pods")!, ns, name);
         var container = context.Request.Query["container"].ToString() is { Length: > 0 } c ? c : (string?)pod["spec"]?["containers"]?[0]?["name"];
         var previous = context.Request.Query["previous"] == "true";
-        var text = logs()?.ReadLog(ns, name, container, previous)
+        var whole = logs()?.ReadLog(ns, name, container, previous)
             ?? throw ApiException.BadRequest($"{(previous ? "previous terminated" : "")} container \"{container}\" in pod \"{name}\" {(previous ? "not found" : "is waiting to start")}".Trim());
+        var text = whole;
         if (int.TryParse(context.Request.Query["tailLines"], CultureInfo.InvariantCulture, out var tail))
         {
             var lines = text.Split('\n');
@@ -274,6 +277,51 @@ internal sealed class ApiDispatcher(
 
         context.Response.ContentType = "text/plain";
         await context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
+        if (context.Request.Query["follow"] == "true" && !previous)
+        {
+            await FollowLogAsync(context, ns, name, container!, whole.Length);
+        }
+    }
+
+    // follow=true: what the container writes next, as it writes it, until it stops (a restart starts a new log,
+    // which a new request follows, as with a real kubelet) or the client goes.
+    private async Task FollowLogAsync(HttpContext context, string ns, string name, string container, int sent)
+    {
+        var pods = Catalog.Find("", "v1", "pods")!;
+        var token = context.RequestAborted;
+        while (!token.IsCancellationRequested)
+        {
+            await context.Response.Body.FlushAsync(token);
+            bool running;
+            try
+            {
+                var pod = service.Get(pods, ns, name);
+                running = pod["status"]?["containerStatuses"]?.AsArray().Any(c => (string?)c?["name"] == container && c?["state"]?["running"] is not null) == true;
+            }
+            catch (ApiException)
+            {
+                return;
+            }
+
+            // Read after looking at the state, so the lines written before the container ended are sent.
+            if (logs()?.ReadLog(ns, name, container, previous: false) is not { } now || now.Length < sent)
+            {
+                return;
+            }
+
+            if (now.Length > sent)
+            {
+                await context.Response.WriteAsync(now[sent..], Encoding.UTF8, token);
+                sent = now.Length;
+            }
+
+            if (!running)
+            {
+                return;
+            }
+
+            await Task.Delay(_followPoll, clock, token);
+        }
     }
 
     private async Task UpdateScaleAsync(HttpContext context, ResourceType type, string? ns, string name, JsonNode? replicas, RequestOptions options)

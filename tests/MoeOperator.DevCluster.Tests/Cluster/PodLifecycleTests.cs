@@ -63,6 +63,19 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task KubectlLogsFollow_ShowsLinesWrittenAfterItStarted_AndEndsWithTheContainer()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.PythonPod("talker", "import time\nfor i in range(8):\n    print('line', i)\n    time.sleep(0.4)", restartPolicy: "Never"));
+        await _cluster.WaitForAsync(() => Task.FromResult(_cluster.Kubectl("logs", "-n", ClusterSession.Ns, "talker").Stdout.Contains("line 0", StringComparison.Ordinal)), "the first line", TimeSpan.FromSeconds(60));
+
+        var followed = _cluster.Kubectl("logs", "-f", "-n", ClusterSession.Ns, "talker");
+
+        followed.ExitCode.ShouldBe(0, followed.Output);
+        followed.Stdout.ShouldContain("line 7", customMessage: "the last line is written seconds after kubectl started: it followed the log until the container ended");
+        Enumerable.Range(0, 8).Select(i => followed.Stdout.Split('\n').Count(l => l == $"line {i}")).ShouldAllBe(n => n == 1, "every line once");
+    }
+
+    [Fact]
     public async Task KilledProcess_IsRestarted_AndDeletingThePod_SendsSigtermAndRemovesIt()
     {
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", PeerPod("victim"));
