@@ -22,7 +22,7 @@ public static class BuiltinTypes
         new("apps", "v1", "daemonsets", "DaemonSet", true, ["ds"], HasStatus: true) { Categories = ["all"] },
         new("batch", "v1", "jobs", "Job", true, [], HasStatus: true) { Categories = ["all"] },
         new("coordination.k8s.io", "v1", "leases", "Lease", true, []),
-        new("events.k8s.io", "v1", "events", "Event", true, ["ev"]),
+        new("events.k8s.io", "v1", "events", "Event", true, ["ev"]) { View = EventsV1View.Instance },
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], HasStatus: true),
         new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, []),
         new("rbac.authorization.k8s.io", "v1", "roles", "Role", true, []),

@@ -31,6 +31,12 @@ public sealed record ResourceType(
     /// <summary>Printer columns of a custom resource version.</summary>
     public IReadOnlyList<V1CustomResourceColumnDefinition> PrinterColumns { get; init; } = [];
 
+    /// <summary>Set when the objects live in another resource's store (events.k8s.io Events in core Events').</summary>
+    public IStorageView? View { get; init; }
+
+    /// <summary>The group-resource whose store holds this resource's objects.</summary>
+    public string StorageResource => View?.StoredAs ?? GroupResource;
+
     /// <summary>Whether this is a custom resource served from a CRD.</summary>
     public bool IsCustom => Schema is not null;
 }

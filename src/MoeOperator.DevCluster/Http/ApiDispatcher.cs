@@ -208,8 +208,8 @@ internal sealed class ApiDispatcher(
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"]);
-        var (items, revision) = service.Store.List(type.GroupResource, ns);
-        var matching = items.Where(o => labels.Matches(o) && fields.Matches(o)).Select(o => ResourceService.Versioned(type, o)).ToList();
+        var (items, revision) = service.Store.List(type.StorageResource, ns);
+        var matching = items.Select(o => ResourceService.Versioned(type, o)).Where(o => labels.Matches(o) && fields.Matches(o)).ToList();
         var page = ListPage.Cut(matching, query["limit"], query["continue"], revision);
         if (WantsTable(context))
         {
@@ -245,7 +245,7 @@ internal sealed class ApiDispatcher(
         var fields = FieldSelector.Parse(context.Request.Query["fieldSelector"]);
         var deleteOptions = await DeleteOptionsAsync(context);
         var deleted = new JsonArray();
-        foreach (var obj in service.Store.List(type.GroupResource, ns).Items.Where(o => labels.Matches(o) && fields.Matches(o)))
+        foreach (var obj in service.Store.List(type.StorageResource, ns).Items.Select(o => ResourceService.Versioned(type, o)).Where(o => labels.Matches(o) && fields.Matches(o)))
         {
             var name = (string)obj["metadata"]!["name"]!;
             deleted.Add(service.Delete(type, (string?)obj["metadata"]!["namespace"], name, deleteOptions, options.DryRun));

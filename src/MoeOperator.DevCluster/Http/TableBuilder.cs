@@ -98,6 +98,8 @@ internal static class TableBuilder
                 new("Cluster-IP", "string", "Cluster IP.", 0, o => (string?)o["spec"]?["clusterIP"] ?? "None"),
                 age,
             ],
+            "events" => EventColumns(name, now, "involvedObject", "message", "count", "lastTimestamp", "firstTimestamp"),
+            "events.events.k8s.io" => EventColumns(name, now, "regarding", "note", "deprecatedCount", "deprecatedLastTimestamp", "deprecatedFirstTimestamp"),
             _ => [name, age],
         };
     }
@@ -112,5 +114,23 @@ internal static class TableBuilder
         var total = pod["spec"]?["containers"]?.AsArray().Count ?? 0;
         var ready = statuses?.Count(s => (bool?)s?["ready"] == true) ?? 0;
         return $"{ready}/{total}";
+    }
+
+    // The real server's event columns (kubectl get events: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE), over the field
+    // names of the version read.
+    private static List<Column> EventColumns(Column name, DateTimeOffset now, string regarding, string note, string count, string last, string first)
+    {
+        string? Seen(JsonObject o, string field) => (string?)o[field] ?? (string?)o["series"]?["lastObservedTime"] ?? (string?)o["eventTime"] ?? (string?)o["metadata"]?["creationTimestamp"];
+        return
+        [
+            new("Last Seen", "string", "The last time the event was seen.", 0, o => HumanDuration.Since(Seen(o, last), now)),
+            new("Type", "string", "Normal or Warning.", 0, o => (string?)o["type"]),
+            new("Reason", "string", "Why the event was emitted.", 0, o => (string?)o["reason"]),
+            new("Object", "string", "The object the event is about.", 0, o => $"{((string?)o[regarding]?["kind"])?.ToLowerInvariant()}/{(string?)o[regarding]?["name"]}"),
+            new("Message", "string", "A human-readable description.", 0, o => (string?)o[note]),
+            new("First Seen", "string", "The first time the event was seen.", 1, o => HumanDuration.Since(Seen(o, first), now)),
+            new("Count", "string", "How many times it was seen.", 1, o => ((int?)o[count] ?? (int?)o["series"]?["count"] ?? 1).ToString(CultureInfo.InvariantCulture)),
+            name,
+        ];
     }
 }

@@ -35,7 +35,7 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
         WatchSubscription watch;
         try
         {
-            watch = store.Watch(type.GroupResource, ns, since);
+            watch = store.Watch(type.StorageResource, ns, since);
         }
         catch (ExpiredException expired)
         {
@@ -92,7 +92,7 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
                     while (!faults.WatchesStalled && !watch.IsClosed && watch.Events.TryRead(out var stored))
                     {
                         lastRevision = Math.Max(lastRevision, stored.Revision);
-                        if (Filter(stored, labels, fields) is { } eventType)
+                        if (Filter(type, stored, labels, fields) is { } eventType)
                         {
                             var obj = ResourceService.Versioned(type, stored.Object.DeepClone().AsObject());
                             await WriteEventAsync(context, eventType, asTable ? TableBuilder.Build(type, [obj], null, false, clock.GetUtcNow()) : obj);
@@ -131,9 +131,10 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
     }
 
     // Selectors see the old and the new state, so a watcher learns when an object enters or leaves its selection.
-    private static WatchEventType? Filter(StoredEvent stored, LabelSelector labels, FieldSelector fields)
+    private static WatchEventType? Filter(ResourceType type, StoredEvent stored, LabelSelector labels, FieldSelector fields)
     {
-        bool Matches(JsonObject? obj) => obj is not null && labels.Matches(obj) && fields.Matches(obj);
+        // Selectors name the fields of the resource watched, which a view's store may keep under other names.
+        bool Matches(JsonObject? obj) => obj is not null && (type.View?.FromStored(obj) ?? obj) is var seen && labels.Matches(seen) && fields.Matches(seen);
         var now = Matches(stored.Object);
         var before = stored.Previous is not null && Matches(stored.Previous);
         return stored.Type switch

@@ -48,14 +48,19 @@ public sealed class ResourceService
     public ResourceType Type(string group, string version, string plural) =>
         Catalog.Find(group, version, plural) ?? throw new InvalidOperationException($"{plural}.{group}/{version} is not served");
 
-    public static ObjectKey KeyOf(ResourceType type, string? ns, string name) => new(type.GroupResource, type.Namespaced ? ns ?? "" : "", name);
+    public static ObjectKey KeyOf(ResourceType type, string? ns, string name) => new(type.StorageResource, type.Namespaced ? ns ?? "" : "", name);
 
     public JsonObject Get(ResourceType type, string? ns, string name) =>
         Store.Get(KeyOf(type, ns, name)) is { } obj ? Versioned(type, obj) : throw ApiException.NotFound(type, name);
 
-    /// <summary>Stored objects carry the apiVersion they were written with; a read through another version relabels them.</summary>
+    /// <summary>
+    /// Stored objects carry the apiVersion they were written with; a read through another version relabels them, and
+    /// a read through a view of another resource's store converts them.
+    /// </summary>
     public static JsonObject Versioned(ResourceType type, JsonObject obj)
     {
+        ArgumentNullException.ThrowIfNull(type);
+        obj = type.View?.FromStored(obj) ?? obj;
         obj["apiVersion"] = type.ApiVersion;
         return obj;
     }
@@ -64,7 +69,7 @@ public sealed class ResourceService
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(body);
-        var obj = body.DeepClone().AsObject();
+        var obj = type.View?.ToStored(body) ?? body.DeepClone().AsObject();
         var metadata = ObjectAdmission.Metadata(obj);
         lock (Store.Gate)
         {
@@ -140,6 +145,7 @@ public sealed class ResourceService
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(body);
+        body = type.View?.ToStored(body) ?? body;
         lock (Store.Gate)
         {
             var key = KeyOf(type, ns, name);
@@ -207,7 +213,7 @@ public sealed class ResourceService
         ArgumentNullException.ThrowIfNull(type);
         lock (Store.Gate)
         {
-            var current = Store.Get(KeyOf(type, ns, name));
+            var current = Store.Get(KeyOf(type, ns, name)) is { } stored ? type.View?.FromStored(stored) ?? stored : null;
             if (current is null)
             {
                 if (patchType != PatchTypes.Apply)

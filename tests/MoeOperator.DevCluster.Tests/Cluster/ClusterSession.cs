@@ -91,6 +91,13 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
         return (int)status == 200 ? body!.AsObject() : null;
     }
 
+    /// <summary>A JSON merge patch of any object.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, JsonNode? Body)> PatchAsync(string path, JsonObject patch)
+    {
+        var json = new MoeOperator.Runtime.Client.KubernetesJsonClient(Client);
+        return await json.SendAsync(HttpMethod.Patch, path.Replace("{ns}", Ns, StringComparison.Ordinal), patch, "application/merge-patch+json");
+    }
+
     /// <summary>Reads a plain-text document of the API server (such as /metrics) with the admin token.</summary>
     public async Task<string> GetTextAsync(string path)
     {
