@@ -51,6 +51,7 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
         var boundPod = Api.Update("pods", pod);
         bound.Add(boundPod);
         Report(boundPod, "True", null, null);
+        ClusterEvents.Record(Api, boundPod, ClusterEvents.Normal, "Scheduled", $"Successfully assigned {boundPod["metadata"]?["namespace"]}/{boundPod["metadata"]?["name"]} to {decision.Node}");
     }
 
     private void Report(JsonObject pod, string status, string? reason, string? message)
@@ -59,7 +60,12 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
         if (PodConditions.Set(podStatus, "PodScheduled", status, reason, message, Api.Service.Now()))
         {
             pod["status"] = podStatus;
-            Api.UpdateStatus("pods", pod);
+            var written = Api.UpdateStatus("pods", pod);
+            if (reason == "Unschedulable")
+            {
+                // Once per new reason, not every pass: the real scheduler's retries back off as well.
+                ClusterEvents.Record(Api, written, ClusterEvents.Warning, "FailedScheduling", message ?? "");
+            }
         }
     }
 }

@@ -72,6 +72,33 @@ internal static class ChildObjects
     public static JsonObject Labels(IReadOnlyDictionary<string, string> labels) =>
         new([.. labels.Select(l => new KeyValuePair<string, JsonNode?>(l.Key, l.Value))]);
 
+    /// <summary>Whether a gang's pods go to a scheduler other than the default one, which then gets a PodGroup.</summary>
+    public static bool UsesExternalScheduler(SchedulingSpec scheduling)
+    {
+        ArgumentNullException.ThrowIfNull(scheduling);
+        return scheduling.SchedulerName is { Length: > 0 } scheduler && scheduler != "default-scheduler";
+    }
+
+    /// <summary>
+    /// The PodGroup of the coscheduling plugin (kubernetes-sigs/scheduler-plugins): the scheduler binds none of the
+    /// gang's <paramref name="members"/> pods until all of them fit, and gives up after the gang timeout.
+    /// </summary>
+    public static JsonObject PodGroup(JsonObject metadata, int members, SchedulingSpec scheduling)
+    {
+        ArgumentNullException.ThrowIfNull(scheduling);
+        return new JsonObject
+        {
+            ["apiVersion"] = "scheduling.x-k8s.io/v1alpha1",
+            ["kind"] = "PodGroup",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject
+            {
+                ["minMember"] = members,
+                ["scheduleTimeoutSeconds"] = (int)Durations.Parse(scheduling.GangTimeout).TotalSeconds,
+            },
+        };
+    }
+
     /// <summary>core/v1 ResourceRequirements from the API's, with <paramref name="extraLimits"/> (devices) added to the limits.</summary>
     public static JsonObject Resources(ResourceRequirements? resources, IReadOnlyDictionary<string, string>? extraLimits = null)
     {

@@ -84,4 +84,46 @@ public sealed class EventsTests : IAsyncLifetime, IDisposable
         ((int)status).ShouldBe(200);
         ((string?)(await _cluster.GetAsync("/api/v1/namespaces/{ns}/events/core.one"))!["message"]).ShouldBe("patched");
     }
+
+    [Fact]
+    public async Task TheClustersComponents_RecordWhatTheyDo_AndKubectlDescribeShowsIt()
+    {
+        await _cluster.CreateAsync("/apis/apps/v1/namespaces/{ns}/deployments", new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "Deployment",
+            ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject
+            {
+                ["replicas"] = 2,
+                ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } },
+                ["template"] = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = "web" } },
+                    ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "test/python", ["args"] = new JsonArray("-c", "import time; time.sleep(600)") }) },
+                },
+            },
+        });
+        await _cluster.WaitForAsync(async () => (await _cluster.PodsAsync("app=web")).Count(p => (string?)p["status"]?["phase"] == "Running") == 2, "two running pods", TimeSpan.FromSeconds(60));
+        var pod = (await _cluster.PodsAsync("app=web")).OrderBy(p => (string?)p["metadata"]!["name"], StringComparer.Ordinal).First();
+        var podName = (string)pod["metadata"]!["name"]!;
+
+        async Task<List<JsonObject>> EventsAsync() => [.. (await _cluster.GetAsync("/api/v1/namespaces/{ns}/events"))!["items"]!.AsArray().OfType<JsonObject>()];
+        await _cluster.WaitForAsync(async () => (await EventsAsync()).Any(e => (string?)e["reason"] == "Started" && (string?)e["involvedObject"]!["name"] == podName), "the pod's Started event", TimeSpan.FromSeconds(30));
+        var events = await EventsAsync();
+        string[] Of(string kind, string name) => [.. events.Where(e => (string?)e["involvedObject"]!["kind"] == kind && (string?)e["involvedObject"]!["name"] == name).Select(e => (string)e["reason"]!)];
+        Of("Deployment", "web").ShouldContain("ScalingReplicaSet");
+        var replicaSet = (string)events.First(e => (string?)e["involvedObject"]!["kind"] == "ReplicaSet")["involvedObject"]!["name"]!;
+        Of("ReplicaSet", replicaSet).ShouldBe(["SuccessfulCreate", "SuccessfulCreate"], ignoreOrder: true, "one per pod, each naming its pod");
+        Of("Pod", podName).ShouldBe(["Scheduled", "Pulled", "Created", "Started"], ignoreOrder: true);
+        var scheduled = events.Single(e => (string?)e["reason"] == "Scheduled" && (string?)e["involvedObject"]!["name"] == podName);
+        ((string?)scheduled["source"]!["component"]).ShouldBe("default-scheduler");
+        ((string?)scheduled["message"]).ShouldBe($"Successfully assigned {ClusterSession.Ns}/{podName} to {pod["spec"]!["nodeName"]}");
+
+        var described = _cluster.Kubectl("describe", "pod", "-n", ClusterSession.Ns, podName);
+        described.ExitCode.ShouldBe(0, described.Output);
+        described.Stdout.ShouldContain("Events:");
+        described.Stdout.ShouldContain("Successfully assigned");
+        described.Stdout.ShouldContain("Started container main");
+    }
 }

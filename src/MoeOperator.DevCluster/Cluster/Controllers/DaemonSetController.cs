@@ -51,7 +51,9 @@ internal sealed class DaemonSetController(ClusterApi api) : ControlLoop(api, Tim
                         },
                     },
                 };
-                owned.Add(Api.Create("pods", pod));
+                var created = Api.Create("pods", pod);
+                owned.Add(created);
+                ClusterEvents.Record(Api, set, ClusterEvents.Normal, "SuccessfulCreate", $"Created pod: {ClusterApi.Name(created)}");
             }
 
             foreach (var (node, extra) in byNode)

@@ -21,11 +21,18 @@ internal sealed class DeploymentController(ClusterApi api) : ControlLoop(api, Ti
             var replicas = (int?)deployment["spec"]?["replicas"] ?? 1;
             var hash = Workloads.Hash(deployment["spec"]?["template"]);
             var owned = Workloads.Owned(sets, deployment);
-            var current = owned.FirstOrDefault(s => (string?)s["metadata"]?["labels"]?["pod-template-hash"] == hash) ?? Api.Create("replicasets.apps", NewSet(deployment, hash, replicas));
-            if ((int?)current["spec"]?["replicas"] != replicas)
+            var current = owned.FirstOrDefault(s => (string?)s["metadata"]?["labels"]?["pod-template-hash"] == hash);
+            if (current is null)
+            {
+                current = Api.Create("replicasets.apps", NewSet(deployment, hash, replicas));
+                ClusterEvents.Record(Api, deployment, ClusterEvents.Normal, "ScalingReplicaSet", $"Scaled up replica set {ClusterApi.Name(current)} from 0 to {replicas}");
+            }
+
+            if ((int?)current["spec"]?["replicas"] is var was && was != replicas)
             {
                 current["spec"]!["replicas"] = replicas;
                 current = Api.Update("replicasets.apps", current);
+                ClusterEvents.Record(Api, deployment, ClusterEvents.Normal, "ScalingReplicaSet", $"Scaled {(replicas > (was ?? 1) ? "up" : "down")} replica set {ClusterApi.Name(current)} from {was ?? 1} to {replicas}");
             }
 
             var ready = (int?)current["status"]?["readyReplicas"] ?? 0;
@@ -33,8 +40,10 @@ internal sealed class DeploymentController(ClusterApi api) : ControlLoop(api, Ti
             {
                 if (ready >= replicas)
                 {
+                    var had = (int?)old["spec"]?["replicas"] ?? 1;
                     old["spec"]!["replicas"] = 0;
                     Api.Update("replicasets.apps", old);
+                    ClusterEvents.Record(Api, deployment, ClusterEvents.Normal, "ScalingReplicaSet", $"Scaled down replica set {ClusterApi.Name(old)} from {had} to 0");
                 }
             }
 

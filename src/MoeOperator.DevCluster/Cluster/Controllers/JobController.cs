@@ -84,7 +84,9 @@ internal sealed class JobController(ClusterApi api) : ControlLoop(api, TimeSpan.
                     continue;
                 }
 
-                active.Add(Api.Create("pods", NewPod(job, indexed ? next : -1)));
+                var created = Api.Create("pods", NewPod(job, indexed ? next : -1));
+                active.Add(created);
+                ClusterEvents.Record(Api, job, ClusterEvents.Normal, "SuccessfulCreate", $"Created pod: {ClusterApi.Name(created)}");
                 running.Add(next);
             }
         }

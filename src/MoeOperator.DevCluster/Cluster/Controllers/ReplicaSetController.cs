@@ -20,13 +20,16 @@ internal sealed class ReplicaSetController(ClusterApi api) : ControlLoop(api, Ti
             var wanted = (int?)set["spec"]?["replicas"] ?? 1;
             for (var i = active.Count; i < wanted; i++)
             {
-                active.Add(Api.Create("pods", Workloads.PodFromTemplate(set, set["spec"]?["template"] as JsonObject, null, ClusterApi.Name(set) + "-")));
+                var created = Api.Create("pods", Workloads.PodFromTemplate(set, set["spec"]?["template"] as JsonObject, null, ClusterApi.Name(set) + "-"));
+                active.Add(created);
+                ClusterEvents.Record(Api, set, ClusterEvents.Normal, "SuccessfulCreate", $"Created pod: {ClusterApi.Name(created)}");
             }
 
             foreach (var surplus in active.OrderBy(p => (string?)p["spec"]?["nodeName"] is null ? 0 : 1).ThenBy(p => Workloads.Phase(p) == "Running" ? 1 : 0).ThenBy(p => Workloads.IsReady(p) ? 1 : 0).Take(Math.Max(0, active.Count - wanted)).ToList())
             {
                 Api.DeleteExact("pods", surplus);
                 active.Remove(surplus);
+                ClusterEvents.Record(Api, set, ClusterEvents.Normal, "SuccessfulDelete", $"Deleted pod: {ClusterApi.Name(surplus)}");
             }
 
             var ready = active.Count(Workloads.IsReady);

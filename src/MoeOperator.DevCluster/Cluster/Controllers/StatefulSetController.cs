@@ -47,6 +47,7 @@ internal sealed class StatefulSetController(ClusterApi api) : ControlLoop(api, T
 
                 EnsureClaims(set, ordinal);
                 byOrdinal[ordinal] = Api.Create("pods", NewPod(set, ordinal, revision));
+                ClusterEvents.Record(Api, set, ClusterEvents.Normal, "SuccessfulCreate", $"create Pod {ClusterApi.Name(byOrdinal[ordinal]!)} in StatefulSet {ClusterApi.Name(set)} successful");
                 blocked = ordered;
                 continue;
             }

@@ -268,6 +268,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
             if (container.BackoffUntil is null)
             {
                 container.BackOff(finished, _options.RestartBackoff, _options.RestartBackoffMax);
+                Event(pod, ClusterEvents.Warning, "BackOff", $"Back-off restarting failed container {container.Name} in pod {pod["metadata"]?["name"]}_{pod["metadata"]?["namespace"]}({pod["metadata"]?["uid"]})");
                 return;
             }
 
@@ -284,16 +285,24 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         try
         {
             container.Started(_launcher.Start(pod, runtime, container, hostIp, hostsFile), now);
+            Event(pod, ClusterEvents.Normal, "Pulled", $"Container image \"{container.Spec["image"]}\" already present on machine");
+            Event(pod, ClusterEvents.Normal, "Created", $"Created container: {container.Name}");
+            Event(pod, ClusterEvents.Normal, "Started", $"Started container {container.Name}");
         }
         catch (InvalidOperationException e)
         {
             container.StartError = ("CreateContainerConfigError", e.Message);
+            Event(pod, ClusterEvents.Warning, "Failed", $"Error: {e.Message}");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             container.StartError = ("RunContainerError", e.Message);
+            Event(pod, ClusterEvents.Warning, "Failed", $"Error: {e.Message}");
         }
     }
+
+    private void Event(JsonObject pod, string type, string reason, string message) =>
+        ClusterEvents.Record(Api, pod, type, reason, message, host: (string?)pod["spec"]?["nodeName"]);
 
     private void Probe(PodRuntime runtime, ContainerState container, DateTimeOffset now)
     {
@@ -341,6 +350,10 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
         {
             runtime.TerminationStarted = now;
             runtime.Terminate();
+            foreach (var container in runtime.Containers.Where(c => c.IsRunning))
+            {
+                Event(pod, ClusterEvents.Normal, "Killing", $"Stopping container {container.Name}");
+            }
         }
 
         var grace = TimeSpan.FromSeconds((long?)pod["metadata"]?["deletionGracePeriodSeconds"] ?? 30);

@@ -185,7 +185,7 @@ internal static class EPGroupBuilder
     public static bool UsesExternalScheduler(EPGroupSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Scheduling.SchedulerName is { Length: > 0 } scheduler && scheduler != "default-scheduler";
+        return ChildObjects.UsesExternalScheduler(spec.Scheduling);
     }
 
     /// <summary>
@@ -197,17 +197,7 @@ internal static class EPGroupBuilder
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)group["metadata"]!["name"]!;
-        return new JsonObject
-        {
-            ["apiVersion"] = "scheduling.x-k8s.io/v1alpha1",
-            ["kind"] = "PodGroup",
-            ["metadata"] = Metadata(group, EPGroupNames.PodGroup(name)),
-            ["spec"] = new JsonObject
-            {
-                ["minMember"] = spec.Ranks / spec.RanksPerNode,
-                ["scheduleTimeoutSeconds"] = (int)Durations.Parse(spec.Scheduling.GangTimeout).TotalSeconds,
-            },
-        };
+        return ChildObjects.PodGroup(Metadata(group, EPGroupNames.PodGroup(name)), spec.Ranks / spec.RanksPerNode, spec.Scheduling);
     }
 
     // An external scheduler's placement: one pod per node (a node's GPUs share NVLink), packed into the narrowest

@@ -28,7 +28,7 @@ internal static class TrainingJobBuilder
     public static bool UsesExternalScheduler(TrainingJobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Scheduling.SchedulerName is { Length: > 0 } scheduler && scheduler != "default-scheduler";
+        return ChildObjects.UsesExternalScheduler(spec.Scheduling);
     }
 
     /// <summary>Whether the job asks its ranks to log the samples they train (<see cref="TrainingJobNames.AuditSamplesAnnotation"/>).</summary>
@@ -60,17 +60,7 @@ internal static class TrainingJobBuilder
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(spec);
-        return new JsonObject
-        {
-            ["apiVersion"] = "scheduling.x-k8s.io/v1alpha1",
-            ["kind"] = "PodGroup",
-            ["metadata"] = Metadata(job, (string)job["metadata"]!["name"]!),
-            ["spec"] = new JsonObject
-            {
-                ["minMember"] = WorldSize(spec),
-                ["scheduleTimeoutSeconds"] = (int)Durations.Parse(spec.Scheduling.GangTimeout).TotalSeconds,
-            },
-        };
+        return ChildObjects.PodGroup(Metadata(job, (string)job["metadata"]!["name"]!), WorldSize(spec), spec.Scheduling);
     }
 
     /// <summary>The pod of <paramref name="rank"/> for restart <paramref name="attempt"/>, pinned to <paramref name="node"/> (null: left to the external scheduler).</summary>
