@@ -89,10 +89,12 @@ status=$native_status
 # and on two cores a second assembly running beside them starves them for long enough to miss those deadlines.
 dotnet test MoeOperator.slnx --no-build --nologo -m:1 2>&1 | tee "$log" || status=$?
 
-# One closing line over every suite: "N passed, N failed".
+# One closing line over every suite: "N passed, N failed", and the runs that were cut short (a crashed test host
+# leaves the rest of its suite unrun, which no count shows).
 awk '/^(Passed|Failed)!/ {
        for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
      }
      /tests passed, [0-9]+ tests failed out of/ { f += $4; p += $NF - $4 }
-     END { printf "\n%d passed, %d failed\n", p, f }' "$log" "$native_log"
+     /^Test Run Aborted/ { a++ }
+     END { printf "\n%d passed, %d failed%s\n", p, f, a ? sprintf(", %d test run(s) aborted", a) : "" }' "$log" "$native_log"
 exit "$status"

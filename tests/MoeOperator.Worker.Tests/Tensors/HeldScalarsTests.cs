@@ -12,8 +12,15 @@ namespace MoeOperator.Worker.Tests.Tensors;
 /// <c>x * 2.0</c>) fail a few times in 100,000 calls (a failed toFloat check, "Unknown scalar type"); the held
 /// versions must never fail and must compute the same values, and so must training steps built on them.
 /// </summary>
+[Collection(Name)]
 public sealed class HeldScalarsTests
 {
+    /// <summary>
+    /// Alone: the thread forcing collections would finalise the implicit Scalars of any test running beside it (the
+    /// kernel references, say), crashing the test host for a fault that is not theirs.
+    /// </summary>
+    public const string Name = "Forced collections";
+
     private const int Iterations = 200_000;
 
     [Fact]
@@ -96,4 +103,9 @@ public sealed class HeldScalarsTests
             _stop.Dispose();
         }
     }
+}
+
+[CollectionDefinition(HeldScalarsTests.Name, DisableParallelization = true)]
+public sealed class ForcedCollectionsCollection
+{
 }
