@@ -18,17 +18,13 @@ internal static class EPGroupController
     public const string Name = "epgroup";
 
     /// <summary>The ledger's owner name of a group: <c>epgroup/namespace/name</c>.</summary>
-    public static string Owner(ObjectReference key) => $"{Name}/{key.Namespace}/{key.Name}";
+    public static string Owner(ObjectReference key) => LedgerOwners.Of(Name, key);
 
     public static ControllerRegistration Registration(int workers = 2, PlacementLedger? ledger = null) => new(Name, workers, context =>
     {
         var controller = context.NewController(Name);
         ledger ??= new PlacementLedger(context.Clock);
-        ledger.AddWaker(Name + "/", owner =>
-        {
-            var parts = owner.Split('/');
-            controller.Queue.Add(new ObjectReference(parts[1], parts[2]));
-        });
+        LedgerOwners.WakeInto(ledger, Name, controller.Queue);
         var groups = controller.For(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.EPGroup.Plural, Namespaced: true)), context.Informers);
         var pods = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "pods", Namespaced: true)), EPGroup.KindName, context.Informers);
         var services = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "services", Namespaced: true)), EPGroup.KindName, context.Informers);

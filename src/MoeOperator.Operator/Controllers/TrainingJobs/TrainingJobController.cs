@@ -1,7 +1,6 @@
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Runtime.Client;
-using MoeOperator.Runtime.Controllers;
 using MoeOperator.Runtime.Hosting;
 using MoeOperator.Runtime.Informers;
 
@@ -21,11 +20,7 @@ internal static class TrainingJobController
     {
         var controller = context.NewController(Name);
         ledger ??= new PlacementLedger(context.Clock);
-        ledger.AddWaker(Name + "/", owner =>
-        {
-            var parts = owner.Split('/');
-            controller.Queue.Add(new ObjectReference(parts[1], parts[2]));
-        });
+        LedgerOwners.WakeInto(ledger, Name, controller.Queue);
         var jobs = controller.For(context.Sources(new ResourceCollection("/apis/moe.dev/v1alpha1", Kinds.TrainingJob.Plural, Namespaced: true)), context.Informers);
         var pods = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "pods", Namespaced: true)), TrainingJob.KindName, context.Informers);
         var services = controller.Owns(context.Sources(new ResourceCollection("/api/v1", "services", Namespaced: true)), TrainingJob.KindName, context.Informers);

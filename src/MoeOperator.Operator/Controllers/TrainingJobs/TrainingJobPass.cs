@@ -53,7 +53,7 @@ internal sealed class TrainingJobPass
 
     public int WorldSize => TrainingJobBuilder.WorldSize(Spec);
 
-    public string OwnerName => $"{TrainingJobController.Name}/{Key.Namespace}/{Key.Name}";
+    public string OwnerName => TrainingJobReconciler.OwnerOf(Key);
 
     public static TrainingJobPass Of(ObjectReference key, JsonObject job, List<JsonObject> pods, DateTimeOffset now) =>
         new(key, job, job["spec"].Deserialize<TrainingJobSpec>(ApiJson.Options)!, TypedStatus.Of<TrainingJobStatus>(job), pods, now);

@@ -19,16 +19,7 @@ internal sealed partial class TrainingJobReconciler
         var limit = pass.Spec.ActiveDeadlineSeconds!.Value;
         var message = string.Create(CultureInfo.InvariantCulture, $"the job ran {(long)(pass.Now - pass.Status.StartTime!.Value).TotalSeconds}s since {pass.Status.StartTime:u}, past spec.activeDeadlineSeconds ({limit}s)")
             + (pass.LivePods.Count > 0 ? "; every rank checkpoints at its next step boundary and stops" : "");
-        pass.Status.Phase = TrainingJobPhase.Failed;
-        pass.Status.CompletionTime = pass.Now;
-        pass.Condition("Running", false, "DeadlineExceeded", message);
-        pass.Condition("Failed", true, "DeadlineExceeded", message);
-        // Status first: a stale view gets 409 here and deletes nothing.
-        await FinishAsync(pass, cancellationToken);
-        await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
-        ledger.Release(pass.OwnerName);
-        await events.RecordAsync(pass.Job, warning: true, "DeadlineExceeded", "Deadline", message, cancellationToken);
-        return ReconcileResult.Done;
+        return await FailAsync(pass, "DeadlineExceeded", message, ("DeadlineExceeded", "Deadline"), cancellationToken);
     }
 
     private static DateTimeOffset? Deadline(TrainingJobPass pass) =>

@@ -36,16 +36,8 @@ internal sealed partial class TrainingJobReconciler
         var from = pass.Status.LastVerifiedCheckpoint is { } last ? $"step {last.Step} ({last.Path})" : "step 1 (no verified checkpoint yet)";
         if (restarts >= policy.MaxRestarts)
         {
-            pass.Status.Phase = TrainingJobPhase.Failed;
-            pass.Status.CompletionTime = pass.Now;
             var final = $"{message}; {restarts} restarts of {policy.MaxRestarts} allowed (spec.failurePolicy.maxRestarts) are used up";
-            pass.Condition("Running", false, "RestartsExhausted", final);
-            pass.Condition("Failed", true, "RestartsExhausted", final);
-            await FinishAsync(pass, cancellationToken);
-            await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
-            ledger.Release(pass.OwnerName);
-            await events.RecordAsync(pass.Job, warning: true, "Failed", "Restart", final, cancellationToken);
-            return ReconcileResult.Done;
+            return await FailAsync(pass, "RestartsExhausted", final, ("Failed", "Restart"), cancellationToken);
         }
 
         var delay = EPGroupFailure.Backoff(restarts + 1, Durations.Parse(policy.InitialBackoff), Durations.Parse(policy.MaxBackoff));

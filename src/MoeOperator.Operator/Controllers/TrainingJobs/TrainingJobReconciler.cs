@@ -61,7 +61,7 @@ internal sealed partial class TrainingJobReconciler(
         return WakeByDeadline(pass, result);
     }
 
-    public static string OwnerOf(ObjectReference key) => $"{TrainingJobController.Name}/{key.Namespace}/{key.Name}";
+    public static string OwnerOf(ObjectReference key) => LedgerOwners.Of(TrainingJobController.Name, key);
 
     private void ObserveLedger(TrainingJobPass pass)
     {
@@ -112,6 +112,21 @@ internal sealed partial class TrainingJobReconciler(
         var result = await FinishAsync(pass, cancellationToken);
         await events.RecordAsync(pass.Job, warning: false, "Completed", "Train", message, cancellationToken);
         return result;
+    }
+
+    // The job is Failed for good: the conditions say why, every pod is deleted gracefully (each rank checkpoints on
+    // SIGTERM) and its GPUs go back to the ledger. Status first: a stale view gets 409 there and deletes nothing.
+    private async Task<ReconcileResult> FailAsync(TrainingJobPass pass, string reason, string message, (string Reason, string Action) @event, CancellationToken cancellationToken)
+    {
+        pass.Status.Phase = TrainingJobPhase.Failed;
+        pass.Status.CompletionTime = pass.Now;
+        pass.Condition("Running", false, reason, message);
+        pass.Condition("Failed", true, reason, message);
+        await FinishAsync(pass, cancellationToken);
+        await _gangPods.DeleteAsync(pass.LivePods, cancellationToken);
+        ledger.Release(pass.OwnerName);
+        await events.RecordAsync(pass.Job, warning: true, @event.Reason, @event.Action, message, cancellationToken);
+        return ReconcileResult.Done;
     }
 
     private async Task<ReconcileResult> FinishAsync(TrainingJobPass pass, CancellationToken cancellationToken)

@@ -148,21 +148,4 @@ public sealed class WorkerContractTests
         ExpertLoadReport.TryParse("{\"version\":\"x\"}").ShouldBeNull();
         ExpertLoadReport.TryParse("not json").ShouldBeNull();
     }
-
-    /// <summary>An environment that remembers which variables were looked up.</summary>
-    private sealed class RecordingEnvironment(Dictionary<string, string> values) : Hashtable(values)
-    {
-        public HashSet<string> Read { get; } = [];
-
-        public override object? this[object key]
-        {
-            get
-            {
-                Read.Add((string)key);
-                return base[key];
-            }
-
-            set => base[key] = value;
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.Schema;
@@ -44,7 +43,7 @@ public sealed class TrainingWorkerContractTests
         var environment = Environment(TrainingJobBuilder.Pod(job, spec, 1, "gpu-7", 2, null, null));
         environment.Keys.Except(TrainingWorkerEnvironment.All.Select(v => v.Name)).ShouldBeEmpty("every variable the operator sets is in the contract");
 
-        var reads = new Recording(environment);
+        var reads = new RecordingEnvironment(environment);
         var settings = TrainSettings.From(reads);
 
         environment.Keys.Except(reads.Read).ShouldBeEmpty("the worker reads every variable the operator sets");
@@ -79,21 +78,5 @@ public sealed class TrainingWorkerContractTests
         (model.QkNopeHeadDim, model.QkRopeHeadDim, model.VHeadDim, model.InterDim).ShouldBe((32, 16, 32, 512));
         TrainingJobConfig.Model(new TrainingModelSpec { HiddenSize = 96, Heads = 8 }).QkRopeHeadDim.ShouldBe(6, "half of 12, kept even");
         TrainingJobConfig.Model(new TrainingModelSpec { HiddenSize = 64, Heads = 32 }).QkRopeHeadDim.ShouldBe(2, "at least one RoPE pair");
-    }
-
-    private sealed class Recording(Dictionary<string, string> values) : Hashtable(values)
-    {
-        public HashSet<string> Read { get; } = [];
-
-        public override object? this[object key]
-        {
-            get
-            {
-                Read.Add((string)key);
-                return base[key];
-            }
-
-            set => base[key] = value;
-        }
     }
 }
