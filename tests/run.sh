@@ -87,7 +87,8 @@ trap 'rm -f "$log" "$native_log"' EXIT
 status=$native_status
 # One test assembly at a time (-m:1): the dev-cluster suites start real processes and wait on them with deadlines,
 # and on two cores a second assembly running beside them starves them for long enough to miss those deadlines.
-dotnet test MoeOperator.slnx --no-build --nologo -m:1 2>&1 | tee "$log" || status=$?
+# --blame names the test that was running when a test host crashed (a native fault leaves no other trace).
+dotnet test MoeOperator.slnx --no-build --nologo -m:1 --blame 2>&1 | tee "$log" || status=$?
 
 # One closing line over every suite: "N passed, N failed", and the runs that were cut short (a crashed test host
 # leaves the rest of its suite unrun, which no count shows).

@@ -88,6 +88,7 @@ public sealed class DevApiServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = "https://127.0.0.1:" + new Uri(address).Port;
+        KubernetesService.Create(service, IPAddress.Loopback.ToString(), new Uri(address).Port);
         if (options.KubeconfigPath is { } path)
         {
             Kubeconfig.Write(path, server.KubeconfigText);

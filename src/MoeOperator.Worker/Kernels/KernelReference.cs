@@ -101,11 +101,11 @@ public static class KernelReference
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var topk = tensor(topkIdx, [topkIdx.Length / topK, topK], ScalarType.Int64);
-        var valid = topk.ge(0);
+        var valid = topk.ge(HeldScalars.Zero);
         using var expertsPerRank = ((long)(experts / ranks)).ToScalar();
         using var noRank = tensor(-1L);
         var rankOf = where(valid, topk.div(expertsPerRank, RoundingMode.floor), noRank);
-        var inRank = stack(Enumerable.Range(0, ranks).Select(r => rankOf.eq(r).any(1L, false)).ToArray(), 1);
+        var inRank = stack(Enumerable.Range(0, ranks).Select(r => rankOf.EqualTo(r).any(1L, false)).ToArray(), 1);
         var perExpert = topk.masked_select(valid).bincount(null, experts);
         return new DispatchLayout(
             inRank.sum(0L, false).to_type(ScalarType.Int32).data<int>().ToArray(),

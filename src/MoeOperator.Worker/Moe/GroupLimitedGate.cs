@@ -24,7 +24,7 @@ public sealed class GroupLimitedGate(Tensor weight, MoeShape shape)
         var bestGroups = groupScores.topk(shape.TopkGroups, dim: 1).indexes;
         var groupMask = zeros_like(groupScores).scatter_(1, bestGroups, ones(bestGroups.shape, groupScores.dtype));
         var expertMask = groupMask.unsqueeze(2).expand(tokens, shape.ExpertGroups, shape.ExpertsPerGroup).reshape(tokens, shape.Experts);
-        var masked = choice.masked_fill(expertMask.eq(0), HeldScalars.NegativeInfinity);
+        var masked = choice.masked_fill(expertMask.eq(HeldScalars.Zero), HeldScalars.NegativeInfinity);
         var ids = masked.topk(shape.Topk, dim: 1).indexes;
         var chosen = scores.gather(1, ids);
         var weights = chosen / chosen.sum(1, keepdim: true);

@@ -1,3 +1,4 @@
+using MoeOperator.Worker.Tensors;
 using static TorchSharp.torch;
 
 namespace MoeOperator.Worker.Moe;
@@ -12,16 +13,16 @@ public static class ModelWeights
     {
         ArgumentNullException.ThrowIfNull(shape);
         using var generator = new Generator((ulong)seed * 7919UL + 1UL);
-        return randn(shape.Experts, shape.Hidden, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Hidden);
+        return randn(shape.Experts, shape.Hidden, ScalarType.Float32, generator: generator).DividedBy(Math.Sqrt(shape.Hidden));
     }
 
     public static ExpertFfn Expert(long seed, int expert, MoeShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         using var generator = new Generator(((ulong)seed * 1_000_003UL) + (ulong)expert + 17UL);
-        var up = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Hidden);
-        var gate = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Hidden);
-        var down = randn(shape.Hidden, shape.Intermediate, ScalarType.Float32, generator: generator) / Math.Sqrt(shape.Intermediate);
+        var up = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator).DividedBy(Math.Sqrt(shape.Hidden));
+        var gate = randn(shape.Intermediate, shape.Hidden, ScalarType.Float32, generator: generator).DividedBy(Math.Sqrt(shape.Hidden));
+        var down = randn(shape.Hidden, shape.Intermediate, ScalarType.Float32, generator: generator).DividedBy(Math.Sqrt(shape.Intermediate));
         return new ExpertFfn(expert, gate, up, down, shape.Precision);
     }
 }

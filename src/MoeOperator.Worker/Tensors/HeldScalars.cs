@@ -12,6 +12,8 @@ namespace MoeOperator.Worker.Tensors;
 /// </summary>
 public static class HeldScalars
 {
+    public static readonly Scalar Zero = 0L.ToScalar();
+
     /// <summary>1 as an integer, so it is also a valid alpha for integer tensors.</summary>
     public static readonly Scalar One = 1L.ToScalar();
 
@@ -39,6 +41,22 @@ public static class HeldScalars
         ArgumentNullException.ThrowIfNull(a);
         using var scalar = factor.ToScalar();
         return a.mul(scalar);
+    }
+
+    /// <summary>a / divisor, the divisor's Scalar held until LibTorch has returned.</summary>
+    public static Tensor DividedBy(this Tensor a, double divisor)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        using var scalar = divisor.ToScalar();
+        return a.div(scalar);
+    }
+
+    /// <summary>a == value elementwise, the value's Scalar held until LibTorch has returned.</summary>
+    public static Tensor EqualTo(this Tensor a, long value)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        using var scalar = value.ToScalar();
+        return a.eq(scalar);
     }
 
     /// <summary>a + value, the value's Scalar held until LibTorch has returned.</summary>

@@ -142,6 +142,22 @@ public sealed class KubectlTests(KubectlHarness k) : IClassFixture<KubectlHarnes
     }
 
     [Fact]
+    public void TheKubernetesService_PointsAtTheServer_AsOnARealCluster()
+    {
+        var port = new Uri(k.Dev.Server.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var service = k.KubectlOk("get", "service", "kubernetes", "-n", "default");
+        var slice = k.KubectlOk("get", "endpointslices", "-n", "default", "-l", "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}");
+        var endpoints = k.KubectlOk("get", "endpoints", "kubernetes", "-n", "default", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}");
+        var info = k.KubectlOk("cluster-info");
+
+        service.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..5].ShouldBe(["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"]);
+        slice.ShouldBe($"127.0.0.1:{port}");
+        endpoints.ShouldBe($"127.0.0.1:{port}");
+        info.ShouldContain($"is running at https://127.0.0.1:{port}");
+    }
+
+    [Fact]
     public async Task GetWatch_PrintsObjectsAsTheyAppear()
     {
         ApplyCrdsAndSamples("watch");

@@ -28,7 +28,7 @@ public sealed class HeldScalarsTests
     {
         TorchRuntime.EnsureLoaded();
         using var a = ones(4);
-        using var b = full(4, 2L, ScalarType.Float32);
+        using var b = full(4, HeldScalars.Two, ScalarType.Float32);
         using var index = tensor(new long[] { 0, 0, 3 });
         using var rows = ones(3, 2);
         var failures = new List<string>();

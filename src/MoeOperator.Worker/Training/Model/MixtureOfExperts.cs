@@ -68,7 +68,7 @@ internal sealed class MixtureOfExperts : nn.Module<Tensor, Tensor>
         var y = zeros_like(x);
         foreach (var (e, expert) in _experts.Children)
         {
-            var hits = indices.eq(e).nonzero();
+            var hits = indices.EqualTo(e).nonzero();
             if (hits.shape[0] == 0)
             {
                 continue;
