@@ -21,6 +21,8 @@ public static class BuiltinTypes
         new("apps", "v1", "statefulsets", "StatefulSet", true, ["sts"], HasStatus: true, HasScale: true) { Categories = ["all"] },
         new("apps", "v1", "daemonsets", "DaemonSet", true, ["ds"], HasStatus: true) { Categories = ["all"] },
         new("batch", "v1", "jobs", "Job", true, [], HasStatus: true) { Categories = ["all"] },
+        new("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, ["hpa"], HasStatus: true) { Categories = ["all"] },
+        new("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, ["hpa"], HasStatus: true) { Categories = ["all"], View = HorizontalPodAutoscalerV1View.Instance },
         new("coordination.k8s.io", "v1", "leases", "Lease", true, []),
         new("events.k8s.io", "v1", "events", "Event", true, ["ev"]) { View = EventsV1View.Instance },
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], HasStatus: true),

@@ -97,8 +97,42 @@ internal static class BuiltinTableColumns
             age,
             new("Selector", "string", "The label selector of the service.", 1, o => Labels(o["spec"]?["selector"])),
         ],
+        "horizontalpodautoscalers.autoscaling" =>
+        [
+            name,
+            new("Reference", "string", "Reference to the target resource.", 0, o => $"{o["spec"]?["scaleTargetRef"]?["kind"]}/{o["spec"]?["scaleTargetRef"]?["name"]}"),
+            new("Targets", "string", "The metric targets, with their current readings.", 0, HpaTargets),
+            new("MinPods", "string", "Minimum number of replicas.", 0, o => Count((int?)o["spec"]?["minReplicas"] ?? 1)),
+            new("MaxPods", "integer", "Maximum number of replicas.", 0, o => Int(o["spec"]?["maxReplicas"])),
+            new("Replicas", "integer", "Current replicas.", 0, o => Int(o["status"]?["currentReplicas"])),
+            age,
+        ],
         _ => null,
     };
+
+    // As the real printer: "cpu: 20%/50%" per metric, "<unknown>" for a reading not yet made, "<none>" without metrics.
+    private static JsonNode HpaTargets(JsonObject hpa)
+    {
+        var current = hpa["status"]?["currentMetrics"]?.AsArray() ?? new JsonArray();
+        var targets = (hpa["spec"]?["metrics"]?.AsArray() ?? new JsonArray()).Select(metric =>
+        {
+            var type = (string?)metric?["type"] ?? "";
+            var source = metric?[ToCamel(type)];
+            var name = (string?)source?["name"] ?? (string?)source?["metric"]?["name"] ?? type;
+            var target = source?["target"];
+            var reading = current.FirstOrDefault(c => (string?)c?["type"] == type && ((string?)c?[ToCamel(type)]?["name"] ?? (string?)c?[ToCamel(type)]?["metric"]?["name"]) == name)?[ToCamel(type)]?["current"];
+            var (wanted, seen) = (string?)target?["type"] switch
+            {
+                "Utilization" => ($"{target?["averageUtilization"]}%", reading?["averageUtilization"] is { } u ? $"{u}%" : null),
+                "AverageValue" => ((string?)target?["averageValue"], (string?)reading?["averageValue"]),
+                _ => ((string?)target?["value"], (string?)reading?["value"]),
+            };
+            return type == "Resource" || type == "ContainerResource" ? $"{name}: {seen ?? "<unknown>"}/{wanted}" : $"{seen ?? "<unknown>"}/{wanted}";
+        }).ToList();
+        return targets.Count == 0 ? "<none>" : string.Join(", ", targets);
+    }
+
+    private static string ToCamel(string type) => type.Length == 0 ? type : char.ToLowerInvariant(type[0]) + type[1..];
 
     private static TableColumn[] TemplateColumns(bool withSelector) =>
     [
