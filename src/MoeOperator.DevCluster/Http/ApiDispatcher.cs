@@ -88,6 +88,13 @@ internal sealed class ApiDispatcher(
             return;
         }
 
+        if (segments is ["api"] or ["apis"] && AggregatedDiscovery.IsWanted(context.Request.Headers.Accept.ToString()))
+        {
+            context.Response.Headers.Vary = "Accept";
+            await HttpJson.WriteAsync(context, 200, AggregatedDiscovery.List(Catalog, core: segments is ["api"]), contentType: AggregatedDiscovery.ContentType);
+            return;
+        }
+
         JsonNode? document = segments switch
         {
             ["version"] => DiscoveryDocuments.Version(),

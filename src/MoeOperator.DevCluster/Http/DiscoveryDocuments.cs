@@ -71,23 +71,16 @@ internal static class DiscoveryDocuments
             }
 
             resources.Add(resource);
-            if (type.HasStatus)
+            foreach (var sub in Subresources(type))
             {
-                resources.Add(Subresource(type, "status", type.Kind, ["get", "patch", "update"]));
-            }
+                var entry = Subresource(type, sub.Name, sub.Kind, sub.Verbs);
+                if (sub.Group is { } subGroup)
+                {
+                    entry["group"] = subGroup;
+                    entry["version"] = sub.Version;
+                }
 
-            if (type.HasScale)
-            {
-                var scale = Subresource(type, "scale", "Scale", ["get", "patch", "update"]);
-                scale["group"] = "autoscaling";
-                scale["version"] = "v1";
-                resources.Add(scale);
-            }
-
-            if (type.GroupResource == "pods")
-            {
-                resources.Add(Subresource(type, "log", "Pod", ["get"]));
-                resources.Add(Subresource(type, "binding", "Binding", ["create"]));
+                resources.Add(entry);
             }
         }
 
@@ -98,6 +91,33 @@ internal static class DiscoveryDocuments
             ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}",
             ["resources"] = resources,
         };
+    }
+
+    /// <summary>The verbs every served resource allows.</summary>
+    public static IReadOnlyList<string> Verbs => _verbs;
+
+    /// <summary>A subresource the server serves: its name, kind, verbs, and group/version when not the parent's.</summary>
+    public sealed record ServedSubresource(string Name, string Kind, string[] Verbs, string? Group = null, string? Version = null);
+
+    /// <summary>The subresources of a type, the same in legacy and aggregated discovery.</summary>
+    public static IEnumerable<ServedSubresource> Subresources(ResourceType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.HasStatus)
+        {
+            yield return new("status", type.Kind, ["get", "patch", "update"]);
+        }
+
+        if (type.HasScale)
+        {
+            yield return new("scale", "Scale", ["get", "patch", "update"], "autoscaling", "v1");
+        }
+
+        if (type.GroupResource == "pods")
+        {
+            yield return new("log", "Pod", ["get"]);
+            yield return new("binding", "Binding", ["create"]);
+        }
     }
 
     private static JsonObject Subresource(ResourceType type, string name, string kind, string[] verbs) => new()

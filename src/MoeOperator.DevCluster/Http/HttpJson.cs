@@ -11,10 +11,10 @@ namespace MoeOperator.DevCluster.Http;
 /// <summary>Reading request bodies (JSON or YAML) and writing JSON responses.</summary>
 internal static class HttpJson
 {
-    public static async Task WriteAsync(HttpContext context, int code, JsonNode body, IReadOnlyList<string>? warnings = null)
+    public static async Task WriteAsync(HttpContext context, int code, JsonNode body, IReadOnlyList<string>? warnings = null, string contentType = "application/json")
     {
         context.Response.StatusCode = code;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = contentType;
         foreach (var warning in warnings ?? [])
         {
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "'", StringComparison.Ordinal)}\"");

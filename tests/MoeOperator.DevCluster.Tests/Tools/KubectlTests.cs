@@ -142,6 +142,19 @@ public sealed class KubectlTests(KubectlHarness k) : IClassFixture<KubectlHarnes
     }
 
     [Fact]
+    public void Discovery_TakesKubectlTwoRequests_ThroughTheAggregatedDocuments()
+    {
+        var run = Testing.Tools.Run(Testing.Tools.Kubectl, ["--kubeconfig", k.KubeconfigPath, "--cache-dir", k.Scratch("aggregated-cache"), "api-resources", "-v=6"], timeout: TimeSpan.FromSeconds(60));
+
+        run.ExitCode.ShouldBe(0, run.Output);
+        run.Stdout.ShouldContain("horizontalpodautoscalers");
+        run.Stdout.ShouldContain("endpointslices");
+        var requests = run.Stderr.Split('\n').Where(l => l.Contains("\"Response\"", StringComparison.Ordinal) || l.Contains(" 200 OK", StringComparison.Ordinal)).ToList();
+        requests.ShouldContain(l => l.Contains("/apis", StringComparison.Ordinal), run.Stderr);
+        requests.ShouldNotContain(l => l.Contains("/apis/apps/v1", StringComparison.Ordinal), "kubectl fell back to one request per group version:\n" + run.Stderr);
+    }
+
+    [Fact]
     public void TheKubernetesService_PointsAtTheServer_AsOnARealCluster()
     {
         var port = new Uri(k.Dev.Server.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
