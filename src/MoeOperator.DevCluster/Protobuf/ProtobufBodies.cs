@@ -4,94 +4,21 @@ using System.Text.Json.Nodes;
 namespace MoeOperator.DevCluster.Protobuf;
 
 /// <summary>
-/// Decodes the Kubernetes protobuf request bodies that typed clients send (helm stores releases in Secrets through
-/// one): the "k8s\0" envelope around runtime.Unknown, then the object by its kind. Only the kinds such clients
-/// write are described; responses are always JSON, which those clients also accept.
+/// Decodes the Kubernetes protobuf request bodies typed clients send (kubectl create, run, expose, autoscale and auth
+/// can-i; helm's release Secrets): the "k8s\0" envelope around runtime.Unknown, then the object by the messages of
+/// <see cref="MessageDescriptions"/>. As the real server's JSON does, fields left at Go's zero value (an empty string,
+/// false, a zero time) are omitted; numbers are kept, since a pointer field's explicit 0 (replicas: 0) means something.
+/// Responses are always JSON, which these clients accept too.
 /// </summary>
 public static class ProtobufBodies
 {
     private static readonly byte[] _magic = "k8s\0"u8.ToArray();
-
-    private enum FieldKind
-    {
-        String,
-        Bytes,
-        Int64,
-        Bool,
-        Time,
-        StringMap,
-        BytesMap,
-        StringList,
-        Message,
-        MessageList,
-    }
-
-    private sealed record Field(string Name, FieldKind Kind, string? Message = null);
-
-    // Field numbers from k8s.io/api and apimachinery generated.proto.
-    private static readonly Dictionary<string, Dictionary<int, Field>> _messages = new()
-    {
-        ["ObjectMeta"] = new()
-        {
-            [1] = new("name", FieldKind.String),
-            [2] = new("generateName", FieldKind.String),
-            [3] = new("namespace", FieldKind.String),
-            [5] = new("uid", FieldKind.String),
-            [6] = new("resourceVersion", FieldKind.String),
-            [7] = new("generation", FieldKind.Int64),
-            [8] = new("creationTimestamp", FieldKind.Time),
-            [11] = new("labels", FieldKind.StringMap),
-            [12] = new("annotations", FieldKind.StringMap),
-            [13] = new("ownerReferences", FieldKind.MessageList, "OwnerReference"),
-            [14] = new("finalizers", FieldKind.StringList),
-        },
-        ["OwnerReference"] = new()
-        {
-            [1] = new("kind", FieldKind.String),
-            [3] = new("name", FieldKind.String),
-            [4] = new("uid", FieldKind.String),
-            [5] = new("apiVersion", FieldKind.String),
-            [6] = new("controller", FieldKind.Bool),
-            [7] = new("blockOwnerDeletion", FieldKind.Bool),
-        },
-        ["Secret"] = new()
-        {
-            [1] = new("metadata", FieldKind.Message, "ObjectMeta"),
-            [2] = new("data", FieldKind.BytesMap),
-            [3] = new("type", FieldKind.String),
-            [4] = new("stringData", FieldKind.StringMap),
-            [5] = new("immutable", FieldKind.Bool),
-        },
-        ["ConfigMap"] = new()
-        {
-            [1] = new("metadata", FieldKind.Message, "ObjectMeta"),
-            [2] = new("data", FieldKind.StringMap),
-            [3] = new("binaryData", FieldKind.BytesMap),
-            [4] = new("immutable", FieldKind.Bool),
-        },
-        ["Namespace"] = new()
-        {
-            [1] = new("metadata", FieldKind.Message, "ObjectMeta"),
-        },
-        ["DeleteOptions"] = new()
-        {
-            [1] = new("gracePeriodSeconds", FieldKind.Int64),
-            [2] = new("preconditions", FieldKind.Message, "Preconditions"),
-            [3] = new("orphanDependents", FieldKind.Bool),
-            [4] = new("propagationPolicy", FieldKind.String),
-            [5] = new("dryRun", FieldKind.StringList),
-        },
-        ["Preconditions"] = new()
-        {
-            [1] = new("uid", FieldKind.String),
-            [2] = new("resourceVersion", FieldKind.String),
-        },
-    };
+    private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyDictionary<int, MessageField>>> _messages = new(() => MessageSchema.Parse(MessageDescriptions.Text));
 
     /// <summary>Whether the body starts with the Kubernetes protobuf envelope.</summary>
     public static bool IsEnvelope(ReadOnlySpan<byte> body) => body.StartsWith(_magic);
 
-    /// <summary>The object in a protobuf body as JSON; throws <see cref="NotSupportedException"/> for kinds it cannot read.</summary>
+    /// <summary>The object in a protobuf body as JSON; throws <see cref="NotSupportedException"/> for what it cannot read.</summary>
     public static JsonObject Decode(ReadOnlySpan<byte> body)
     {
         if (!IsEnvelope(body))
@@ -131,12 +58,13 @@ public static class ProtobufBodies
             }
         }
 
-        if (kind is null || !_messages.ContainsKey(kind))
+        var message = MessageDescriptions.Kinds.GetValueOrDefault($"{apiVersion} {kind}") ?? MessageDescriptions.Kinds.GetValueOrDefault(kind ?? "");
+        if (message is null)
         {
             throw new NotSupportedException($"protobuf bodies of kind {kind ?? "(none)"} are not supported; send JSON");
         }
 
-        var obj = Message(raw, kind);
+        var obj = Message(raw, message);
         obj["apiVersion"] = apiVersion;
         obj["kind"] = kind;
         return obj;
@@ -144,57 +72,79 @@ public static class ProtobufBodies
 
     private static JsonObject Message(ReadOnlySpan<byte> bytes, string name)
     {
-        var schema = _messages[name];
         var obj = new JsonObject();
+        Read(bytes, name, obj);
+        return obj;
+    }
+
+    // Reads a message's fields into obj (an inlined message writes into its parent's object).
+    private static void Read(ReadOnlySpan<byte> bytes, string name, JsonObject obj)
+    {
+        var schema = _messages.Value[name];
         var reader = new WireReader(bytes);
         while (!reader.AtEnd)
         {
             var (number, wire) = reader.ReadTag();
             if (!schema.TryGetValue(number, out var field))
             {
-                reader.Skip(wire);
-                continue;
+                throw new NotSupportedException($"protobuf field {number} of {name} is not described; send JSON");
             }
 
-            switch (field.Kind)
+            if (field.Inline)
             {
-                case FieldKind.String:
-                    obj[field.Name] = Encoding.UTF8.GetString(reader.ReadBytes());
-                    break;
-                case FieldKind.Bytes:
-                    obj[field.Name] = Convert.ToBase64String(reader.ReadBytes());
-                    break;
-                case FieldKind.Int64:
-                    obj[field.Name] = (long)reader.ReadVarint();
-                    break;
-                case FieldKind.Bool:
-                    obj[field.Name] = reader.ReadVarint() != 0;
-                    break;
-                case FieldKind.Time:
-                    obj[field.Name] = Time(reader.ReadBytes());
-                    break;
-                case FieldKind.StringMap or FieldKind.BytesMap:
-                    var (key, value) = MapEntry(reader.ReadBytes(), field.Kind == FieldKind.BytesMap);
-                    ((obj[field.Name] ??= new JsonObject()).AsObject())[key] = value;
-                    break;
-                case FieldKind.StringList:
-                    ((obj[field.Name] ??= new JsonArray()).AsArray()).Add(Encoding.UTF8.GetString(reader.ReadBytes()));
-                    break;
-                case FieldKind.Message:
-                    obj[field.Name] = Message(reader.ReadBytes(), field.Message!);
-                    break;
-                case FieldKind.MessageList:
-                    ((obj[field.Name] ??= new JsonArray()).AsArray()).Add(Message(reader.ReadBytes(), field.Message!));
-                    break;
+                Read(reader.ReadBytes(), field.Type, obj);
+            }
+            else if (field.Type is "map" or "bytesmap" or "quantitymap")
+            {
+                var (key, value) = MapEntry(reader.ReadBytes(), field.Type);
+                ((obj[field.Name] ??= new JsonObject()).AsObject())[key] = value;
+            }
+            else if (field.Repeated && wire == 2 && field.Type is "int32" or "int64")
+            {
+                // A packed repeated number.
+                var packed = new WireReader(reader.ReadBytes());
+                while (!packed.AtEnd)
+                {
+                    Array(obj, field.Name).Add((long)packed.ReadVarint());
+                }
+            }
+            else if (Value(ref reader, field, wire) is var value && field.Repeated)
+            {
+                Array(obj, field.Name).Add(value);
+            }
+            else if (value is not null)
+            {
+                obj[field.Name] = value;
             }
         }
-
-        return obj;
     }
 
-    private static (string Key, string Value) MapEntry(ReadOnlySpan<byte> bytes, bool valueIsBytes)
+    private static JsonArray Array(JsonObject obj, string name) => (obj[name] ??= new JsonArray()).AsArray();
+
+    private static JsonNode? Value(ref WireReader reader, MessageField field, int wire)
     {
-        string key = "", value = "";
+        if (field.Type is "int32" or "int64" or "bool" ? wire != 0 : wire != 2)
+        {
+            throw new NotSupportedException($"protobuf field {field.Name} ({field.Type}) arrived with wire type {wire}; send JSON");
+        }
+
+        return field.Type switch
+        {
+            "int32" or "int64" => (long)reader.ReadVarint(),
+            "bool" => reader.ReadVarint() != 0 ? true : null,
+            "string" => Encoding.UTF8.GetString(reader.ReadBytes()) is var text && (text.Length > 0 || field.Repeated) ? text : null,
+            "bytes" => Convert.ToBase64String(reader.ReadBytes()),
+            "Time" => Time(reader.ReadBytes()),
+            "Quantity" => Quantity(reader.ReadBytes()),
+            "IntOrString" => IntOrString(reader.ReadBytes()),
+            _ => Message(reader.ReadBytes(), field.Type),
+        };
+    }
+
+    private static (string Key, JsonNode? Value) MapEntry(ReadOnlySpan<byte> bytes, string type)
+    {
+        var key = "";
+        JsonNode? value = type == "quantitymap" ? null : "";
         var reader = new WireReader(bytes);
         while (!reader.AtEnd)
         {
@@ -212,14 +162,71 @@ public static class ProtobufBodies
             }
             else if (field == 2)
             {
-                value = valueIsBytes ? Convert.ToBase64String(data) : Encoding.UTF8.GetString(data);
+                value = type switch
+                {
+                    "bytesmap" => Convert.ToBase64String(data),
+                    "quantitymap" => Quantity(data),
+                    _ => Encoding.UTF8.GetString(data),
+                };
             }
         }
 
         return (key, value);
     }
 
-    private static string Time(ReadOnlySpan<byte> bytes)
+    // apimachinery's resource.Quantity: its canonical string in field 1.
+    private static JsonNode? Quantity(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new WireReader(bytes);
+        string? text = null;
+        while (!reader.AtEnd)
+        {
+            var (field, wire) = reader.ReadTag();
+            if (field == 1 && wire == 2)
+            {
+                text = Encoding.UTF8.GetString(reader.ReadBytes());
+            }
+            else
+            {
+                reader.Skip(wire);
+            }
+        }
+
+        return text;
+    }
+
+    // apimachinery's intstr.IntOrString: type 0 is intVal (field 2), type 1 strVal (field 3).
+    private static JsonNode IntOrString(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new WireReader(bytes);
+        long type = 0, number = 0;
+        var text = "";
+        while (!reader.AtEnd)
+        {
+            var (field, wire) = reader.ReadTag();
+            switch (field)
+            {
+                case 1 when wire == 0:
+                    type = (long)reader.ReadVarint();
+                    break;
+                case 2 when wire == 0:
+                    number = (long)reader.ReadVarint();
+                    break;
+                case 3 when wire == 2:
+                    text = Encoding.UTF8.GetString(reader.ReadBytes());
+                    break;
+                default:
+                    reader.Skip(wire);
+                    break;
+            }
+        }
+
+        return type == 1 ? text : number;
+    }
+
+    private const long GoZeroTimeSeconds = -62135596800;
+
+    private static string? Time(ReadOnlySpan<byte> bytes)
     {
         long seconds = 0;
         var reader = new WireReader(bytes);
@@ -236,6 +243,7 @@ public static class ProtobufBodies
             }
         }
 
-        return DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        // Go's zero time (year 1) is what an unset metav1.Time marshals to; JSON has null for it, so it is omitted.
+        return seconds <= GoZeroTimeSeconds ? null : DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -40,7 +40,7 @@ public sealed class ProtobufBodiesTests
         var obj = ProtobufBodies.Decode(Envelope("v1", "Secret", secret));
 
         obj.ToJsonString().ShouldBe("""
-            {"metadata":{"name":"sh.helm.release.v1.moe.v1","generateName":"","namespace":"","labels":{"owner":"helm","status":"deployed"},"creationTimestamp":"2023-11-14T22:13:20Z","generation":3},"data":{"release":"Af8="},"type":"helm.sh/release.v1","immutable":true,"apiVersion":"v1","kind":"Secret"}
+            {"metadata":{"name":"sh.helm.release.v1.moe.v1","labels":{"owner":"helm","status":"deployed"},"creationTimestamp":"2023-11-14T22:13:20Z","generation":3},"data":{"release":"Af8="},"type":"helm.sh/release.v1","immutable":true,"apiVersion":"v1","kind":"Secret"}
             """);
     }
 
@@ -58,7 +58,32 @@ public sealed class ProtobufBodiesTests
     [Fact]
     public void Decode_UnknownKind_IsNotSupported()
     {
-        Should.Throw<NotSupportedException>(() => ProtobufBodies.Decode(Envelope("apps/v1", "Deployment", []))).Message.ShouldContain("send JSON");
+        Should.Throw<NotSupportedException>(() => ProtobufBodies.Decode(Envelope("batch/v1", "CronJob", []))).Message.ShouldContain("send JSON");
+    }
+
+    [Fact]
+    public void Decode_AFieldNotDescribed_FailsNamingItsMessageAndNumber()
+    {
+        var container = (byte[])[.. Field(1, "web"), .. Field(99, "?")];
+        var deployment = Field(2, Field(3, Field(2, Field(2, container))));
+
+        Should.Throw<NotSupportedException>(() => ProtobufBodies.Decode(Envelope("apps/v1", "Deployment", deployment))).Message.ShouldBe("protobuf field 99 of Container is not described; send JSON");
+    }
+
+    [Fact]
+    public void Decode_Deployment_ReadsNestedMessagesQuantitiesAndIntOrStrings()
+    {
+        var container = (byte[])[.. Field(1, "web"), .. Field(2, "nginx"), .. Field(8, Field(1, [.. Field(1, "cpu"), .. Field(2, Field(1, "500m"))])), .. Field(6, VarintField(3, 80))];
+        var template = (byte[])[.. Field(1, Field(11, [.. Field(1, "app"), .. Field(2, "web")])), .. Field(2, Field(2, container))];
+        var strategy = Field(2, [.. Field(1, [.. VarintField(1, 1), .. Field(3, "25%")]), .. Field(2, [.. VarintField(1, 0), .. VarintField(2, 1)])]);
+        var spec = (byte[])[.. VarintField(1, 0), .. Field(3, template), .. Field(4, [.. Field(1, "RollingUpdate"), .. strategy]), .. VarintField(7, 0)];
+        var deployment = (byte[])[.. Field(1, [.. Field(1, "web"), .. Field(8, VarintField(1, unchecked((ulong)-62135596800L)))]), .. Field(2, spec), .. Field(3, [])];
+
+        var obj = ProtobufBodies.Decode(Envelope("apps/v1", "Deployment", deployment));
+
+        obj.ToJsonString().ShouldBe("""
+            {"metadata":{"name":"web"},"spec":{"replicas":0,"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx","resources":{"limits":{"cpu":"500m"}},"ports":[{"containerPort":80}]}]}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"25%","maxSurge":1}}},"status":{},"apiVersion":"apps/v1","kind":"Deployment"}
+            """);
     }
 
     [Fact]

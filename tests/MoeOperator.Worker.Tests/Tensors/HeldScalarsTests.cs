@@ -63,6 +63,13 @@ public sealed class HeldScalarsTests
     public void TrainingSteps_MatchTheReferenceWhileCollectionsRun()
     {
         var reference = TinyTraining.OneProcess(2);
+
+        // The other suites' objects are finalised first, with nothing else running: the forced collections below
+        // are to find a Scalar this training run lets go of, not to race LibTorch calls against finalisers of
+        // tensors other tests left behind.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         RunRecord run;
         using (CollectingContinuously())
         {
