@@ -31,6 +31,8 @@ public static class BuiltinTypes
         new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, []),
         new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, []),
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, []),
+        new("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, []) { Verbs = ["create"] },
+        new("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, []) { Verbs = ["create"] },
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, ["crd", "crds"], HasStatus: true),
     ];
 }

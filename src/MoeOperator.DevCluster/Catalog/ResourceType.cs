@@ -37,6 +37,9 @@ public sealed record ResourceType(
     /// <summary>The group-resource whose store holds this resource's objects.</summary>
     public string StorageResource => View?.StoredAs ?? GroupResource;
 
+    /// <summary>The verbs served; null for all of them (create, delete, deletecollection, get, list, patch, update, watch).</summary>
+    public IReadOnlyList<string>? Verbs { get; init; }
+
     /// <summary>Whether this is a custom resource served from a CRD.</summary>
     public bool IsCustom => Schema is not null;
 }

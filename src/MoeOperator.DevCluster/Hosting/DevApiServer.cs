@@ -89,6 +89,7 @@ public sealed class DevApiServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = "https://127.0.0.1:" + new Uri(address).Port;
         KubernetesService.Create(service, IPAddress.Loopback.ToString(), new Uri(address).Port);
+        BootstrapRbac.Create(service);
         if (options.KubeconfigPath is { } path)
         {
             Kubeconfig.Write(path, server.KubeconfigText);

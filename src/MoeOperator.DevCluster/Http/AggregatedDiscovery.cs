@@ -56,7 +56,7 @@ internal static class AggregatedDiscovery
             ["responseKind"] = Kind(type.Group, type.Version, type.Kind),
             ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = type.Singular,
-            ["verbs"] = new JsonArray([.. DiscoveryDocuments.Verbs.Select(v => (JsonNode)v)]),
+            ["verbs"] = new JsonArray([.. (type.Verbs ?? DiscoveryDocuments.Verbs).Select(v => (JsonNode)v)]),
         };
         if (type.ShortNames.Count > 0)
         {

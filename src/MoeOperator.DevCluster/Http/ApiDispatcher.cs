@@ -137,6 +137,30 @@ internal sealed class ApiDispatcher(
             ("DELETE", not null, _) => "delete",
             _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource: {method}"),
         };
+        var user = RequestUser.From(context.Request.Headers["Impersonate-User"].ToString(), context.Request.Headers["Impersonate-Group"].Select(g => g ?? ""));
+        if (type.Group == "authorization.k8s.io")
+        {
+            // Reviews are asked, never stored; every authenticated user may ask about themselves.
+            if (verb != "create")
+            {
+                throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource: {method}");
+            }
+
+            counter.Record(verb, type.Plural);
+            await HttpJson.WriteAsync(context, 201, AccessReviews.Answer(type.Plural, (await HttpJson.ReadAsync(context)).AsObject(), user, AccessReviews.Authorizer(service)));
+            return;
+        }
+
+        if (user.Impersonated)
+        {
+            // The administrator acting as someone else (kubectl --as) gets what RBAC gives that user.
+            var attributes = new AccessAttributes(verb, type.Group, type.Plural, request.Subresource ?? "", request.Name ?? "", type.Namespaced ? request.Namespace ?? "" : "");
+            if (!AccessReviews.Authorizer(service).Authorize(user, attributes).Allowed)
+            {
+                throw new ApiException(403, "Forbidden", RbacAuthorizer.ForbiddenMessage(user, attributes));
+            }
+        }
+
         var counted = request.Subresource is null ? type.Plural : $"{type.Plural}/{request.Subresource}";
         counter.Record(verb, counted);
         if (faults.TakeFailure(verb, type.Plural) is { } code)

@@ -58,7 +58,7 @@ internal static class DiscoveryDocuments
                 ["singularName"] = type.Singular,
                 ["namespaced"] = type.Namespaced,
                 ["kind"] = type.Kind,
-                ["verbs"] = new JsonArray([.. _verbs.Select(v => (JsonNode)v)]),
+                ["verbs"] = new JsonArray([.. (type.Verbs ?? _verbs).Select(v => (JsonNode)v)]),
             };
             if (type.ShortNames.Count > 0)
             {
