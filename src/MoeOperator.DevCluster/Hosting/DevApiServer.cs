@@ -61,6 +61,9 @@ public sealed class DevApiServer : IAsyncDisposable
     /// <summary>Where pod logs come from; the dev cluster's kubelet sets it.</summary>
     public IPodLogSource? Logs { get; set; }
 
+    /// <summary>Where pods/exec runs commands; the dev cluster's kubelet sets it.</summary>
+    public IPodExec? Exec { get; set; }
+
     public static async Task<DevApiServer> StartAsync(DevApiServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -82,7 +85,8 @@ public sealed class DevApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         DevApiServer? server = null;
-        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, () => new Uri(server!.Url).Authority, () => server?.Logs, errors, options.Clock);
+        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, () => new Uri(server!.Url).Authority, () => server?.Logs, () => server?.Exec, errors, options.Clock);
+        app.UseWebSockets();
         app.Run(dispatcher.HandleAsync);
         server = new DevApiServer(app, certificates, service, faults, requests, token, errors);
         await app.StartAsync(cancellationToken);

@@ -51,6 +51,7 @@ public sealed class LocalCluster : IAsyncDisposable
             nodes.CreateNodes();
             var kubelet = new Kubelet(new ClusterApi(server.Service, "kubelet", server.ComponentErrors), options.Kubelet, nodes, serviceAccount, new IPEndPoint(IPAddress.Loopback, port));
             server.Logs = kubelet;
+            server.Exec = kubelet;
             List<ControlLoop> components =
             [
                 nodes,

@@ -16,6 +16,7 @@ internal sealed class ApiDispatcher(
     string token,
     Func<string> serverAddress,
     Func<IPodLogSource?> logs,
+    Func<IPodExec?> podExec,
     Cluster.ComponentErrors componentErrors,
     TimeProvider clock)
 {
@@ -130,7 +131,7 @@ internal sealed class ApiDispatcher(
             ("GET", null, _) => "list",
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
-            ("POST", not null, _) when request.Subresource == "binding" && type.GroupResource == "pods" => "create",
+            ("POST", not null, _) when request.Subresource is "binding" or "exec" && type.GroupResource == "pods" => "create",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
             ("DELETE", null, _) => "deletecollection",
@@ -179,7 +180,7 @@ internal sealed class ApiDispatcher(
             FieldValidation: query["fieldValidation"].ToString() is { Length: > 0 } validation ? validation : "Warn",
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : null);
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec") || (request.Subresource == "exec" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -191,6 +192,9 @@ internal sealed class ApiDispatcher(
                 break;
             case "watch":
                 await watches.StreamAsync(context, type, ns, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]), WantsTable(context));
+                break;
+            case "get" or "create" when request.Subresource == "exec":
+                await ExecStream.ServeAsync(context, podExec() ?? throw ApiException.BadRequest("this server runs no kubelet to exec in (an API server alone)"), ns!, request.Name!);
                 break;
             case "get" when request.Subresource == "log":
                 await LogAsync(context, ns!, request.Name!);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
@@ -45,9 +46,66 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
             return Simulated(pod, container.IsInit);
         }
 
+        var (variables, processEnvironment) = Environments(pod, runtime, container, program, hostIp);
+        var argv = Command(container.Spec, program, variables);
+        var log = Path.Combine(runtime.Directory, "logs", container.Name, (container.Runs + 1).ToString(CultureInfo.InvariantCulture) + ".log");
+        if (!options.Sandbox)
+        {
+            return ProcessContainer.Start(argv, processEnvironment, runtime.Directory, log, clock);
+        }
+
+        var mounts = volumes.Prepare(pod, runtime.Directory, container.Spec);
+        mounts.Add(new Mount("/etc/hosts", hostsFile, ReadOnly: false));
+        mounts.AddRange(program.ImageFiles.Select(f => new Mount(f.Key, f.Value, ReadOnly: true)));
+        var root = Path.Combine(runtime.Directory, "rootfs", container.Name);
+        Directory.CreateDirectory(root);
+        var script = SandboxScript.Build(root, HostsFile.Hostname(pod), mounts, (string?)container.Spec["workingDir"] ?? "/", ListDirectory);
+        var scriptPath = SandboxScriptPath(runtime, container);
+        Directory.CreateDirectory(Path.GetDirectoryName(scriptPath)!);
+        File.WriteAllText(scriptPath, script);
+        return ProcessContainer.Start(["unshare", "-rmu", "sh", scriptPath, .. argv], processEnvironment, runtime.Directory, log, clock);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="command"/> as kubectl exec runs it: with the running container's environment and, in a
+    /// sandbox, the same script, so it sees the container's filesystem (root, volumes, hosts file) and hostname.
+    /// </summary>
+    public Process Exec(JsonObject pod, PodRuntime runtime, ContainerState container, string hostIp, IReadOnlyList<string> command)
+    {
+        var program = ProgramFor((string?)container.Spec["image"])
+            ?? throw new InvalidOperationException($"container {container.Name} runs the simulated image {container.Spec["image"]}, which has no processes to exec into; map the image to a program in the kubelet's options");
+        var (_, processEnvironment) = Environments(pod, runtime, container, program, hostIp);
+        IReadOnlyList<string> argv = options.Sandbox ? ["unshare", "-rmu", "sh", SandboxScriptPath(runtime, container), .. command] : command;
+        var start = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = options.Sandbox ? runtime.Directory : (string?)container.Spec["workingDir"] is { } dir && Directory.Exists(dir) ? dir : runtime.Directory,
+        };
+        foreach (var arg in argv.Skip(1))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Clear();
+        foreach (var (name, value) in processEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
+    }
+
+    private static string SandboxScriptPath(PodRuntime runtime, ContainerState container) => Path.Combine(runtime.Directory, "scripts", container.Name + ".sh");
+
+    // The container's own variables, and the whole environment its process gets (the host's basics, the program's,
+    // the service account's, then the container's).
+    private (List<KeyValuePair<string, string>> Variables, List<KeyValuePair<string, string>> Process) Environments(JsonObject pod, PodRuntime runtime, ContainerState container, LocalProgram program, string hostIp)
+    {
         var environment = ContainerEnvironment.Build(pod, container.Spec, runtime.Ip, hostIp, (ns, name) => lookup("configmaps", ns, name), (ns, name) => lookup("secrets", ns, name));
         var variables = environment.ToList();
-        var argv = Command(container.Spec, program, variables);
         var processEnvironment = new List<KeyValuePair<string, string>>();
         foreach (var name in new[] { "PATH", "HOME", "DOTNET_ROOT", "LANG", "TMPDIR" })
         {
@@ -61,22 +119,7 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
         processEnvironment.AddRange(program.Environment.Where(v => !variables.Any(c => c.Key == v.Key)));
         processEnvironment.AddRange(serviceAccount.Environment);
         processEnvironment.AddRange(variables);
-        var log = Path.Combine(runtime.Directory, "logs", container.Name, (container.Runs + 1).ToString(CultureInfo.InvariantCulture) + ".log");
-        if (!options.Sandbox)
-        {
-            return ProcessContainer.Start(argv, processEnvironment, runtime.Directory, log, clock);
-        }
-
-        var mounts = volumes.Prepare(pod, runtime.Directory, container.Spec);
-        mounts.Add(new Mount("/etc/hosts", hostsFile, ReadOnly: false));
-        mounts.AddRange(program.ImageFiles.Select(f => new Mount(f.Key, f.Value, ReadOnly: true)));
-        var root = Path.Combine(runtime.Directory, "rootfs", container.Name);
-        Directory.CreateDirectory(root);
-        var script = SandboxScript.Build(root, HostsFile.Hostname(pod), mounts, (string?)container.Spec["workingDir"] ?? "/", ListDirectory);
-        var scriptPath = Path.Combine(runtime.Directory, "scripts", container.Name + ".sh");
-        Directory.CreateDirectory(Path.GetDirectoryName(scriptPath)!);
-        File.WriteAllText(scriptPath, script);
-        return ProcessContainer.Start(["unshare", "-rmu", "sh", scriptPath, .. argv], processEnvironment, runtime.Directory, log, clock);
+        return (variables, processEnvironment);
     }
 
     /// <summary>The command line: the container's command, or the program's entrypoint, then its args, with $(VAR) expanded.</summary>

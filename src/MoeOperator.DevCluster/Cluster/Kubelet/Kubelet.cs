@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using MoeOperator.DevCluster.Http;
+using MoeOperator.DevCluster.Semantics;
 
 namespace MoeOperator.DevCluster.Cluster.Kubelet;
 
@@ -13,7 +15,7 @@ namespace MoeOperator.DevCluster.Cluster.Kubelet;
 /// terminates deleted pods gracefully (SIGTERM, the grace period, then SIGKILL) before removing them. Pods of a
 /// node that went down lose their processes at once, as when a machine dies.
 /// </summary>
-internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
+internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposable
 {
     private readonly KubeletOptions _options;
     private readonly NodeAgent _nodes;
@@ -59,6 +61,31 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IDisposable
 
         proxy.Partitioned = partitioned;
         return true;
+    }
+
+    public Process Exec(string ns, string pod, string? container, IReadOnlyList<string> command)
+    {
+        var current = Api.Get("pods", ns, pod) ?? throw new ApiException(404, "NotFound", $"pods \"{pod}\" not found");
+        var runtime = _pods.TryGetValue(Uid(current), out var r) ? r : throw ApiException.BadRequest($"pod {pod} has not started on its node yet");
+        var state = runtime.Containers.FirstOrDefault(c => container is null || c.Name == container)
+            ?? throw ApiException.BadRequest($"container {container} is not valid for pod {pod}");
+        if (!state.IsRunning)
+        {
+            throw ApiException.BadRequest($"container {state.Name} is not running (pod {pod}); exec needs a running container");
+        }
+
+        try
+        {
+            return _launcher.Exec(current, runtime, state, (string?)current["status"]?["hostIP"] ?? "127.0.0.1", command);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw ApiException.BadRequest($"exec of {(command.Count > 0 ? command[0] : "")} in container {state.Name} failed: {e.Message}");
+        }
     }
 
     public string? ReadLog(string ns, string pod, string? container, bool previous)
