@@ -35,12 +35,7 @@ public sealed class HorizontalPodAutoscalerV1View : IStorageView
             metrics.Insert(0, CpuTarget(target));
         }
 
-        var storedSpec = new JsonObject
-        {
-            ["scaleTargetRef"] = spec["scaleTargetRef"]?.DeepClone(),
-            ["minReplicas"] = spec["minReplicas"]?.DeepClone(),
-            ["maxReplicas"] = spec["maxReplicas"]?.DeepClone(),
-        };
+        var storedSpec = Copy(spec, "scaleTargetRef", "minReplicas", "maxReplicas");
         if (metrics.Count > 0)
         {
             storedSpec["metrics"] = metrics;

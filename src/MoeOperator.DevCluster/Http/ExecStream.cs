@@ -46,6 +46,22 @@ internal static class ExecStream
             process.StandardInput.Close();
         }
 
+        try
+        {
+            await StreamAsync(context, process, protocol, command);
+        }
+        finally
+        {
+            // A client that hangs up mid-command (Ctrl-C on kubectl exec) leaves nothing running in the pod.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task StreamAsync(HttpContext context, Process process, string protocol, IReadOnlyList<string> command)
+    {
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
         using var sending = new SemaphoreSlim(1, 1);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);

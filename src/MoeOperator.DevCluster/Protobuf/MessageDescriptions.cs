@@ -3,11 +3,11 @@ namespace MoeOperator.DevCluster.Protobuf;
 /// <summary>
 /// The Kubernetes protobuf messages the dev server reads, described once as text: field numbers from k8s.io/api and
 /// apimachinery, JSON names as the API spells them. One line per message, <c>Name: field=number[:type] ...</c>, where
-/// a type is one of the scalars (string, bytes, int32, int64, bool), one of the apimachinery wrappers (Time, Quantity,
-/// IntOrString), a map (map: string to string, bytesmap: to base64, quantitymap: to quantities), another message,
-/// <c>[type]</c> for a repeated field, or <c>^Message</c> for an embedded struct whose fields JSON inlines (a Volume's
-/// source, a key selector's LocalObjectReference). A field not described fails the request with its number and
-/// message rather than being dropped.
+/// a type is a scalar (string, bytes, int32, int64, bool; <c>bool?</c> for Go's *bool, whose explicit false is kept),
+/// an apimachinery wrapper (Time, Quantity, IntOrString), a map (map: string to string, bytesmap: to base64,
+/// quantitymap: to quantities), another message, <c>[type]</c> for a repeated field, or <c>^Message</c> for an
+/// embedded struct whose fields JSON inlines (a Volume's source, a key selector's LocalObjectReference). A field not
+/// described fails the request with its number and message rather than being dropped.
 /// </summary>
 internal static class MessageDescriptions
 {
@@ -36,26 +36,26 @@ internal static class MessageDescriptions
 
     public const string Text = """
         ObjectMeta: name=1 generateName=2 namespace=3 selfLink=4 uid=5 resourceVersion=6 generation=7:int64 creationTimestamp=8:Time deletionTimestamp=9:Time deletionGracePeriodSeconds=10:int64 labels=11:map annotations=12:map ownerReferences=13:[OwnerReference] finalizers=14:[string]
-        OwnerReference: kind=1 name=3 uid=4 apiVersion=5 controller=6:bool blockOwnerDeletion=7:bool
+        OwnerReference: kind=1 name=3 uid=4 apiVersion=5 controller=6:bool? blockOwnerDeletion=7:bool?
         LabelSelector: matchLabels=1:map matchExpressions=2:[LabelSelectorRequirement]
         LabelSelectorRequirement: key=1 operator=2 values=3:[string]
         Condition: type=1 status=2 observedGeneration=3:int64 lastTransitionTime=4:Time reason=5 message=6
-        DeleteOptions: gracePeriodSeconds=1:int64 preconditions=2:Preconditions orphanDependents=3:bool propagationPolicy=4 dryRun=5:[string] ignoreStoreReadErrorWithClusterBreakingPotential=6:bool
+        DeleteOptions: gracePeriodSeconds=1:int64 preconditions=2:Preconditions orphanDependents=3:bool? propagationPolicy=4 dryRun=5:[string] ignoreStoreReadErrorWithClusterBreakingPotential=6:bool
         Preconditions: uid=1 resourceVersion=2
 
-        Secret: metadata=1:ObjectMeta data=2:bytesmap type=3 stringData=4:map immutable=5:bool
-        ConfigMap: metadata=1:ObjectMeta data=2:map binaryData=3:bytesmap immutable=4:bool
+        Secret: metadata=1:ObjectMeta data=2:bytesmap type=3 stringData=4:map immutable=5:bool?
+        ConfigMap: metadata=1:ObjectMeta data=2:map binaryData=3:bytesmap immutable=4:bool?
         Namespace: metadata=1:ObjectMeta spec=2:NamespaceSpec status=3:NamespaceStatus
         NamespaceSpec: finalizers=1:[string]
         NamespaceStatus: phase=1
-        ServiceAccount: metadata=1:ObjectMeta secrets=2:[ObjectReference] imagePullSecrets=3:[LocalObjectReference] automountServiceAccountToken=4:bool
+        ServiceAccount: metadata=1:ObjectMeta secrets=2:[ObjectReference] imagePullSecrets=3:[LocalObjectReference] automountServiceAccountToken=4:bool?
         ObjectReference: kind=1 namespace=2 name=3 uid=4 apiVersion=5 resourceVersion=6 fieldPath=7
         LocalObjectReference: name=1
 
         Pod: metadata=1:ObjectMeta spec=2:PodSpec status=3:PodStatus
         PodStatus: phase=1 message=3 reason=4 hostIP=5 podIP=6 startTime=7:Time qosClass=9 nominatedNodeName=11
         PodTemplateSpec: metadata=1:ObjectMeta spec=2:PodSpec
-        PodSpec: volumes=1:[Volume] containers=2:[Container] restartPolicy=3 terminationGracePeriodSeconds=4:int64 activeDeadlineSeconds=5:int64 dnsPolicy=6 nodeSelector=7:map serviceAccountName=8 serviceAccount=9 nodeName=10 hostNetwork=11:bool hostPID=12:bool hostIPC=13:bool imagePullSecrets=15:[LocalObjectReference] hostname=16 subdomain=17 schedulerName=19 initContainers=20:[Container] automountServiceAccountToken=21:bool tolerations=22:[Toleration] priorityClassName=24 priority=25:int32 readinessGates=28:[PodReadinessGate] runtimeClassName=29 enableServiceLinks=30:bool preemptionPolicy=31 overhead=32:quantitymap setHostnameAsFQDN=35:bool
+        PodSpec: volumes=1:[Volume] containers=2:[Container] restartPolicy=3 terminationGracePeriodSeconds=4:int64 activeDeadlineSeconds=5:int64 dnsPolicy=6 nodeSelector=7:map serviceAccountName=8 serviceAccount=9 nodeName=10 hostNetwork=11:bool hostPID=12:bool hostIPC=13:bool imagePullSecrets=15:[LocalObjectReference] hostname=16 subdomain=17 schedulerName=19 initContainers=20:[Container] automountServiceAccountToken=21:bool? tolerations=22:[Toleration] priorityClassName=24 priority=25:int32 readinessGates=28:[PodReadinessGate] runtimeClassName=29 enableServiceLinks=30:bool? preemptionPolicy=31 overhead=32:quantitymap setHostnameAsFQDN=35:bool?
         PodReadinessGate: conditionType=1
         Toleration: key=1 operator=2 value=3 effect=4 tolerationSeconds=5:int64
         Container: name=1 image=2 command=3:[string] args=4:[string] workingDir=5 ports=6:[ContainerPort] env=7:[EnvVar] resources=8:ResourceRequirements volumeMounts=9:[VolumeMount] livenessProbe=10:Probe readinessProbe=11:Probe terminationMessagePath=13 imagePullPolicy=14 stdin=16:bool stdinOnce=17:bool tty=18:bool envFrom=19:[EnvFromSource] terminationMessagePolicy=20 startupProbe=22:Probe restartPolicy=24
@@ -64,19 +64,19 @@ internal static class MessageDescriptions
         EnvVarSource: fieldRef=1:ObjectFieldSelector resourceFieldRef=2:ResourceFieldSelector configMapKeyRef=3:ConfigMapKeySelector secretKeyRef=4:SecretKeySelector
         ObjectFieldSelector: apiVersion=1 fieldPath=2
         ResourceFieldSelector: containerName=1 resource=2 divisor=3:Quantity
-        ConfigMapKeySelector: localObjectReference=1:^LocalObjectReference key=2 optional=3:bool
-        SecretKeySelector: localObjectReference=1:^LocalObjectReference key=2 optional=3:bool
+        ConfigMapKeySelector: localObjectReference=1:^LocalObjectReference key=2 optional=3:bool?
+        SecretKeySelector: localObjectReference=1:^LocalObjectReference key=2 optional=3:bool?
         EnvFromSource: prefix=1 configMapRef=2:ConfigMapEnvSource secretRef=3:SecretEnvSource
-        ConfigMapEnvSource: localObjectReference=1:^LocalObjectReference optional=2:bool
-        SecretEnvSource: localObjectReference=1:^LocalObjectReference optional=2:bool
+        ConfigMapEnvSource: localObjectReference=1:^LocalObjectReference optional=2:bool?
+        SecretEnvSource: localObjectReference=1:^LocalObjectReference optional=2:bool?
         ResourceRequirements: limits=1:quantitymap requests=2:quantitymap
         VolumeMount: name=1 readOnly=2:bool mountPath=3 subPath=4 mountPropagation=5 subPathExpr=6
         Volume: name=1 volumeSource=2:^VolumeSource
         VolumeSource: hostPath=1:HostPathVolumeSource emptyDir=2:EmptyDirVolumeSource secret=6:SecretVolumeSource persistentVolumeClaim=10:PersistentVolumeClaimVolumeSource configMap=19:ConfigMapVolumeSource
         HostPathVolumeSource: path=1 type=2
         EmptyDirVolumeSource: medium=1 sizeLimit=2:Quantity
-        SecretVolumeSource: secretName=1 items=2:[KeyToPath] defaultMode=3:int32 optional=4:bool
-        ConfigMapVolumeSource: localObjectReference=1:^LocalObjectReference items=2:[KeyToPath] defaultMode=3:int32 optional=4:bool
+        SecretVolumeSource: secretName=1 items=2:[KeyToPath] defaultMode=3:int32 optional=4:bool?
+        ConfigMapVolumeSource: localObjectReference=1:^LocalObjectReference items=2:[KeyToPath] defaultMode=3:int32 optional=4:bool?
         PersistentVolumeClaimVolumeSource: claimName=1 readOnly=2:bool
         KeyToPath: key=1 path=2 mode=3:int32
         Probe: handler=1:^ProbeHandler initialDelaySeconds=2:int32 timeoutSeconds=3:int32 periodSeconds=4:int32 successThreshold=5:int32 failureThreshold=6:int32 terminationGracePeriodSeconds=7:int64
@@ -87,7 +87,7 @@ internal static class MessageDescriptions
         TCPSocketAction: port=1:IntOrString host=2
 
         Service: metadata=1:ObjectMeta spec=2:ServiceSpec status=3:ServiceStatus
-        ServiceSpec: ports=1:[ServicePort] selector=2:map clusterIP=3 type=4 externalIPs=5:[string] sessionAffinity=7 loadBalancerIP=8 loadBalancerSourceRanges=9:[string] externalName=10 externalTrafficPolicy=11 healthCheckNodePort=12:int32 publishNotReadyAddresses=13:bool ipFamilyPolicy=17 clusterIPs=18:[string] ipFamilies=19:[string] allocateLoadBalancerNodePorts=20:bool loadBalancerClass=21 internalTrafficPolicy=22
+        ServiceSpec: ports=1:[ServicePort] selector=2:map clusterIP=3 type=4 externalIPs=5:[string] sessionAffinity=7 loadBalancerIP=8 loadBalancerSourceRanges=9:[string] externalName=10 externalTrafficPolicy=11 healthCheckNodePort=12:int32 publishNotReadyAddresses=13:bool ipFamilyPolicy=17 clusterIPs=18:[string] ipFamilies=19:[string] allocateLoadBalancerNodePorts=20:bool? loadBalancerClass=21 internalTrafficPolicy=22
         ServicePort: name=1 protocol=2 port=3:int32 targetPort=4:IntOrString nodePort=5:int32 appProtocol=6
         ServiceStatus: loadBalancer=1:LoadBalancerStatus conditions=2:[Condition]
         LoadBalancerStatus: ingress=1:[LoadBalancerIngress]
@@ -100,7 +100,7 @@ internal static class MessageDescriptions
         DeploymentStatus: observedGeneration=1:int64 replicas=2:int32 updatedReplicas=3:int32 availableReplicas=4:int32 unavailableReplicas=5:int32 readyReplicas=7:int32
 
         Job: metadata=1:ObjectMeta spec=2:JobSpec status=3:JobStatus
-        JobSpec: parallelism=1:int32 completions=2:int32 activeDeadlineSeconds=3:int64 selector=4:LabelSelector manualSelector=5:bool template=6:PodTemplateSpec backoffLimit=7:int32 ttlSecondsAfterFinished=8:int32 completionMode=9 suspend=10:bool
+        JobSpec: parallelism=1:int32 completions=2:int32 activeDeadlineSeconds=3:int64 selector=4:LabelSelector manualSelector=5:bool? template=6:PodTemplateSpec backoffLimit=7:int32 ttlSecondsAfterFinished=8:int32 completionMode=9 suspend=10:bool?
         JobStatus: conditions=1:[JobCondition] startTime=2:Time completionTime=3:Time active=4:int32 succeeded=5:int32 failed=6:int32 completedIndexes=7 uncountedTerminatedPods=8:UncountedTerminatedPods ready=9:int32 failedIndexes=10 terminating=11:int32
         JobCondition: type=1 status=2 lastProbeTime=3:Time lastTransitionTime=4:Time reason=5 message=6
         UncountedTerminatedPods: succeeded=1:[string] failed=2:[string]

@@ -33,7 +33,7 @@ internal static class MessageSchema
         }
 
         // Every message a field names must itself be described.
-        string[] scalars = ["string", "bytes", "int32", "int64", "bool", "Time", "Quantity", "IntOrString", "map", "bytesmap", "quantitymap"];
+        string[] scalars = ["string", "bytes", "int32", "int64", "bool", "bool?", "Time", "Quantity", "IntOrString", "map", "bytesmap", "quantitymap"];
         foreach (var (name, fields) in messages)
         {
             foreach (var field in fields.Values.Where(f => !scalars.Contains(f.Type) && !messages.ContainsKey(f.Type)))

@@ -123,7 +123,7 @@ public static class ProtobufBodies
 
     private static JsonNode? Value(ref WireReader reader, MessageField field, int wire)
     {
-        if (field.Type is "int32" or "int64" or "bool" ? wire != 0 : wire != 2)
+        if (field.Type is "int32" or "int64" or "bool" or "bool?" ? wire != 0 : wire != 2)
         {
             throw new NotSupportedException($"protobuf field {field.Name} ({field.Type}) arrived with wire type {wire}; send JSON");
         }
@@ -132,6 +132,7 @@ public static class ProtobufBodies
         {
             "int32" or "int64" => (long)reader.ReadVarint(),
             "bool" => reader.ReadVarint() != 0 ? true : null,
+            "bool?" => reader.ReadVarint() != 0,
             "string" => Encoding.UTF8.GetString(reader.ReadBytes()) is var text && (text.Length > 0 || field.Repeated) ? text : null,
             "bytes" => Convert.ToBase64String(reader.ReadBytes()),
             "Time" => Time(reader.ReadBytes()),

@@ -62,6 +62,19 @@ public sealed class ProtobufBodiesTests
     }
 
     [Fact]
+    public void Decode_KeepsAnExplicitFalseOfAPointerBool_AndDropsAPlainFalse()
+    {
+        var account = (byte[])[.. Field(1, Field(1, "robot")), .. VarintField(4, 0)];
+        var pod = (byte[])[.. Field(1, Field(1, "p")), .. Field(2, [.. VarintField(11, 0), .. VarintField(21, 0)])];
+
+        var decodedAccount = ProtobufBodies.Decode(Envelope("v1", "ServiceAccount", account));
+        var decodedPod = ProtobufBodies.Decode(Envelope("v1", "Pod", pod));
+
+        ((bool?)decodedAccount["automountServiceAccountToken"]).ShouldBe(false);
+        decodedPod["spec"]!.ToJsonString().ShouldBe("""{"automountServiceAccountToken":false}""", "hostNetwork: false is Go's zero value, omitted; the *bool's false was set");
+    }
+
+    [Fact]
     public void Decode_AFieldNotDescribed_FailsNamingItsMessageAndNumber()
     {
         var container = (byte[])[.. Field(1, "web"), .. Field(99, "?")];
