@@ -86,7 +86,12 @@ public sealed class OperatorCommandTests : IAsyncLifetime, IDisposable
         var killed = Stopwatch.StartNew();
         await first.KillAsync();
         await Eventually.HoldsAsync(async () => (await ReadyzAsync(second)).Body.StartsWith("leading", StringComparison.Ordinal), "the standby to take over", TimeSpan.FromSeconds(10));
-        killed.Elapsed.ShouldBeLessThan(_leaseDuration + TimeSpan.FromSeconds(1), "the lease lapses and the standby's next retry acquires it");
+        // Bounds that tell the behaviour apart on a loaded two-core machine: not before the lease could have lapsed
+        // (the leader renewed within its renew deadline, 1 s, before the kill, or it would have stepped down), and
+        // within two lease durations, where a standby on the default 15 s lease, or one retrying on a long backoff,
+        // would be far later.
+        killed.Elapsed.ShouldBeGreaterThan(_leaseDuration - TimeSpan.FromSeconds(1), "the standby waited for the lease to lapse");
+        killed.Elapsed.ShouldBeLessThan(_leaseDuration * 2, "the lease lapses and the standby's next retry acquires it");
 
         // A clean stop (SIGTERM, as the kubelet sends) exits 0 and hands over too.
         using var third = await OperatorUnderTest.StartAsync(Kubeconfig, "operator-c", "moe-operator.dll", _fastElection);
