@@ -74,8 +74,9 @@ internal static class ExecStream
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", done.Token);
 
         // The client answers the close once it has read everything; cancelling the receive before that would reset
-        // the connection and lose the status still in flight to it.
-        await Task.WhenAny(input, Task.Delay(TimeSpan.FromSeconds(10), done.Token));
+        // the connection and lose the status still in flight to it. kubectl answers at once; KubernetesClient only
+        // when its stream is disposed, hence the bound.
+        await Task.WhenAny(input, Task.Delay(TimeSpan.FromSeconds(5), done.Token));
         await done.CancelAsync();
         try
         {

@@ -48,6 +48,26 @@ public sealed class PodExecTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task KubernetesClientsExec_OverV4_ReadsTheOutputAndTheExitCode()
+    {
+        await RunningPodAsync("client");
+        string? stdout = null, stderr = null;
+
+        var ok = await _cluster.Client.NamespacedPodExecAsync("client", ClusterSession.Ns, "main", ["sh", "-c", "echo $GREETING; echo warn >&2"], tty: false, async (_, output, error) =>
+        {
+            using var outReader = new StreamReader(output);
+            using var errReader = new StreamReader(error);
+            (stdout, stderr) = (await outReader.ReadToEndAsync(), await errReader.ReadToEndAsync());
+        }, CancellationToken.None);
+        var failed = await _cluster.Client.NamespacedPodExecAsync("client", ClusterSession.Ns, "main", ["sh", "-c", "exit 7"], tty: false, (_, _, _) => Task.CompletedTask, CancellationToken.None);
+
+        ok.ShouldBe(0);
+        stdout.ShouldBe("from-the-pod\n");
+        stderr.ShouldBe("warn\n");
+        failed.ShouldBe(7, "KubernetesClient reads the exit code from the status on the error channel");
+    }
+
+    [Fact]
     public async Task ExecWithStdin_AndCp_MoveBytesBothWays()
     {
         await RunningPodAsync("files");
