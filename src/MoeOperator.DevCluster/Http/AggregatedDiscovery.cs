@@ -58,15 +58,7 @@ internal static class AggregatedDiscovery
             ["singularResource"] = type.Singular,
             ["verbs"] = new JsonArray([.. (type.Verbs ?? DiscoveryDocuments.Verbs).Select(v => (JsonNode)v)]),
         };
-        if (type.ShortNames.Count > 0)
-        {
-            resource["shortNames"] = new JsonArray([.. type.ShortNames.Select(s => (JsonNode)s)]);
-        }
-
-        if (type.Categories.Count > 0)
-        {
-            resource["categories"] = new JsonArray([.. type.Categories.Select(c => (JsonNode)c)]);
-        }
+        DiscoveryDocuments.AddNames(resource, type);
 
         var subresources = DiscoveryDocuments.Subresources(type).Select(s => (JsonNode)new JsonObject
         {

@@ -60,16 +60,7 @@ internal static class DiscoveryDocuments
                 ["kind"] = type.Kind,
                 ["verbs"] = new JsonArray([.. (type.Verbs ?? _verbs).Select(v => (JsonNode)v)]),
             };
-            if (type.ShortNames.Count > 0)
-            {
-                resource["shortNames"] = new JsonArray([.. type.ShortNames.Select(s => (JsonNode)s)]);
-            }
-
-            if (type.Categories.Count > 0)
-            {
-                resource["categories"] = new JsonArray([.. type.Categories.Select(c => (JsonNode)c)]);
-            }
-
+            AddNames(resource, type);
             resources.Add(resource);
             foreach (var sub in Subresources(type))
             {
@@ -91,6 +82,22 @@ internal static class DiscoveryDocuments
             ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}",
             ["resources"] = resources,
         };
+    }
+
+    /// <summary>Adds a resource's short names and categories, when it has any, as both discovery formats carry them.</summary>
+    public static void AddNames(JsonObject resource, ResourceType type)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.ShortNames.Count > 0)
+        {
+            resource["shortNames"] = new JsonArray([.. type.ShortNames.Select(s => (JsonNode)s)]);
+        }
+
+        if (type.Categories.Count > 0)
+        {
+            resource["categories"] = new JsonArray([.. type.Categories.Select(c => (JsonNode)c)]);
+        }
     }
 
     /// <summary>The verbs every served resource allows.</summary>

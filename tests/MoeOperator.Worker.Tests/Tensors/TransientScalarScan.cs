@@ -39,7 +39,7 @@ public sealed class TransientScalarScan
         {
             foreach (var called in method.Body.Instructions.Select(i => i.Operand).OfType<MethodReference>())
             {
-                if (IsImplicitScalar(called) || (InTorchSharp(called) && called.Resolve() is { } target && Converts(target, 0)))
+                if (MakesScalar(called, 0))
                 {
                     found.Add($"{method.DeclaringType.FullName}::{method.Name} calls {called.DeclaringType.Name}::{called.Name}({string.Join(", ", called.Parameters.Select(p => p.ParameterType.Name))})");
                 }
@@ -48,6 +48,10 @@ public sealed class TransientScalarScan
 
         return found;
     }
+
+    // A call that converts a number to a Scalar itself, or reaches a TorchSharp member that does.
+    private bool MakesScalar(MethodReference called, int depth) =>
+        IsImplicitScalar(called) || (InTorchSharp(called) && called.Resolve() is { } target && Converts(target, depth));
 
     private static bool IsImplicitScalar(MethodReference method) => method.DeclaringType.FullName == ScalarType && method.Name == "op_Implicit";
 
@@ -70,7 +74,7 @@ public sealed class TransientScalarScan
         _converts[method.FullName] = false;
         var converts = method.Body.Instructions.Where(i => i.OpCode == OpCodes.Call || i.OpCode == OpCodes.Callvirt || i.OpCode == OpCodes.Newobj)
             .Select(i => i.Operand).OfType<MethodReference>()
-            .Any(called => IsImplicitScalar(called) || (InTorchSharp(called) && called.Resolve() is { } target && Converts(target, depth + 1)));
+            .Any(called => MakesScalar(called, depth + 1));
         _converts[method.FullName] = converts;
         return converts;
     }

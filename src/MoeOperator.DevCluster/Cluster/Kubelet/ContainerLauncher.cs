@@ -76,25 +76,8 @@ internal sealed class ContainerLauncher(KubeletOptions options, PodVolumes volum
             ?? throw new InvalidOperationException($"container {container.Name} runs the simulated image {container.Spec["image"]}, which has no processes to exec into; map the image to a program in the kubelet's options");
         var (_, processEnvironment) = Environments(pod, runtime, container, program, hostIp);
         IReadOnlyList<string> argv = options.Sandbox ? ["unshare", "-rmu", "sh", SandboxScriptPath(runtime, container), .. command] : command;
-        var start = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = options.Sandbox ? runtime.Directory : (string?)container.Spec["workingDir"] is { } dir && Directory.Exists(dir) ? dir : runtime.Directory,
-        };
-        foreach (var arg in argv.Skip(1))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Clear();
-        foreach (var (name, value) in processEnvironment)
-        {
-            start.Environment[name] = value;
-        }
-
+        var workingDirectory = options.Sandbox ? runtime.Directory : (string?)container.Spec["workingDir"] is { } dir && Directory.Exists(dir) ? dir : runtime.Directory;
+        var start = ProcessContainer.StartInfo(argv, processEnvironment, workingDirectory);
         return Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
     }
 

@@ -49,7 +49,30 @@ internal sealed partial class ProcessContainer : IContainerRun
     /// <summary>Starts <paramref name="argv"/> with exactly <paramref name="environment"/>, logging to <paramref name="logPath"/>.</summary>
     public static ProcessContainer Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment, string workingDirectory, string logPath, TimeProvider clock)
     {
+        var start = StartInfo(argv, environment, workingDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        try
+        {
+            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {argv[0]}");
+            process.StandardInput.Close();
+            return new ProcessContainer(process, log, clock);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// How a container's process starts, and an exec's beside it: <paramref name="argv"/> with exactly
+    /// <paramref name="environment"/> (nothing inherited from the kubelet), every stream redirected.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment, string workingDirectory)
+    {
         ArgumentNullException.ThrowIfNull(argv);
+        ArgumentNullException.ThrowIfNull(environment);
         var start = new ProcessStartInfo(argv[0])
         {
             RedirectStandardOutput = true,
@@ -69,19 +92,7 @@ internal sealed partial class ProcessContainer : IContainerRun
             start.Environment[name] = value;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        try
-        {
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {argv[0]}");
-            process.StandardInput.Close();
-            return new ProcessContainer(process, log, clock);
-        }
-        catch
-        {
-            log.Dispose();
-            throw;
-        }
+        return start;
     }
 
     public void Terminate()
