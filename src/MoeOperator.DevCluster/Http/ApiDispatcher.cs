@@ -178,7 +178,8 @@ internal sealed class ApiDispatcher(
         var options = new RequestOptions(
             DryRun: query["dryRun"] == "All",
             FieldValidation: query["fieldValidation"].ToString() is { Length: > 0 } validation ? validation : "Warn",
-            FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : null);
+            FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : DefaultFieldManager(context),
+            Force: query["force"] == "true");
         var status = request.Subresource == "status";
         if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec") || (request.Subresource == "exec" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
@@ -362,7 +363,7 @@ internal sealed class ApiDispatcher(
     private async Task UpdateScaleAsync(HttpContext context, ResourceType type, string? ns, string name, JsonNode? replicas, RequestOptions options)
     {
         var patch = new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas?.DeepClone() } };
-        var result = service.Patch(type, ns, name, PatchTypes.Merge, patch, statusSubresource: false, options);
+        var result = service.Patch(type, ns, name, PatchTypes.Merge, patch, statusSubresource: false, options with { Subresource = "scale" });
         await HttpJson.WriteAsync(context, 200, Scale(type, result.Object));
     }
 
@@ -391,6 +392,12 @@ internal sealed class ApiDispatcher(
 
         return options;
     }
+
+    // A write without a fieldManager is recorded under its user agent's program name, as the real server does;
+    // an apply must name its manager (422 in the patch).
+    private static string? DefaultFieldManager(HttpContext context) =>
+        context.Request.ContentType?.StartsWith(Semantics.PatchTypes.Apply, StringComparison.Ordinal) == true ? null
+        : context.Request.Headers.UserAgent.ToString().Split('/')[0] is { Length: > 0 } program ? program : null;
 
     private static bool WantsTable(HttpContext context) => context.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
 

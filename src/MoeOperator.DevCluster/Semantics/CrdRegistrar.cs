@@ -14,7 +14,7 @@ internal sealed class CrdRegistrar(ResourceCatalog catalog)
     public static string GroupResourceOf(JsonObject crd) => $"{crd["spec"]?["names"]?["plural"]}.{crd["spec"]?["group"]}";
 
     /// <summary>Checks the definition and sets the status conditions an established CRD has.</summary>
-    public void Admit(JsonObject crd, string now)
+    public void Admit(JsonObject crd, string now, JsonObject? old = null)
     {
         var type = catalog.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
         var name = (string?)crd["metadata"]?["name"] ?? "";
@@ -60,10 +60,16 @@ internal sealed class CrdRegistrar(ResourceCatalog catalog)
             ["acceptedNames"] = spec!["names"]!.DeepClone(),
             ["storedVersions"] = new JsonArray([.. versions.Where(v => (bool?)v?["storage"] == true).Select(v => (JsonNode?)(string?)v!["name"])]),
             ["conditions"] = new JsonArray(
-                Condition("NamesAccepted", "NoConflicts", "no conflicts found", now),
-                Condition("Established", "InitialNamesAccepted", "the initial names have been accepted", now)),
+                Condition("NamesAccepted", "NoConflicts", "no conflicts found", TransitionTime(old, "NamesAccepted", now)),
+                Condition("Established", "InitialNamesAccepted", "the initial names have been accepted", TransitionTime(old, "Established", now))),
         };
     }
+
+    // A condition that stays True keeps the time it last changed; an update does not make it new.
+    private static string TransitionTime(JsonObject? old, string type, string now) =>
+        old?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type && (string?)c?["status"] == "True") is { } existing
+            ? (string?)existing["lastTransitionTime"] ?? now
+            : now;
 
     /// <summary>Serves every served version of the definition.</summary>
     public void Serve(JsonObject stored)

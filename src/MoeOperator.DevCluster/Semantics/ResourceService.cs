@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.DevCluster.Catalog;
+using MoeOperator.DevCluster.FieldManagement;
 using MoeOperator.DevCluster.Patching;
 using MoeOperator.DevCluster.Storage;
 
@@ -11,7 +12,7 @@ namespace MoeOperator.DevCluster.Semantics;
 /// isolation, generation, finalizers, garbage collection, CRDs). Every write holds the store's lock from the
 /// read it decides on to the write it makes.
 /// </summary>
-public sealed class ResourceService
+public sealed partial class ResourceService
 {
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
     private readonly TimeProvider _clock;
@@ -65,7 +66,9 @@ public sealed class ResourceService
         return obj;
     }
 
-    public WriteResult Create(ResourceType type, string? ns, JsonObject body, RequestOptions options)
+    public WriteResult Create(ResourceType type, string? ns, JsonObject body, RequestOptions options) => Create(type, ns, body, options, apply: null);
+
+    private WriteResult Create(ResourceType type, string? ns, JsonObject body, RequestOptions options, ApplyIntent? apply)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(body);
@@ -124,7 +127,14 @@ public sealed class ResourceService
                 obj["status"] = new JsonObject { ["phase"] = "Pending" };
             }
 
-            RecordManager(obj, options.FieldManager, "Update");
+            var sentManagers = ManagedFieldsEntry.Read(metadata["managedFields"]);
+            metadata.Remove("managedFields");
+            var writer = new FieldWriter(options.FieldManager, type.ApiVersion, null, type.HasStatus);
+            var shape = FieldShape.For(type.Schema);
+            var managers = apply is null
+                ? FieldOwnership.AfterUpdate(sentManagers, [], obj, shape, writer, Now())
+                : FieldOwnership.AfterApply(sentManagers, [], obj, shape, writer, apply, Now());
+            SetManagedFields(obj, managers);
             if (options.DryRun)
             {
                 return new WriteResult(obj, true, warnings);
@@ -141,7 +151,10 @@ public sealed class ResourceService
         }
     }
 
-    public WriteResult Update(ResourceType type, string? ns, string name, JsonObject body, bool statusSubresource, RequestOptions options)
+    public WriteResult Update(ResourceType type, string? ns, string name, JsonObject body, bool statusSubresource, RequestOptions options) =>
+        Update(type, ns, name, body, statusSubresource, options, apply: null);
+
+    private WriteResult Update(ResourceType type, string? ns, string name, JsonObject body, bool statusSubresource, RequestOptions options, ApplyIntent? apply)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(body);
@@ -170,11 +183,27 @@ public sealed class ResourceService
             var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, updated, options.FieldValidation, statusSubresource, old) : [];
             if (type.GroupResource == CrdRegistrar.GroupResource && !statusSubresource)
             {
-                _crds.Admit(updated, Now());
+                _crds.Admit(updated, Now(), old);
             }
 
-            RecordManager(updated, options.FieldManager, "Update");
-            if (ObjectAdmission.SameContent(old, updated))
+            // managedFields a client sends replace the live ones (kubectl moves client-side apply's fields to its
+            // applier this way; [{}] clears them); none, or a write through a subresource, keeps the live ones.
+            var oldManagers = ManagedFieldsEntry.Read(old["metadata"]?["managedFields"]);
+            var given = body["metadata"]?["managedFields"] as JsonArray;
+            var managers = !statusSubresource && given is { Count: > 0 } ? ManagedFieldsEntry.Read(given) : oldManagers;
+            ObjectAdmission.Metadata(updated).Remove("managedFields");
+            var writer = new FieldWriter(options.FieldManager, type.ApiVersion, statusSubresource ? "status" : options.Subresource, type.HasStatus);
+            var shape = FieldShape.For(type.Schema);
+            managers = apply is null
+                ? FieldOwnership.AfterUpdate(managers, old, updated, shape, writer, Now())
+                : FieldOwnership.AfterApply(managers, old, updated, shape, writer, apply, Now());
+            SetManagedFields(updated, managers);
+            if (apply?.LastApplied is { } lastApplied)
+            {
+                LastAppliedConfiguration.Follow(updated, lastApplied);
+            }
+
+            if (ObjectAdmission.SameContent(old, updated) && FieldOwnership.SameOwnership(oldManagers, managers))
             {
                 // A write that changes nothing is not a change: same resourceVersion, no watch event.
                 return new WriteResult(Versioned(type, old), false, warnings);
@@ -211,20 +240,23 @@ public sealed class ResourceService
     public WriteResult Patch(ResourceType type, string? ns, string name, string patchType, JsonNode patch, bool statusSubresource, RequestOptions options)
     {
         ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(options);
+        if (patchType == PatchTypes.Apply)
+        {
+            return ServerSideApply(type, ns, name, patch, statusSubresource, options);
+        }
+
+        if (options.Force)
+        {
+            throw InvalidPatchOptions("force", "Forbidden", "may not be specified for non-apply patch");
+        }
+
         lock (Store.Gate)
         {
             var current = Store.Get(KeyOf(type, ns, name)) is { } stored ? type.View?.FromStored(stored) ?? stored : null;
             if (current is null)
             {
-                if (patchType != PatchTypes.Apply)
-                {
-                    throw ApiException.NotFound(type, name);
-                }
-
-                // Server-side apply creates what does not exist yet.
-                var created = patch.DeepClone().AsObject();
-                ObjectAdmission.Metadata(created)["name"] = name;
-                return Create(type, ns, created, options with { FieldManager = options.FieldManager ?? "apply" });
+                throw ApiException.NotFound(type, name);
             }
 
             var patched = patchType switch
@@ -232,18 +264,17 @@ public sealed class ResourceService
                 PatchTypes.Json => JsonPatch.Apply(current, patch as JsonArray ?? throw ApiException.BadRequest("a json patch must be an array of operations")),
                 PatchTypes.Merge => MergePatch.Apply(current, patch),
                 PatchTypes.Strategic when type.IsCustom => throw new ApiException(415, "UnsupportedMediaType", "strategic merge patch is not supported for custom resources; use --type=merge or --type=json"),
-                PatchTypes.Strategic or PatchTypes.Apply => StrategicMergePatch.Apply(current, patch),
+                PatchTypes.Strategic => StrategicMergePatch.Apply(current, patch),
                 _ => throw new ApiException(415, "UnsupportedMediaType", $"the patch type {patchType} is not supported"),
             } as JsonObject ?? throw ApiException.BadRequest("the patch did not produce an object");
 
             // Without an explicit resourceVersion in the patch, a patch applies to whatever is current.
-            if (patchType == PatchTypes.Apply || (string?)(patch as JsonObject)?["metadata"]?["resourceVersion"] is null)
+            if ((string?)(patch as JsonObject)?["metadata"]?["resourceVersion"] is null)
             {
                 ObjectAdmission.Metadata(patched)["resourceVersion"] = current["metadata"]!["resourceVersion"]?.DeepClone();
             }
 
-            var manager = options.FieldManager ?? (patchType == PatchTypes.Apply ? "apply" : "patch");
-            return Update(type, ns, name, patched, statusSubresource, options with { FieldManager = manager });
+            return Update(type, ns, name, patched, statusSubresource, options);
         }
     }
 
@@ -389,24 +420,18 @@ public sealed class ResourceService
         }
     }
 
-    private void RecordManager(JsonObject obj, string? manager, string operation)
+    private static void SetManagedFields(JsonObject obj, IEnumerable<ManagedFieldsEntry> managers)
     {
-        if (manager is null)
-        {
-            return;
-        }
-
+        var entries = ManagedFieldsEntry.Write(managers);
         var metadata = ObjectAdmission.Metadata(obj);
-        var entries = metadata["managedFields"] as JsonArray ?? [];
-        var existing = entries.OfType<JsonObject>().FirstOrDefault(e => (string?)e["manager"] == manager && (string?)e["operation"] == operation);
-        if (existing is null)
+        if (entries.Count > 0)
         {
-            existing = new JsonObject { ["manager"] = manager, ["operation"] = operation, ["apiVersion"] = (string?)obj["apiVersion"], ["fieldsType"] = "FieldsV1" };
-            entries.Add(existing);
+            metadata["managedFields"] = entries;
         }
-
-        existing["time"] = Now();
-        metadata["managedFields"] = entries.DeepClone();
+        else
+        {
+            metadata.Remove("managedFields");
+        }
     }
 
     internal string Now() => _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

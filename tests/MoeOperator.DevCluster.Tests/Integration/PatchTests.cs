@@ -82,7 +82,7 @@ public sealed class PatchTests(DevServer dev) : IClassFixture<DevServer>
     }
 
     [Fact]
-    public async Task ApplyPatch_CreatesThenUpdates()
+    public async Task ApplyPatch_CreatesThenUpdates_AndDropsWhatTheManagerNoLongerApplies()
     {
         var ns = await dev.NewNamespaceAsync();
         var path = $"/api/v1/namespaces/{ns}/configmaps/applied?fieldManager=test";
@@ -91,8 +91,48 @@ public sealed class PatchTests(DevServer dev) : IClassFixture<DevServer>
         var updated = await dev.OkAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"b":"2"}}"""), "application/apply-patch+yaml");
 
         ((string?)created["data"]!["a"]).ShouldBe("1");
-        ((string?)updated["data"]!["b"]).ShouldBe("2");
-        updated["metadata"]!["managedFields"]!.AsArray().Select(m => (string?)m!["manager"]).ShouldContain("test");
+        updated["data"]!.ToJsonString().ShouldBe("""{"b":"2"}""");
+        var entry = updated["metadata"]!["managedFields"]!.AsArray().Single()!;
+        ((string?)entry["manager"]).ShouldBe("test");
+        ((string?)entry["operation"]).ShouldBe("Apply");
+        entry["fieldsV1"]!.ToJsonString().ShouldBe("""{"f:data":{"f:b":{}}}""");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/namespaces/{0}/configmaps/c", "application/apply-patch+yaml", """{"apiVersion":"v1","kind":"ConfigMap","data":{"a":"1"}}""", 422, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")]
+    [InlineData("/api/v1/namespaces/{0}/configmaps/c?fieldManager=m&force=true", "application/merge-patch+json", """{"data":{"a":"1"}}""", 422, "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden value: may not be specified for non-apply patch")]
+    [InlineData("/api/v1/namespaces/{0}/configmaps/c?fieldManager=m", "application/apply-patch+yaml", """{"apiVersion":"v2","kind":"ConfigMap","data":{"a":"1"}}""", 400, "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1")]
+    public async Task ApplyPatch_RefusesWhatTheRealServerRefuses(string pathFormat, string contentType, string body, int code, string message)
+    {
+        var ns = await dev.NewNamespaceAsync();
+        await dev.OkAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", JsonNode.Parse("""{"metadata":{"name":"c"}}"""));
+
+        var (status, answer) = await dev.SendAsync(HttpMethod.Patch, string.Format(System.Globalization.CultureInfo.InvariantCulture, pathFormat, ns), JsonNode.Parse(body), contentType);
+
+        ((int)status).ShouldBe(code);
+        ((string?)answer!["message"]).ShouldBe(message);
+    }
+
+    [Fact]
+    public async Task Writes_AreOwnedByTheirFieldManagerOrUserAgent_AndAnUpdateTakesWhatItChanges()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        var created = await dev.OkAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps?fieldManager=maker", JsonNode.Parse("""{"metadata":{"name":"c","labels":{"app":"x"}},"data":{"a":"1"}}"""));
+        var patched = await dev.OkAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/c?fieldManager=tweaker", JsonNode.Parse("""{"data":{"a":"2","b":"3"}}"""), "application/merge-patch+json");
+
+        var maker = created["metadata"]!["managedFields"]![0]!;
+        ((string?)maker["operation"]).ShouldBe("Update");
+        JsonNode.DeepEquals(maker["fieldsV1"], JsonNode.Parse("""{"f:data":{".":{},"f:a":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}""")).ShouldBeTrue(maker["fieldsV1"]!.ToJsonString());
+        var entries = patched["metadata"]!["managedFields"]!.AsArray();
+        JsonNode.DeepEquals(entries.Single(e => (string?)e!["manager"] == "maker")!["fieldsV1"], JsonNode.Parse("""{"f:data":{},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}""")).ShouldBeTrue("an update takes the fields it changes");
+        JsonNode.DeepEquals(entries.Single(e => (string?)e!["manager"] == "tweaker")!["fieldsV1"], JsonNode.Parse("""{"f:data":{"f:a":{},"f:b":{}}}""")).ShouldBeTrue();
+
+        using var client = dev.NewHttpClient(dev.Server.Token);
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("labeller/1.2 (linux)");
+        using var unnamed = new StringContent("""{"metadata":{"labels":{"tier":"db"}}}""", System.Text.Encoding.UTF8, "application/merge-patch+json");
+        (await client.PatchAsync($"/api/v1/namespaces/{ns}/configmaps/c", unnamed)).EnsureSuccessStatusCode();
+        var labelled = await dev.OkAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps/c");
+        labelled["metadata"]!["managedFields"]!.AsArray().Select(e => (string?)e!["manager"]).ShouldContain("labeller", "without a fieldManager a write is its user agent's program's");
     }
 
     [Fact]

@@ -24,9 +24,21 @@ public sealed class HelmTests(KubectlHarness k) : IClassFixture<KubectlHarness>
         Names("clusterroles,clusterrolebindings", ns: null).ShouldBe(["clusterrole.rbac.authorization.k8s.io/moe-moe-operator", "clusterrolebinding.rbac.authorization.k8s.io/moe-moe-operator"]);
         Names("crds", ns: null).ShouldBe(["customresourcedefinition.apiextensions.k8s.io/epgroups.moe.dev", "customresourcedefinition.apiextensions.k8s.io/threefsclusters.moe.dev", "customresourcedefinition.apiextensions.k8s.io/trainingjobs.moe.dev"]);
 
+        var managers = k.KubectlOk("get", "deployment", "moe-moe-operator", "-n", "moe-system", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}");
+        managers.ShouldContain("helm/Apply", Case.Sensitive, "helm 4 installs with server-side apply");
+
         var upgrade = k.Helm("upgrade", "moe", chart, "--namespace", "moe-system", "--set", "replicaCount=2", "--set", "prometheusRule.enabled=false");
         upgrade.ExitCode.ShouldBe(0, upgrade.Output);
         k.KubectlOk("get", "deployment", "moe-moe-operator", "-n", "moe-system", "-o", "jsonpath={.spec.replicas}").ShouldBe("2");
+
+        // Someone scales by hand; helm's next apply of another replica count conflicts until it forces.
+        k.KubectlOk("scale", "deployment", "moe-moe-operator", "-n", "moe-system", "--replicas=3");
+        var refused = k.Helm("upgrade", "moe", chart, "--namespace", "moe-system", "--set", "replicaCount=4", "--set", "prometheusRule.enabled=false");
+        refused.ExitCode.ShouldNotBe(0);
+        refused.Output.ShouldContain("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas");
+        var forced = k.Helm("upgrade", "moe", chart, "--namespace", "moe-system", "--set", "replicaCount=4", "--set", "prometheusRule.enabled=false", "--force-conflicts");
+        forced.ExitCode.ShouldBe(0, forced.Output);
+        k.KubectlOk("get", "deployment", "moe-moe-operator", "-n", "moe-system", "-o", "jsonpath={.spec.replicas}").ShouldBe("4");
         k.Helm("list", "-n", "moe-system").Stdout.ShouldContain("deployed");
 
         var uninstall = k.Helm("uninstall", "moe", "--namespace", "moe-system");
