@@ -78,6 +78,7 @@ public sealed class EpRank(EpSettings settings, EpRunOptions options, int rank, 
 
         await experts.SwitchAsync(next, communicator, cancellationToken);
         metrics.MapChanged(rank, next.Version, experts.LastMoveBytes);
+        await log.WriteLineAsync($"ep: rank {rank} switched to expert map version {next.Version} ({experts.LastMoveBytes} bytes of expert weights moved)");
     }
 
     /// <summary>rank-R.tokens.f32 and rank-R.output.f32: raw little-endian float32, [tokens, hidden].</summary>

@@ -33,6 +33,12 @@ internal sealed class EPGroupCluster : IAsyncDisposable
 
     public RuntimeMetrics Metrics => _dev.Metrics;
 
+    /// <summary>The admin kubeconfig of the cluster, for kubectl.</summary>
+    public string Kubeconfig => _dev.Kubeconfig;
+
+    /// <summary>Runs kubectl against the cluster.</summary>
+    public ProcessResult Kubectl(params string[] arguments) => _dev.Kubectl(arguments);
+
     /// <param name="ns">The namespace the groups live in.</param>
     /// <param name="kubelet">Kubelet settings for a given (scratch) data directory.</param>
     public static async Task<EPGroupCluster> StartAsync(string ns, Func<string, KubeletOptions> kubelet) =>

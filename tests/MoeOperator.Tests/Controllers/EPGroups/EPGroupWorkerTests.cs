@@ -40,6 +40,13 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
         await _ep.CreateAsync(group);
 
         await _ep.WaitForStatusAsync("demo", s => (string?)s?["phase"] == "Running" && (int?)s["readyRanks"] == 4, "4 ready ranks", TimeSpan.FromSeconds(120));
+
+        // A user debugging a rank: kubectl logs -f streams it as it writes, kubectl exec runs in its sandbox.
+        using var followed = StreamingProcess.Start(Tools.Kubectl, ["--kubeconfig", _ep.Kubeconfig, "logs", "-f", "demo-0", "-n", Ns]);
+        var ls = _ep.Kubectl("exec", "demo-0", "-n", Ns, "--", "ls", "/", "/etc/moe/expert-map");
+        ls.ExitCode.ShouldBe(0, ls.Output);
+        ls.Stdout.Split('\n').ShouldContain("etc", "ls / lists the sandbox's root");
+        ls.Stdout.Split('\n').ShouldContain("expert-map.json", "the pod's expert-map volume is mounted in the exec's view");
         var selfTest = await _ep.Client.CoreV1.ReadNamespacedPodLogAsync("demo-1", Ns, container: "kernel-selftest");
         using (var reader = new StreamReader(selfTest))
         {
@@ -59,6 +66,13 @@ public sealed class EPGroupWorkerTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine($"GPU load max/mean: measured before {before}, expected after {expected}, measured after {measured}");
         before.ShouldBeGreaterThan(1.1, "the Zipf-skewed routing must make the identity map uneven");
         measured.ShouldBeLessThan(before, "the ranks' own counts under the new map must be more even");
+
+        await Eventually.HoldsAsync(
+            () => followed.Lines.Any(l => l.Contains("switched to expert map version", StringComparison.Ordinal)),
+            "kubectl logs -f to show the rank's map switch, written after it started following",
+            TimeSpan.FromSeconds(60),
+            () => string.Join('\n', followed.Lines));
+        followed.HasExited.ShouldBeFalse("kubectl logs -f keeps following a running rank");
 
         var logs = await _ep.Client.CoreV1.ReadNamespacedPodLogAsync("demo-0", Ns);
         using (var reader = new StreamReader(logs))
