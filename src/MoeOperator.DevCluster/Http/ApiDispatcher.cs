@@ -20,8 +20,6 @@ internal sealed class ApiDispatcher(
     Cluster.ComponentErrors componentErrors,
     TimeProvider clock)
 {
-    private static readonly TimeSpan _followPoll = TimeSpan.FromMilliseconds(200);
-
     private ResourceCatalog Catalog => service.Catalog;
 
     public async Task HandleAsync(HttpContext context)
@@ -131,7 +129,7 @@ internal sealed class ApiDispatcher(
             ("GET", null, _) => "list",
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
-            ("POST", not null, _) when request.Subresource is "binding" or "exec" && type.GroupResource == "pods" => "create",
+            ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" && type.GroupResource == "pods" => "create",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
             ("DELETE", null, _) => "deletecollection",
@@ -181,7 +179,7 @@ internal sealed class ApiDispatcher(
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : DefaultFieldManager(context),
             Force: query["force"] == "true");
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec") || (request.Subresource == "exec" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach") || (request.Subresource is "exec" or "attach" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -196,6 +194,9 @@ internal sealed class ApiDispatcher(
                 break;
             case "get" or "create" when request.Subresource == "exec":
                 await ExecStream.ServeAsync(context, podExec() ?? throw ApiException.BadRequest("this server runs no kubelet to exec in (an API server alone)"), ns!, request.Name!);
+                break;
+            case "get" or "create" when request.Subresource == "attach":
+                await AttachStream.ServeAsync(context, service, new LogFollower(service, logs, clock), ns!, request.Name!);
                 break;
             case "get" when request.Subresource == "log":
                 await LogAsync(context, ns!, request.Name!);
@@ -319,45 +320,15 @@ internal sealed class ApiDispatcher(
         }
     }
 
-    // follow=true: what the container writes next, as it writes it, until it stops (a restart starts a new log,
-    // which a new request follows, as with a real kubelet) or the client goes.
+    // follow=true: what the container writes next, as it writes it, until it stops or the client goes.
     private async Task FollowLogAsync(HttpContext context, string ns, string name, string container, int sent)
     {
-        var pods = Catalog.Find("", "v1", "pods")!;
-        var token = context.RequestAborted;
-        while (!token.IsCancellationRequested)
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await new LogFollower(service, logs, clock).FollowAsync(ns, name, container, sent, async text =>
         {
-            await context.Response.Body.FlushAsync(token);
-            bool running;
-            try
-            {
-                var pod = service.Get(pods, ns, name);
-                running = pod["status"]?["containerStatuses"]?.AsArray().Any(c => (string?)c?["name"] == container && c?["state"]?["running"] is not null) == true;
-            }
-            catch (ApiException)
-            {
-                return;
-            }
-
-            // Read after looking at the state, so the lines written before the container ended are sent.
-            if (logs()?.ReadLog(ns, name, container, previous: false) is not { } now || now.Length < sent)
-            {
-                return;
-            }
-
-            if (now.Length > sent)
-            {
-                await context.Response.WriteAsync(now[sent..], Encoding.UTF8, token);
-                sent = now.Length;
-            }
-
-            if (!running)
-            {
-                return;
-            }
-
-            await Task.Delay(_followPoll, clock, token);
-        }
+            await context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }, context.RequestAborted);
     }
 
     private async Task UpdateScaleAsync(HttpContext context, ResourceType type, string? ns, string name, JsonNode? replicas, RequestOptions options)

@@ -125,6 +125,7 @@ internal static class DiscoveryDocuments
             yield return new("log", "Pod", ["get"]);
             yield return new("binding", "Binding", ["create"]);
             yield return new("exec", "PodExecOptions", ["create", "get"]);
+            yield return new("attach", "PodAttachOptions", ["create", "get"]);
         }
     }
 

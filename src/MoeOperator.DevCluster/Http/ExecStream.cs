@@ -36,9 +36,7 @@ internal static class ExecStream
             throw ApiException.BadRequest("pods/exec is served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io); this server does not speak SPDY");
         }
 
-        var offered = context.WebSockets.WebSocketRequestedProtocols;
-        var protocol = offered.Contains(V5) ? V5 : offered.Contains(V4) ? V4
-            : throw ApiException.BadRequest($"none of the offered subprotocols ({string.Join(", ", offered)}) is served; use {V5} or {V4}");
+        var protocol = Subprotocol(context);
         var container = query["container"].ToString() is { Length: > 0 } c ? c : null;
         using var process = exec.Exec(ns, pod, container, command);
         if (query["stdin"] != "true" && query["stdin"] != "1")
@@ -58,6 +56,14 @@ internal static class ExecStream
                 process.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    /// <summary>The channel protocol to answer a WebSocket request with: v5 when offered, else v4; 400 otherwise.</summary>
+    internal static string Subprotocol(HttpContext context)
+    {
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        return offered.Contains(V5) ? V5 : offered.Contains(V4) ? V4
+            : throw ApiException.BadRequest($"none of the offered subprotocols ({string.Join(", ", offered)}) is served; use {V5} or {V4}");
     }
 
     private static async Task StreamAsync(HttpContext context, Process process, string protocol, IReadOnlyList<string> command)
@@ -110,7 +116,8 @@ internal static class ExecStream
         }
     }
 
-    private static Task SendAsync(WebSocket socket, SemaphoreSlim sending, byte channel, byte[] data, CancellationToken token) =>
+    /// <summary>Sends one message on a channel.</summary>
+    internal static Task SendAsync(WebSocket socket, SemaphoreSlim sending, byte channel, byte[] data, CancellationToken token) =>
         SendAsync(socket, sending, (byte[])[channel, .. data], token);
 
     private static async Task SendAsync(WebSocket socket, SemaphoreSlim sending, ReadOnlyMemory<byte> message, CancellationToken token)
