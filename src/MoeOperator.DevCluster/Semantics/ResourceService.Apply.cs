@@ -47,9 +47,8 @@ public sealed partial class ResourceService
                 ApplyMerge.Prune(merged, self.Fields.Difference(keep), keep, shape);
             }
 
-            var metadata = ObjectAdmission.Metadata(merged);
-            metadata["managedFields"] = current["metadata"]?["managedFields"]?.DeepClone();
-            metadata["resourceVersion"] ??= current["metadata"]!["resourceVersion"]?.DeepClone();
+            // The live resourceVersion came with the merge; one in the configuration replaced it, as a precondition.
+            ObjectAdmission.Metadata(merged)["managedFields"] = current["metadata"]?["managedFields"]?.DeepClone();
             return Update(type, ns, name, merged, statusSubresource, options, apply);
         }
     }
@@ -73,14 +72,21 @@ public sealed partial class ResourceService
         config = config.DeepClone().AsObject();
         if (statusSubresource)
         {
-            var metadata = config["metadata"] as JsonObject;
-            return new JsonObject
+            var statusOnly = new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind, ["metadata"] = new JsonObject() };
+            foreach (var field in new[] { "name", "resourceVersion" })
             {
-                ["apiVersion"] = type.ApiVersion,
-                ["kind"] = type.Kind,
-                ["metadata"] = new JsonObject { ["name"] = metadata?["name"]?.DeepClone(), ["resourceVersion"] = metadata?["resourceVersion"]?.DeepClone() },
-                ["status"] = config["status"]?.DeepClone(),
-            };
+                if (config["metadata"]?[field] is { } value)
+                {
+                    statusOnly["metadata"]![field] = value.DeepClone();
+                }
+            }
+
+            if (config["status"] is { } status)
+            {
+                statusOnly["status"] = status.DeepClone();
+            }
+
+            return statusOnly;
         }
 
         if (type.HasStatus)

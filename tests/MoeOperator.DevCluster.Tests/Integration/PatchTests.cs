@@ -98,6 +98,24 @@ public sealed class PatchTests(DevServer dev) : IClassFixture<DevServer>
         entry["fieldsV1"]!.ToJsonString().ShouldBe("""{"f:data":{"f:b":{}}}""");
     }
 
+    [Fact]
+    public async Task ApplyThroughStatus_OwnsOnlyStatusFields_AndLeavesTheSpec()
+    {
+        var ns = await DeploymentAsync();
+
+        var applied = await dev.OkAsync(
+            HttpMethod.Patch,
+            $"/apis/apps/v1/namespaces/{ns}/deployments/web/status?fieldManager=reporter",
+            JsonNode.Parse("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":9},"status":{"observedGeneration":1}}"""),
+            "application/apply-patch+yaml");
+
+        ((int?)applied["spec"]!["replicas"]).ShouldBe(1, "an apply through /status changes no spec");
+        ((int?)applied["status"]!["observedGeneration"]).ShouldBe(1);
+        var entry = applied["metadata"]!["managedFields"]!.AsArray().Single(e => (string?)e!["manager"] == "reporter")!;
+        ((string?)entry["subresource"]).ShouldBe("status");
+        entry["fieldsV1"]!.ToJsonString().ShouldBe("""{"f:status":{"f:observedGeneration":{}}}""");
+    }
+
     [Theory]
     [InlineData("/api/v1/namespaces/{0}/configmaps/c", "application/apply-patch+yaml", """{"apiVersion":"v1","kind":"ConfigMap","data":{"a":"1"}}""", 422, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")]
     [InlineData("/api/v1/namespaces/{0}/configmaps/c?fieldManager=m&force=true", "application/merge-patch+json", """{"data":{"a":"1"}}""", 422, "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden value: may not be specified for non-apply patch")]
