@@ -162,7 +162,8 @@ public sealed class KubernetesClientScenarioTests : IAsyncLifetime, IDisposable
         var firstLeads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var secondLeads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var config = (ILock l) => new LeaderElectionConfig(l) { LeaseDuration = TimeSpan.FromSeconds(1), RenewDeadline = TimeSpan.FromMilliseconds(800), RetryPeriod = TimeSpan.FromMilliseconds(200) };
+        // Generous against a loaded 2-core machine: a leader that misses renewals for 4 s would lose its lease.
+        var config = (ILock l) => new LeaderElectionConfig(l) { LeaseDuration = TimeSpan.FromSeconds(4), RenewDeadline = TimeSpan.FromSeconds(3), RetryPeriod = TimeSpan.FromMilliseconds(300) };
 
         using var first = new LeaderElector(config(lockFor("leader1")));
         first.OnStartedLeading += () => firstLeads.TrySetResult();

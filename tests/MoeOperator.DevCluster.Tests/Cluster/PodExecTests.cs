@@ -98,7 +98,7 @@ public sealed class PodExecTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Attach_ShowsTheContainersOutputFromThenOn_UntilItEnds()
     {
-        var pod = Manifests.PythonPod("chatty", "import time\nfor i in range(16):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.4)");
+        var pod = Manifests.PythonPod("chatty", "import time\nfor i in range(40):\n    print(f'tick {i}', flush=True)\n    time.sleep(0.3)");
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod);
         await _cluster.WaitForAsync(async () => (string?)(await _cluster.GetAsync("/api/v1/namespaces/{ns}/pods/chatty"))?["status"]?["phase"] == "Running", "chatty to run", TimeSpan.FromSeconds(60));
 
@@ -106,8 +106,8 @@ public sealed class PodExecTests : IAsyncLifetime, IDisposable
 
         attached.ExitCode.ShouldBe(0, attached.Output);
         var ticks = attached.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-        ticks.ShouldContain("tick 15", "kubectl attach streams until the container ends");
+        ticks.ShouldContain("tick 39", "kubectl attach streams until the container ends");
         var first = int.Parse(ticks[0]["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        ticks.ShouldBe(Enumerable.Range(first, 16 - first).Select(i => $"tick {i}"), "every line from the moment of attaching, once, in order");
+        ticks.ShouldBe(Enumerable.Range(first, 40 - first).Select(i => $"tick {i}"), "every line from the moment of attaching, once, in order");
     }
 }

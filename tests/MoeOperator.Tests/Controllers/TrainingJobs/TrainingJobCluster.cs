@@ -99,6 +99,17 @@ internal sealed class TrainingJobCluster : IAsyncDisposable
         return [.. body!["items"]!.AsArray().OfType<JsonObject>().Where(e => (string?)e["regarding"]?["name"] == name)];
     }
 
+    /// <summary>
+    /// The job's events once one with <paramref name="reason"/> is among them: the operator records an event after
+    /// the status write it explains, so a test that saw the status may not see the event yet.
+    /// </summary>
+    public async Task<List<JsonObject>> EventsOnceAsync(string name, string reason)
+    {
+        List<JsonObject> events = [];
+        await Eventually.HoldsAsync(async () => (events = await EventsAsync(name)).Any(e => (string?)e["reason"] == reason), $"a {reason} event for {name}", TimeSpan.FromSeconds(60));
+        return events;
+    }
+
     /// <summary>Waits until the job's status satisfies <paramref name="condition"/>; a timeout reports the status, the pods and rank 0's last report.</summary>
     public Task<JsonObject> WaitForStatusAsync(string name, Func<JsonNode?, bool> condition, string what, TimeSpan limit) =>
         _dev.WaitForStatusAsync(Kinds.TrainingJob.Plural, name, condition, what, limit, async () => "pods: " + string.Join("; ", (await PodsAsync(name)).Select(p =>

@@ -85,7 +85,7 @@ public sealed class TrainingJobControllerTests : IAsyncLifetime
         var ran = DateTimeOffset.Parse((string)failed["completionTime"]!, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse((string)failed["startTime"]!, System.Globalization.CultureInfo.InvariantCulture);
         ran.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3), "not before the deadline");
         await Eventually.HoldsAsync(async () => (await _tj.PodsAsync("late")).Count == 0, "every rank to stop", TimeSpan.FromSeconds(90));
-        (await _tj.EventsAsync("late")).ShouldContain(e => (string?)e["reason"] == "DeadlineExceeded");
+        (await _tj.EventsOnceAsync("late", "DeadlineExceeded")).ShouldContain(e => (string?)e["reason"] == "DeadlineExceeded");
     }
 
     [Fact]

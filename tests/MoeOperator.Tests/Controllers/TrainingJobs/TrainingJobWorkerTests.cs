@@ -57,8 +57,7 @@ public sealed partial class TrainingJobWorkerTests(ITestOutputHelper output) : I
         output.WriteLine($"losses: {string.Join(", ", losses.Select(l => l.ToString("0.###", CultureInfo.InvariantCulture)))}");
         losses.Count.ShouldBe(20);
         losses.TakeLast(3).Average().ShouldBeLessThan(losses.Take(3).Average() * 0.8, "the loss falls");
-        var events = await _tj.EventsAsync("tj");
-        events.ShouldContain(e => (string?)e["reason"] == "Completed");
+        var events = await _tj.EventsOnceAsync("tj", "Completed");
         events.ShouldContain(e => (string?)e["reason"] == "Checkpointed" && ((string?)e["note"] ?? "").StartsWith("step 20 checkpointed to ", StringComparison.Ordinal));
         (await _tj.PodsAsync("tj")).ShouldAllBe(p => p["metadata"]!["finalizers"] == null || p["metadata"]!["finalizers"]!.AsArray().Count == 0, "rank 0 is let go once its last report is read");
     }
