@@ -47,17 +47,28 @@ internal static class AttachStream
         using var sending = new SemaphoreSlim(1, 1);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var hangup = WaitForCloseAsync(socket, done);
-        await follower.FollowAsync(ns, podName, container, log.Length, text => ExecStream.SendAsync(socket, sending, Stdout, Encoding.UTF8.GetBytes(text), done.Token), done.Token);
-        if (done.IsCancellationRequested)
+        try
         {
-            return;
-        }
+            await follower.FollowAsync(ns, podName, container, log.Length, text => ExecStream.SendAsync(socket, sending, Stdout, Encoding.UTF8.GetBytes(text), done.Token), done.Token);
+            if (done.IsCancellationRequested)
+            {
+                return;
+            }
 
-        var status = new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" };
-        await ExecStream.SendAsync(socket, sending, Error, Encoding.UTF8.GetBytes(status.ToJsonString()), done.Token);
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", done.Token);
-        await Task.WhenAny(hangup, Task.Delay(TimeSpan.FromSeconds(5), done.Token));
-        await done.CancelAsync();
+            var status = new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" };
+            await ExecStream.SendAsync(socket, sending, Error, Encoding.UTF8.GetBytes(status.ToJsonString()), done.Token);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", done.Token);
+            await Task.WhenAny(hangup, Task.Delay(TimeSpan.FromSeconds(5), done.Token));
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client detached (Ctrl-C on kubectl attach) or went; the container runs on.
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await hangup;
+        }
     }
 
     // Reads (and drops) what the client sends until it closes or goes; its going ends the attach.

@@ -110,4 +110,22 @@ public sealed class PodExecTests : IAsyncLifetime, IDisposable
         var first = int.Parse(ticks[0]["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture);
         ticks.ShouldBe(Enumerable.Range(first, 40 - first).Select(i => $"tick {i}"), "every line from the moment of attaching, once, in order");
     }
+
+    [Fact]
+    public async Task DetachingMidStream_LeavesTheContainerRunning()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.PythonPod("steady", "import time\nwhile True:\n    print('beat', flush=True)\n    time.sleep(0.3)"));
+        await _cluster.WaitForAsync(async () => (string?)(await _cluster.GetAsync("/api/v1/namespaces/{ns}/pods/steady"))?["status"]?["phase"] == "Running", "steady to run", TimeSpan.FromSeconds(60));
+        using (var attached = Testing.StreamingProcess.Start(Testing.Tools.Kubectl, ["--kubeconfig", _cluster.Kubeconfig, "attach", "-n", ClusterSession.Ns, "steady"]))
+        {
+            await _cluster.WaitForAsync(() => Task.FromResult(attached.Lines.Contains("beat")), "kubectl attach to stream a beat", TimeSpan.FromSeconds(30));
+            attached.HasExited.ShouldBeFalse("attach follows a running container until it ends");
+        }
+
+        var exec = _cluster.Kubectl("exec", "-n", ClusterSession.Ns, "steady", "--", "echo", "still here");
+
+        exec.Stdout.ShouldContain("still here", customMessage: "detaching (kubectl killed) stops nothing in the pod");
+        ((string?)(await _cluster.GetAsync("/api/v1/namespaces/{ns}/pods/steady"))!["status"]!["phase"]).ShouldBe("Running");
+        _cluster.ShouldHaveNoComponentErrors();
+    }
 }
