@@ -20,6 +20,8 @@ internal sealed class ApiDispatcher(
     Cluster.ComponentErrors componentErrors,
     TimeProvider clock)
 {
+    private readonly LogFollower _logFollower = new(service, logs, clock);
+
     private ResourceCatalog Catalog => service.Catalog;
 
     public async Task HandleAsync(HttpContext context)
@@ -196,7 +198,7 @@ internal sealed class ApiDispatcher(
                 await ExecStream.ServeAsync(context, podExec() ?? throw ApiException.BadRequest("this server runs no kubelet to exec in (an API server alone)"), ns!, request.Name!);
                 break;
             case "get" or "create" when request.Subresource == "attach":
-                await AttachStream.ServeAsync(context, service, new LogFollower(service, logs, clock), ns!, request.Name!);
+                await AttachStream.ServeAsync(context, service, _logFollower, ns!, request.Name!);
                 break;
             case "get" when request.Subresource == "log":
                 await LogAsync(context, ns!, request.Name!);
@@ -324,7 +326,7 @@ internal sealed class ApiDispatcher(
     private async Task FollowLogAsync(HttpContext context, string ns, string name, string container, int sent)
     {
         await context.Response.Body.FlushAsync(context.RequestAborted);
-        await new LogFollower(service, logs, clock).FollowAsync(ns, name, container, sent, async text =>
+        await _logFollower.FollowAsync(ns, name, container, sent, async text =>
         {
             await context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);

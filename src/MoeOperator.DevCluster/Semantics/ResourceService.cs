@@ -129,12 +129,7 @@ public sealed partial class ResourceService
 
             var sentManagers = ManagedFieldsEntry.Read(metadata["managedFields"]);
             metadata.Remove("managedFields");
-            var writer = new FieldWriter(options.FieldManager, type.ApiVersion, null, type.HasStatus);
-            var shape = FieldShape.For(type.Schema);
-            var managers = apply is null
-                ? FieldOwnership.AfterUpdate(sentManagers, [], obj, shape, writer, Now())
-                : FieldOwnership.AfterApply(sentManagers, [], obj, shape, writer, apply, Now());
-            SetManagedFields(obj, managers);
+            SettleOwnership(type, sentManagers, [], obj, new FieldWriter(options.FieldManager, type.ApiVersion, null, type.HasStatus), apply);
             if (options.DryRun)
             {
                 return new WriteResult(obj, true, warnings);
@@ -192,12 +187,7 @@ public sealed partial class ResourceService
             var given = body["metadata"]?["managedFields"] as JsonArray;
             var managers = !statusSubresource && given is { Count: > 0 } ? ManagedFieldsEntry.Read(given) : oldManagers;
             ObjectAdmission.Metadata(updated).Remove("managedFields");
-            var writer = new FieldWriter(options.FieldManager, type.ApiVersion, statusSubresource ? "status" : options.Subresource, type.HasStatus);
-            var shape = FieldShape.For(type.Schema);
-            managers = apply is null
-                ? FieldOwnership.AfterUpdate(managers, old, updated, shape, writer, Now())
-                : FieldOwnership.AfterApply(managers, old, updated, shape, writer, apply, Now());
-            SetManagedFields(updated, managers);
+            managers = SettleOwnership(type, managers, old, updated, new FieldWriter(options.FieldManager, type.ApiVersion, statusSubresource ? "status" : options.Subresource, type.HasStatus), apply);
             if (apply?.LastApplied is { } lastApplied)
             {
                 LastAppliedConfiguration.Follow(updated, lastApplied);
@@ -418,6 +408,18 @@ public sealed partial class ResourceService
         {
             throw ApiException.Forbidden(type, name, $"unable to create new content in namespace {ns} because it is being terminated");
         }
+    }
+
+    // Who owns what after the write that turns old into updated (an apply or any other write), written into
+    // updated's managedFields.
+    private List<ManagedFieldsEntry> SettleOwnership(ResourceType type, IReadOnlyList<ManagedFieldsEntry> managers, JsonObject old, JsonObject updated, FieldWriter writer, ApplyIntent? apply)
+    {
+        var shape = FieldShape.For(type.Schema);
+        var settled = apply is null
+            ? FieldOwnership.AfterUpdate(managers, old, updated, shape, writer, Now())
+            : FieldOwnership.AfterApply(managers, old, updated, shape, writer, apply, Now());
+        SetManagedFields(updated, settled);
+        return settled;
     }
 
     private static void SetManagedFields(JsonObject obj, IEnumerable<ManagedFieldsEntry> managers)

@@ -151,10 +151,10 @@ public sealed class ServerSideApplyTests(KubectlHarness k) : IClassFixture<Kubec
     }
 
     [Fact]
-    public void CustomResourceLists_MergeByTheirSchemaKeys()
+    public void PodLists_MergeByTheirKeys_AndEachManagerOwnsItsItems()
     {
-        var ns = Namespace("ssa-custom");
-        k.KubectlOk("apply", "--server-side", "-f", Manifest("cr-1.yaml", $"""
+        var ns = Namespace("ssa-lists");
+        k.KubectlOk("apply", "--server-side", "-f", Manifest("lists-1.yaml", $"""
             apiVersion: v1
             kind: Pod
             metadata:
@@ -168,7 +168,7 @@ public sealed class ServerSideApplyTests(KubectlHarness k) : IClassFixture<Kubec
                 - name: A
                   value: "1"
             """));
-        k.KubectlOk("apply", "--server-side", "--field-manager=sidecar-injector", "-f", Manifest("cr-2.yaml", $"""
+        k.KubectlOk("apply", "--server-side", "--field-manager=sidecar-injector", "-f", Manifest("lists-2.yaml", $"""
             apiVersion: v1
             kind: Pod
             metadata:
