@@ -81,6 +81,11 @@ public sealed class TrainingRank : IDisposable
     {
         ArgumentNullException.ThrowIfNull(microbatch);
         _accumulator.Clear();
+
+        // Every tensor the step makes stays referenced by this scope until the step ends, so none (a temporary such
+        // as the to_type in x.to_type(...).pow(...)) can be finalised by a collection on another thread while LibTorch
+        // still reads it, and the step's activations and gradients are freed at once instead of at some later GC.
+        using var scope = NewDisposeScope();
         foreach (var (_, moe, _) in _moeLayers)
         {
             Array.Clear(moe.Load);
@@ -104,6 +109,10 @@ public sealed class TrainingRank : IDisposable
             ExpertBalance.Update(moe.Gate.Bias, load[layer], _args.BiasUpdateSpeed);
         }
 
+        // What outlives the step: the reduced gradients (read through Gradients until the next step clears them) and
+        // the optimiser's moments, made on its first step.
+        scope.Detach(_accumulator.Sums.Values);
+        scope.Detach(Optimizer.Moments.Values.SelectMany(m => new[] { m.First, m.Second }));
         return new StepResult(step, totalLoss, norm, learningRate, load, imbalance);
     }
 

@@ -148,6 +148,8 @@ internal static class TinyTraining
         var first = topology.DataIndexOf(rank) * perData;
         for (var step = 1; step <= steps; step++)
         {
+            // The batch and the copies read out below are made here, outside the step's own scope.
+            using var scope = NewDisposeScope();
             var batch = Batch();
             var result = trainer.Step(step, j =>
             {
