@@ -131,7 +131,7 @@ internal sealed class ApiDispatcher(
             ("GET", null, _) => "list",
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
-            ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" && type.GroupResource == "pods" => "create",
+            ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" or "portforward" && type.GroupResource == "pods" => "create",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
             ("DELETE", null, _) => "deletecollection",
@@ -181,7 +181,7 @@ internal sealed class ApiDispatcher(
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : DefaultFieldManager(context),
             Force: query["force"] == "true");
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach") || (request.Subresource is "exec" or "attach" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach" or "portforward") || (request.Subresource is "exec" or "attach" or "portforward" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -196,6 +196,9 @@ internal sealed class ApiDispatcher(
                 break;
             case "get" or "create" when request.Subresource == "exec":
                 await ExecStream.ServeAsync(context, podExec() ?? throw ApiException.BadRequest("this server runs no kubelet to exec in (an API server alone)"), ns!, request.Name!);
+                break;
+            case "get" or "create" when request.Subresource == "portforward":
+                await PortForward.PortForwardEndpoint.ServeAsync(context, service, ns!, request.Name!);
                 break;
             case "get" or "create" when request.Subresource == "attach":
                 await AttachStream.ServeAsync(context, service, _logFollower, ns!, request.Name!);

@@ -126,6 +126,7 @@ internal static class DiscoveryDocuments
             yield return new("binding", "Binding", ["create"]);
             yield return new("exec", "PodExecOptions", ["create", "get"]);
             yield return new("attach", "PodAttachOptions", ["create", "get"]);
+            yield return new("portforward", "PodPortForwardOptions", ["create", "get"]);
         }
     }
 
