@@ -8,16 +8,32 @@ using MoeOperator.DevCluster.Semantics;
 
 namespace MoeOperator.DevCluster.Http;
 
-/// <summary>Reading request bodies (JSON or YAML) and writing JSON responses.</summary>
+/// <summary>Reading request bodies (JSON, YAML or protobuf) and writing responses (JSON, or protobuf when asked for first).</summary>
 internal static class HttpJson
 {
     public static async Task WriteAsync(HttpContext context, int code, JsonNode body, IReadOnlyList<string>? warnings = null, string contentType = "application/json")
     {
+        byte[]? protobuf = null;
+        if (contentType == "application/json" && AcceptedMediaTypes.Of(context.Request.Headers.Accept) is { PrefersProtobuf: true } accepted && body is JsonObject obj)
+        {
+            protobuf = ProtobufResponses.TryEncode(obj, out var unsupported);
+            if (protobuf is null && !accepted.AcceptsJson)
+            {
+                (code, body) = (406, new ApiException(406, "NotAcceptable", $"only application/json is served for this object ({unsupported}); accept application/json").ToStatus());
+            }
+        }
+
         context.Response.StatusCode = code;
-        context.Response.ContentType = contentType;
+        context.Response.ContentType = protobuf is null ? contentType : ProtobufResponses.MediaType;
         foreach (var warning in warnings ?? [])
         {
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "'", StringComparison.Ordinal)}\"");
+        }
+
+        if (protobuf is not null)
+        {
+            await context.Response.Body.WriteAsync(protobuf, context.RequestAborted);
+            return;
         }
 
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);

@@ -7,13 +7,13 @@ namespace MoeOperator.DevCluster.Protobuf;
 /// Decodes the Kubernetes protobuf request bodies typed clients send (kubectl create, run, expose, autoscale and auth
 /// can-i; helm's release Secrets): the "k8s\0" envelope around runtime.Unknown, then the object by the messages of
 /// <see cref="MessageDescriptions"/>. As the real server's JSON does, fields left at Go's zero value (an empty string,
-/// false, a zero time) are omitted; numbers are kept, since a pointer field's explicit 0 (replicas: 0) means something.
-/// Responses are always JSON, which these clients accept too.
+/// false, a zero time, a 0 in a plain omitempty number) are omitted; a pointer's 0 (replicas: 0) and a required
+/// number's are kept.
+/// Responses are encoded by <see cref="ProtobufResponses"/>.
 /// </summary>
 public static class ProtobufBodies
 {
     private static readonly byte[] _magic = "k8s\0"u8.ToArray();
-    private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyDictionary<int, MessageField>>> _messages = new(() => MessageSchema.Parse(MessageDescriptions.Text));
 
     /// <summary>Whether the body starts with the Kubernetes protobuf envelope.</summary>
     public static bool IsEnvelope(ReadOnlySpan<byte> body) => body.StartsWith(_magic);
@@ -80,7 +80,7 @@ public static class ProtobufBodies
     // Reads a message's fields into obj (an inlined message writes into its parent's object).
     private static void Read(ReadOnlySpan<byte> bytes, string name, JsonObject obj)
     {
-        var schema = _messages.Value[name];
+        var schema = MessageSchema.Described[name];
         var reader = new WireReader(bytes);
         while (!reader.AtEnd)
         {
@@ -99,7 +99,7 @@ public static class ProtobufBodies
                 var (key, value) = MapEntry(reader.ReadBytes(), field.Type);
                 ((obj[field.Name] ??= new JsonObject()).AsObject())[key] = value;
             }
-            else if (field.Repeated && wire == 2 && field.Type is "int32" or "int64")
+            else if (field.Repeated && wire == 2 && field.IsInteger)
             {
                 // A packed repeated number.
                 var packed = new WireReader(reader.ReadBytes());
@@ -123,14 +123,16 @@ public static class ProtobufBodies
 
     private static JsonNode? Value(ref WireReader reader, MessageField field, int wire)
     {
-        if (field.Type is "int32" or "int64" or "bool" or "bool?" ? wire != 0 : wire != 2)
+        if (field.IsInteger || field.Type is "bool" or "bool?" ? wire != 0 : wire != 2)
         {
             throw new NotSupportedException($"protobuf field {field.Name} ({field.Type}) arrived with wire type {wire}; send JSON");
         }
 
         return field.Type switch
         {
-            "int32" or "int64" => (long)reader.ReadVarint(),
+            // Go's plain int fields marked omitempty leave a zero out of JSON; pointers (?) and required ones (!) keep it.
+            "int32" or "int64" => (long)reader.ReadVarint() is var n && n != 0 ? n : null,
+            "int32?" or "int64?" or "int32!" or "int64!" => (long)reader.ReadVarint(),
             "bool" => reader.ReadVarint() != 0 ? true : null,
             "bool?" => reader.ReadVarint() != 0,
             "string" => Encoding.UTF8.GetString(reader.ReadBytes()) is var text && (text.Length > 0 || field.Repeated) ? text : null,
@@ -138,6 +140,7 @@ public static class ProtobufBodies
             "Time" => Time(reader.ReadBytes()),
             "Quantity" => Quantity(reader.ReadBytes()),
             "IntOrString" => IntOrString(reader.ReadBytes()),
+            "RawJSON" => RawJson(reader.ReadBytes()),
             _ => Message(reader.ReadBytes(), field.Type),
         };
     }
@@ -196,6 +199,27 @@ public static class ProtobufBodies
         return text;
     }
 
+    // apimachinery's FieldsV1 and the like: JSON bytes in field 1 (raw), shown in JSON as the JSON they hold.
+    private static JsonNode? RawJson(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new WireReader(bytes);
+        JsonNode? value = null;
+        while (!reader.AtEnd)
+        {
+            var (field, wire) = reader.ReadTag();
+            if (field == 1 && wire == 2)
+            {
+                value = JsonNode.Parse(reader.ReadBytes());
+            }
+            else
+            {
+                reader.Skip(wire);
+            }
+        }
+
+        return value;
+    }
+
     // apimachinery's intstr.IntOrString: type 0 is intVal (field 2), type 1 strVal (field 3).
     private static JsonNode IntOrString(ReadOnlySpan<byte> bytes)
     {
@@ -229,6 +253,12 @@ public static class ProtobufBodies
 
     private static string? Time(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.IsEmpty)
+        {
+            // metav1.Time marshals its zero value as an empty message.
+            return null;
+        }
+
         long seconds = 0;
         var reader = new WireReader(bytes);
         while (!reader.AtEnd)

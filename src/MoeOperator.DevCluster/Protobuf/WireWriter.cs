@@ -29,6 +29,23 @@ internal sealed class WireWriter
         return this;
     }
 
+    /// <summary>A varint field, written whatever its value (a JSON field that is present is kept, zero or not).</summary>
+    public WireWriter Number(int field, long value)
+    {
+        Varint((ulong)field << 3);
+        Varint(unchecked((ulong)value));
+        return this;
+    }
+
+    /// <summary>A length-delimited field, written even when empty.</summary>
+    public WireWriter Raw(int field, ReadOnlySpan<byte> bytes)
+    {
+        Varint(((ulong)field << 3) | 2);
+        Varint((ulong)bytes.Length);
+        _buffer.Write(bytes);
+        return this;
+    }
+
     /// <summary>A nested message, built by <paramref name="build"/> (written even when empty: a set oneof or message field).</summary>
     public WireWriter Message(int field, Action<WireWriter> build)
     {
@@ -41,12 +58,7 @@ internal sealed class WireWriter
 
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
-    private void Bytes(int field, byte[] bytes)
-    {
-        Varint(((ulong)field << 3) | 2);
-        Varint((ulong)bytes.Length);
-        _buffer.Write(bytes.AsSpan());
-    }
+    private void Bytes(int field, byte[] bytes) => Raw(field, bytes);
 
     private void Varint(ulong value)
     {

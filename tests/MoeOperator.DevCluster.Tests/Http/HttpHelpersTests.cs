@@ -20,6 +20,19 @@ public sealed class HttpHelpersTests
     }
 
     [Theory]
+    [InlineData("application/vnd.kubernetes.protobuf,application/json", true, true)]
+    [InlineData("application/vnd.kubernetes.protobuf, */*", true, true)]
+    [InlineData("application/vnd.kubernetes.protobuf", true, false)]
+    [InlineData("application/json, application/vnd.kubernetes.protobuf", false, true)]
+    [InlineData("application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json", false, true)]
+    [InlineData("", false, true)]
+    [InlineData("application/yaml", false, false)]
+    public void AcceptedMediaTypes_ProtobufOnlyWhenListedFirst(string accept, bool prefersProtobuf, bool acceptsJson)
+    {
+        AcceptedMediaTypes.Of(accept).ShouldBe(new AcceptedMediaTypes(prefersProtobuf, acceptsJson));
+    }
+
+    [Theory]
     [InlineData("/api/v1/pods", "", "v1", null, "pods", null, null)]
     [InlineData("/api/v1/namespaces/ns/pods/p/log", "", "v1", "ns", "pods", "p", "log")]
     [InlineData("/api/v1/namespaces/ns", "", "v1", null, "namespaces", "ns", null)]

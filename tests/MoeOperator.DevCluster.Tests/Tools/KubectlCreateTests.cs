@@ -91,4 +91,71 @@ public sealed class KubectlCreateTests(KubectlHarness k) : IClassFixture<Kubectl
         ((int?)budget["minAvailable"]).ShouldBe(1);
         ((string?)budget["selector"]!["matchLabels"]!["app"]).ShouldBe("web");
     }
+
+    /// <summary>
+    /// kubectl asks for protobuf first (Accept: application/vnd.kubernetes.protobuf,application/json) and decodes the
+    /// answer with Kubernetes' own generated code: what it prints with -o json must be the object the server stores.
+    /// </summary>
+    [Theory]
+    [InlineData("deployment", "web", new[] { "create", "deployment", "web", "--image=nginx:1.27", "--replicas=3", "--port=80" })]
+    [InlineData("job", "once", new[] { "create", "job", "once", "--image=busybox", "--", "echo", "hi" })]
+    [InlineData("service", "edge", new[] { "create", "service", "nodeport", "edge", "--tcp=8443:443" })]
+    [InlineData("configmap", "settings", new[] { "create", "configmap", "settings", "--from-literal=mode=fast", "--from-literal=level=3" })]
+    [InlineData("secret", "token", new[] { "create", "secret", "generic", "token", "--from-literal=key=s3cr3t" })]
+    [InlineData("role", "reader", new[] { "create", "role", "reader", "--verb=get,list", "--resource=pods" })]
+    [InlineData("pdb", "budget", new[] { "create", "pdb", "budget", "--selector=app=web", "--max-unavailable=1" })]
+    public void ProtobufAnswers_DecodeInKubectl_ToTheStoredObject(string resource, string name, string[] create)
+    {
+        var ns = Namespace($"pb-answer-{resource}");
+
+        var split = Array.IndexOf(create, "--") is var dashes and >= 0 ? dashes : create.Length;
+        var created = k.Kubectl([.. create[..split], "-n", ns, "-o", "json", "-v=8", .. create[split..]]);
+
+        created.ExitCode.ShouldBe(0, created.Output);
+        created.Stderr.ShouldContain("Content-Type: application/vnd.kubernetes.protobuf", customMessage: "the request body was protobuf");
+        System.Text.RegularExpressions.Regex.Count(created.Stderr, "Content-Type: application/vnd.kubernetes.protobuf").ShouldBeGreaterThanOrEqualTo(2, "the response too (its headers are logged after the request's)");
+        var decoded = JsonNode.Parse(created.Stdout)!.AsObject();
+        var stored = JsonNode.Parse(k.KubectlOk("get", "--raw", $"/{(resource is "configmap" or "secret" or "service" ? "api/v1" : resource switch { "deployment" => "apis/apps/v1", "job" => "apis/batch/v1", "role" => "apis/rbac.authorization.k8s.io/v1", _ => "apis/policy/v1" })}/namespaces/{ns}/{Plural(resource)}/{name}"))!.AsObject();
+        foreach (var obj in (JsonObject[])[decoded, stored])
+        {
+            obj["metadata"]!.AsObject().Remove("managedFields");
+        }
+
+        JsonNode.DeepEquals(decoded, stored).ShouldBeTrue($"kubectl decoded\n{decoded.ToJsonString()}\nthe server stores\n{stored.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task ProtobufOnlyClients_GetProtobufOr406_AndErrorsAsProtobufStatus()
+    {
+        var ns = Namespace("pb-only");
+        k.KubectlOk("create", "configmap", "plain", "--from-literal=a=b", "-n", ns);
+        using var http = k.Dev.NewHttpClient(k.Dev.Server.Token);
+
+        async Task<(int Code, string? Type, byte[] Body)> GetAsync(string path, string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            using var response = await http.SendAsync(request);
+            return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        var configMap = await GetAsync($"/api/v1/namespaces/{ns}/configmaps/plain", "application/vnd.kubernetes.protobuf");
+        var missing = await GetAsync($"/api/v1/namespaces/{ns}/configmaps/absent", "application/vnd.kubernetes.protobuf");
+        var undescribed = await GetAsync("/api/v1/namespaces/default/endpoints/kubernetes", "application/vnd.kubernetes.protobuf");
+        var fallback = await GetAsync("/api/v1/namespaces/default/endpoints/kubernetes", "application/vnd.kubernetes.protobuf,application/json");
+
+        (configMap.Code, configMap.Type).ShouldBe((200, "application/vnd.kubernetes.protobuf"));
+        ((string?)MoeOperator.DevCluster.Protobuf.ProtobufBodies.Decode(configMap.Body)["data"]!["a"]).ShouldBe("b");
+        (missing.Code, missing.Type).ShouldBe((404, "application/vnd.kubernetes.protobuf"));
+        var status = MoeOperator.DevCluster.Protobuf.ProtobufBodies.Decode(missing.Body);
+        ((string?)status["reason"], (long?)status["code"]).ShouldBe(("NotFound", 404L));
+        undescribed.Code.ShouldBe(406, "Endpoints have no protobuf description and the client takes nothing else");
+        (fallback.Code, fallback.Type).ShouldBe((200, "application/json"));
+    }
+
+    private static string Plural(string resource) => resource switch
+    {
+        "pdb" => "poddisruptionbudgets",
+        _ => resource + "s",
+    };
 }
