@@ -71,7 +71,7 @@ internal sealed class PodPortForwarder(SpdySession session, PodTarget pod, Cance
         }
         catch (ForwardingException e)
         {
-            await error.WriteAsync(Encoding.UTF8.GetBytes(e.Message), token);
+            await QuietlyAsync(() => error.WriteAsync(Encoding.UTF8.GetBytes(e.Message), token));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
@@ -79,8 +79,8 @@ internal sealed class PodPortForwarder(SpdySession session, PodTarget pod, Cance
         }
         finally
         {
-            await FinishQuietlyAsync(data);
-            await FinishQuietlyAsync(error);
+            await QuietlyAsync(() => data.FinishAsync(token));
+            await QuietlyAsync(() => error.FinishAsync(token));
         }
     }
 
@@ -113,15 +113,16 @@ internal sealed class PodPortForwarder(SpdySession session, PodTarget pod, Cance
         }
     }
 
-    private async Task FinishQuietlyAsync(SpdyStream stream)
+    // Writes to a client that may be gone already, with nobody left to tell if it is.
+    private static async Task QuietlyAsync(Func<Task> write)
     {
         try
         {
-            await stream.FinishAsync(token);
+            await write();
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // The connection is gone already.
+            // The connection is gone.
         }
     }
 

@@ -59,6 +59,11 @@ internal sealed class SpdySession(Stream transport) : IDisposable
         {
             // The client hung up; what it left open is reset below.
         }
+        catch (InvalidDataException)
+        {
+            // Not SPDY/3.1 as this server speaks it (another version, a header block that does not inflate): the
+            // connection is dropped, which the client reports as lost.
+        }
         finally
         {
             foreach (var stream in _streams.Values)
