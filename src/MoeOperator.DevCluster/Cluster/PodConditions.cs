@@ -7,9 +7,10 @@ internal static class PodConditions
 {
     /// <summary>
     /// Sets condition <paramref name="type"/>; the transition time changes only when the status does. Returns whether
-    /// anything changed, so callers write only then.
+    /// anything changed, so callers write only then. A Deployment's condition (<paramref name="tracksUpdates"/>) has
+    /// lastUpdateTime, set whenever the condition is written, where a pod's or a Job's has lastProbeTime.
     /// </summary>
-    public static bool Set(JsonObject status, string type, string value, string? reason, string? message, string now)
+    public static bool Set(JsonObject status, string type, string value, string? reason, string? message, string now, bool tracksUpdates = false)
     {
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
@@ -23,7 +24,7 @@ internal static class PodConditions
         {
             ["type"] = type,
             ["status"] = value,
-            ["lastProbeTime"] = null,
+            [tracksUpdates ? "lastUpdateTime" : "lastProbeTime"] = tracksUpdates ? now : null,
             ["lastTransitionTime"] = existing is not null && (string?)existing["status"] == value ? existing["lastTransitionTime"]?.DeepClone() : now,
         };
         if (reason is not null)

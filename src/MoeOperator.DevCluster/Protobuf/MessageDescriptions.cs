@@ -24,6 +24,10 @@ internal static class MessageDescriptions
         ["Service"] = "Service",
         ["ServiceAccount"] = "ServiceAccount",
         ["Deployment"] = "Deployment",
+        ["StatefulSet"] = "StatefulSet",
+        ["DaemonSet"] = "DaemonSet",
+        ["ReplicaSet"] = "ReplicaSet",
+        ["PersistentVolumeClaim"] = "PersistentVolumeClaim",
         ["Job"] = "Job",
         ["PodDisruptionBudget"] = "PodDisruptionBudget",
         ["Role"] = "Role",
@@ -106,6 +110,32 @@ internal static class MessageDescriptions
         RollingUpdateDeployment: maxUnavailable=1:IntOrString maxSurge=2:IntOrString
         DeploymentStatus: observedGeneration=1:int64 replicas=2:int32 updatedReplicas=3:int32 availableReplicas=4:int32 unavailableReplicas=5:int32 conditions=6:[DeploymentCondition] readyReplicas=7:int32 collisionCount=8:int32? terminatingReplicas=9:int32?
         DeploymentCondition: type=1 status=2 reason=4 message=5 lastUpdateTime=6:Time lastTransitionTime=7:Time
+
+        StatefulSet: metadata=1:ObjectMeta spec=2:StatefulSetSpec status=3:StatefulSetStatus
+        StatefulSetSpec: replicas=1:int32? selector=2:LabelSelector template=3:PodTemplateSpec volumeClaimTemplates=4:[PersistentVolumeClaim] serviceName=5 podManagementPolicy=6 updateStrategy=7:StatefulSetUpdateStrategy revisionHistoryLimit=8:int32? minReadySeconds=9:int32 persistentVolumeClaimRetentionPolicy=10:StatefulSetPersistentVolumeClaimRetentionPolicy ordinals=11:StatefulSetOrdinals
+        StatefulSetUpdateStrategy: type=1 rollingUpdate=2:RollingUpdateStatefulSetStrategy
+        RollingUpdateStatefulSetStrategy: partition=1:int32? maxUnavailable=2:IntOrString
+        StatefulSetPersistentVolumeClaimRetentionPolicy: whenDeleted=1 whenScaled=2
+        StatefulSetOrdinals: start=1:int32!
+        StatefulSetStatus: observedGeneration=1:int64 replicas=2:int32! readyReplicas=3:int32 currentReplicas=4:int32 updatedReplicas=5:int32 currentRevision=6 updateRevision=7 collisionCount=9:int32? conditions=10:[WorkloadCondition] availableReplicas=11:int32!
+        WorkloadCondition: type=1 status=2 lastTransitionTime=3:Time reason=4 message=5
+
+        DaemonSet: metadata=1:ObjectMeta spec=2:DaemonSetSpec status=3:DaemonSetStatus
+        DaemonSetSpec: selector=1:LabelSelector template=2:PodTemplateSpec updateStrategy=3:DaemonSetUpdateStrategy minReadySeconds=4:int32 revisionHistoryLimit=6:int32?
+        DaemonSetUpdateStrategy: type=1 rollingUpdate=2:RollingUpdateDaemonSet
+        RollingUpdateDaemonSet: maxUnavailable=1:IntOrString maxSurge=2:IntOrString
+        DaemonSetStatus: currentNumberScheduled=1:int32! numberMisscheduled=2:int32! desiredNumberScheduled=3:int32! numberReady=4:int32! observedGeneration=5:int64 updatedNumberScheduled=6:int32 numberAvailable=7:int32 numberUnavailable=8:int32 collisionCount=9:int32? conditions=10:[WorkloadCondition]
+
+        ReplicaSet: metadata=1:ObjectMeta spec=2:ReplicaSetSpec status=3:ReplicaSetStatus
+        ReplicaSetSpec: replicas=1:int32? selector=2:LabelSelector template=3:PodTemplateSpec minReadySeconds=4:int32
+        ReplicaSetStatus: replicas=1:int32! fullyLabeledReplicas=2:int32 observedGeneration=3:int64 readyReplicas=4:int32 availableReplicas=5:int32 conditions=6:[WorkloadCondition]
+
+        PersistentVolumeClaim: metadata=1:ObjectMeta spec=2:PersistentVolumeClaimSpec status=3:PersistentVolumeClaimStatus
+        PersistentVolumeClaimSpec: accessModes=1:[string] resources=2:ResourceRequirements volumeName=3 selector=4:LabelSelector storageClassName=5 volumeMode=6 dataSource=7:TypedLocalObjectReference dataSourceRef=8:TypedObjectReference
+        TypedLocalObjectReference: apiGroup=1 kind=2 name=3
+        TypedObjectReference: apiGroup=1 kind=2 name=3 namespace=4
+        PersistentVolumeClaimStatus: phase=1 accessModes=2:[string] capacity=3:quantitymap conditions=4:[PersistentVolumeClaimCondition] allocatedResources=5:quantitymap
+        PersistentVolumeClaimCondition: type=1 status=2 lastProbeTime=3:Time lastTransitionTime=4:Time reason=5 message=6
 
         Job: metadata=1:ObjectMeta spec=2:JobSpec status=3:JobStatus
         JobSpec: parallelism=1:int32? completions=2:int32? activeDeadlineSeconds=3:int64? selector=4:LabelSelector manualSelector=5:bool? template=6:PodTemplateSpec backoffLimit=7:int32? ttlSecondsAfterFinished=8:int32? completionMode=9 suspend=10:bool?

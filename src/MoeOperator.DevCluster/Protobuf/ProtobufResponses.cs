@@ -74,7 +74,8 @@ public static class ProtobufResponses
         var writer = new WireWriter();
         var consumed = new HashSet<string>(ignored, StringComparer.Ordinal);
         Write(writer, obj, name, consumed);
-        if (obj.Select(p => p.Key).FirstOrDefault(k => !consumed.Contains(k)) is { } extra)
+        // A null is what Go writes for a nil pointer or a zero time: nothing to encode, described or not.
+        if (obj.Where(p => p.Value is not null).Select(p => p.Key).FirstOrDefault(k => !consumed.Contains(k)) is { } extra)
         {
             throw new NotSupportedException($"{name}.{extra} has no protobuf description");
         }

@@ -57,9 +57,9 @@ internal sealed class DeploymentController(ClusterApi api) : ControlLoop(api, Ti
             status["unavailableReplicas"] = Math.Max(0, replicas - ready);
             var now = Api.Service.Now();
             PodConditions.Set(status, "Available", ready >= replicas ? "True" : "False", ready >= replicas ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-                ready >= replicas ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", now);
+                ready >= replicas ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", now, tracksUpdates: true);
             PodConditions.Set(status, "Progressing", "True", ready >= replicas ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
-                ready >= replicas ? $"ReplicaSet \"{ClusterApi.Name(current)}\" has successfully progressed." : $"ReplicaSet \"{ClusterApi.Name(current)}\" is progressing.", now);
+                ready >= replicas ? $"ReplicaSet \"{ClusterApi.Name(current)}\" has successfully progressed." : $"ReplicaSet \"{ClusterApi.Name(current)}\" is progressing.", now, tracksUpdates: true);
             Workloads.WriteStatus(Api, "deployments.apps", deployment, status);
         }
     }

@@ -84,6 +84,7 @@ internal static class Workloads
     /// <summary>Writes <paramref name="status"/> when it differs from the object's (so converged objects see no writes).</summary>
     public static void WriteStatus(ClusterApi api, string groupResource, JsonObject obj, JsonObject status)
     {
+        Protobuf.GoZeroValues.OmitFromStatus(obj, status);
         if (obj["status"]?.ToJsonString() == status.ToJsonString())
         {
             return;
