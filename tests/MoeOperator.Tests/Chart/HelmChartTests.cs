@@ -168,7 +168,7 @@ public sealed class HelmChartTests
         var result = Tools.Run(Tools.Promtool, ["check", "rules", Path.Combine(RenderedChart.ChartDirectory, "rules", "moe-operator.rules.yaml")]);
 
         result.ExitCode.ShouldBe(0, result.Output);
-        result.Output.ShouldContain("SUCCESS: 9 rules found");
+        result.Output.ShouldContain("SUCCESS: 10 rules found");
     }
 
     [Fact]

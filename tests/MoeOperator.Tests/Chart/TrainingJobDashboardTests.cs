@@ -23,7 +23,7 @@ public sealed partial class TrainingJobDashboardTests
             MeasuredBubbleRatio = 0.2,
             ExpectedBubbleRatio = 0.1,
             LastVerifiedCheckpoint = new CheckpointRecord { Step = 3, SizeBytes = 1024, DurationSeconds = 0.5 },
-        });
+        }, checkpointIntervalSteps: 10);
         metrics.Restarted("ns", "job");
         using var exported = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(exported);

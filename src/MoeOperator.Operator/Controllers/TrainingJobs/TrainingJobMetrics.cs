@@ -18,11 +18,19 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
     private readonly Gauge _checkpointSeconds = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_duration_seconds", "Time the newest verified checkpoint took, from the ranks starting their shards to the renamed directory", "namespace", "trainingjob");
     private readonly Gauge _checkpointBytes = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_bytes", "Size of the newest verified checkpoint's shards", "namespace", "trainingjob");
     private readonly Gauge _bubble = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_pipeline_bubble_ratio", "Pipeline bubble: measured on rank 0 (measured), from the schedule (expected)", "namespace", "trainingjob", "kind");
+    private readonly Gauge _step = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_step", "Step rank 0 last reported (after a restart, the step resumed from)", "namespace", "trainingjob");
+    private readonly Gauge _interval = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_interval_steps", "Steps between checkpoints (spec.checkpoint.intervalSteps): how far the newest checkpoint may trail the step", "namespace", "trainingjob");
     private readonly ConcurrentDictionary<(string, string), long> _lastStep = new();
 
-    public void Observe(string ns, string name, TrainingJobStatus status)
+    /// <summary>
+    /// Sets the job's series from its status; <paramref name="checkpointIntervalSteps"/> is the spec's, against which
+    /// the checkpoint-age alert measures (null for a job that keeps no checkpoints).
+    /// </summary>
+    public void Observe(string ns, string name, TrainingJobStatus status, int? checkpointIntervalSteps)
     {
         ArgumentNullException.ThrowIfNull(status);
+        Set(_interval.WithLabels(ns, name), checkpointIntervalSteps);
+        Set(_step.WithLabels(ns, name), status.Step);
         foreach (var phase in Enum.GetValues<TrainingJobPhase>())
         {
             _phase.WithLabels(ns, name, phase.ToString()).Set(status.Phase == phase ? 1 : 0);

@@ -140,7 +140,7 @@ internal sealed partial class TrainingJobReconciler(
         // the next ranks are created from it); the in-place ones (suspend, placement, scheduling, the deadline, the
         // failure policy) are in effect as soon as this pass acted on them.
         status.ObservedGeneration = pass.Generation;
-        metrics.Observe(pass.Key.Namespace, pass.Key.Name, status);
+        metrics.Observe(pass.Key.Namespace, pass.Key.Name, status, pass.Spec.Checkpoint?.IntervalSteps);
         await _status.WriteAsync($"/apis/moe.dev/v1alpha1/namespaces/{pass.Key.Namespace}/trainingjobs/{pass.Key.Name}", pass.Job, TypedStatus.ToJson(status), cancellationToken);
         // Only after the status holds rank 0's last report may its pod go.
         await ReleaseRankZeroAsync(pass, cancellationToken);
