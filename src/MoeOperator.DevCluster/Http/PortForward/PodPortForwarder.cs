@@ -22,7 +22,7 @@ internal sealed class PodPortForwarder(SpdySession session, PodTarget pod, Cance
         var id = stream.Header("requestid") ?? stream.Header("port") ?? "";
         if (type is not ("error" or "data"))
         {
-            await session.ResetAsync(stream, token);
+            await QuietlyAsync(() => session.ResetAsync(stream, token));
             return;
         }
 

@@ -26,4 +26,13 @@ internal sealed class EPGroupMetrics(CollectorRegistry registry)
         _rebalances.WithLabels(ns, name).Inc();
         _imbalance.WithLabels(ns, name, "expected").Set(expected);
     }
+
+    /// <summary>Removes the group's series (it was deleted).</summary>
+    public void Forget(string ns, string name)
+    {
+        ObjectSeries.Remove(_ranks, ns, name);
+        ObjectSeries.Remove(_restarts, ns, name);
+        ObjectSeries.Remove(_rebalances, ns, name);
+        ObjectSeries.Remove(_imbalance, ns, name);
+    }
 }

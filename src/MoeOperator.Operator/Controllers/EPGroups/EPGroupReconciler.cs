@@ -54,6 +54,7 @@ internal sealed class EPGroupReconciler(
             ledger.Release(EPGroupController.Owner(key));
             ledger.WakeWaiting();
             _refusingNodes.TryRemove(key, out _);
+            metrics.Forget(key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
 

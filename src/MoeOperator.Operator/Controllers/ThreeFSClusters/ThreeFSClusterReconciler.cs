@@ -46,6 +46,7 @@ internal sealed partial class ThreeFSClusterReconciler(
         if (clusters.Get(key) is not { } cluster)
         {
             ledger.Release(Owner(key));
+            metrics.Forget(key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
 

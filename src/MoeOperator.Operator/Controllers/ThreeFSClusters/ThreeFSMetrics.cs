@@ -22,4 +22,12 @@ internal sealed class ThreeFSMetrics(CollectorRegistry registry)
     }
 
     public void Steps(string ns, string cluster, int completed) => _steps.WithLabels(ns, cluster).Set(completed);
+
+    /// <summary>Removes the cluster's series (it was deleted).</summary>
+    public void Forget(string ns, string cluster)
+    {
+        ObjectSeries.Remove(_chains, ns, cluster);
+        ObjectSeries.Remove(_targets, ns, cluster);
+        ObjectSeries.Remove(_steps, ns, cluster);
+    }
 }

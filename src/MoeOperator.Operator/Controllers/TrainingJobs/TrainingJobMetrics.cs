@@ -67,6 +67,19 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
 
     public void Restarted(string ns, string name) => _restarts.WithLabels(ns, name).Inc();
 
+    /// <summary>Removes the job's series (it was deleted).</summary>
+    public void Forget(string ns, string name)
+    {
+        _lastStep.TryRemove((ns, name), out _);
+        foreach (var gauge in (Gauge[])[_phase, _loss, _tokens, _checkpoint, _imbalance, _layerImbalance, _checkpointSeconds, _checkpointBytes, _bubble, _step, _interval])
+        {
+            ObjectSeries.Remove(gauge, ns, name);
+        }
+
+        ObjectSeries.Remove(_steps, ns, name);
+        ObjectSeries.Remove(_restarts, ns, name);
+    }
+
     private static void Set(Gauge.Child gauge, double? value)
     {
         if (value is { } v)

@@ -42,6 +42,7 @@ internal sealed partial class TrainingJobReconciler(
             await ReleaseFinalizersAsync(pods.ByLabel(TrainingJobNames.JobLabel, key.Name).Where(p => (string?)p["metadata"]?["namespace"] == key.Namespace), cancellationToken);
             ledger.Release(OwnerOf(key));
             ledger.WakeWaiting();
+            metrics.Forget(key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
 
