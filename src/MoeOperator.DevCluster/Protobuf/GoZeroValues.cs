@@ -16,7 +16,7 @@ public static class GoZeroValues
     {
         ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(status);
-        var message = MessageDescriptions.Kinds.GetValueOrDefault($"{obj["apiVersion"]} {obj["kind"]}") ?? MessageDescriptions.Kinds.GetValueOrDefault((string?)obj["kind"] ?? "");
+        var message = MessageDescriptions.MessageOf((string?)obj["apiVersion"], (string?)obj["kind"]);
         if (message is not null && MessageSchema.Described[message].Values.FirstOrDefault(f => f.Name == "status") is { } field)
         {
             Omit(status, field.Type);

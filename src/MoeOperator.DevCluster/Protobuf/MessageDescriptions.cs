@@ -40,6 +40,10 @@ internal static class MessageDescriptions
         ["SelfSubjectRulesReview"] = "SelfSubjectRulesReview",
     };
 
+    /// <summary>The message a kind is, looked up by "apiVersion kind" first, then by kind; null for a kind not described.</summary>
+    public static string? MessageOf(string? apiVersion, string? kind) =>
+        Kinds.GetValueOrDefault($"{apiVersion} {kind}") ?? Kinds.GetValueOrDefault(kind ?? "");
+
     public const string Text = """
         ObjectMeta: name=1 generateName=2 namespace=3 selfLink=4 uid=5 resourceVersion=6 generation=7:int64 creationTimestamp=8:Time deletionTimestamp=9:Time deletionGracePeriodSeconds=10:int64? labels=11:map annotations=12:map ownerReferences=13:[OwnerReference] finalizers=14:[string] managedFields=17:[ManagedFieldsEntry]
         ManagedFieldsEntry: manager=1 operation=2 apiVersion=3 time=4:Time fieldsType=6 fieldsV1=7:RawJSON subresource=8

@@ -58,7 +58,7 @@ public static class ProtobufBodies
             }
         }
 
-        var message = MessageDescriptions.Kinds.GetValueOrDefault($"{apiVersion} {kind}") ?? MessageDescriptions.Kinds.GetValueOrDefault(kind ?? "");
+        var message = MessageDescriptions.MessageOf(apiVersion, kind);
         if (message is null)
         {
             throw new NotSupportedException($"protobuf bodies of kind {kind ?? "(none)"} are not supported; send JSON");

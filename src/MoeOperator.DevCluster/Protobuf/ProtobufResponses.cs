@@ -24,7 +24,7 @@ public static class ProtobufResponses
         var apiVersion = (string?)obj["apiVersion"];
         var kind = (string?)obj["kind"];
         var isList = kind?.EndsWith("List", StringComparison.Ordinal) == true;
-        var message = MessageOf(apiVersion, isList ? kind![..^4] : kind);
+        var message = MessageDescriptions.MessageOf(apiVersion, isList ? kind![..^4] : kind);
         if (message is null)
         {
             unsupported = $"kind {kind ?? "(none)"} has no protobuf description";
@@ -47,9 +47,6 @@ public static class ProtobufResponses
             return null;
         }
     }
-
-    private static string? MessageOf(string? apiVersion, string? kind) =>
-        MessageDescriptions.Kinds.GetValueOrDefault($"{apiVersion} {kind}") ?? MessageDescriptions.Kinds.GetValueOrDefault(kind ?? "");
 
     // Every list kind is the same message: metadata (ListMeta) 1, items 2.
     private static byte[] List(JsonObject list, string itemMessage)
