@@ -37,7 +37,8 @@ install_helm_and_kubectl() {
 
 install_debian_packages() {
   local missing=()
-  command -v promtool >/dev/null || missing+=(prometheus)
+  # promtool checks rules, dashboards and /metrics; the prometheus server scrapes a dev cluster end to end.
+  { command -v promtool && command -v prometheus; } >/dev/null || missing+=(prometheus)
   # native/: the compiler, CMake and Ninja that `dotnet build` drives, GoogleTest and Google Benchmark.
   local package
   for package in g++ cmake ninja-build libgtest-dev libbenchmark-dev; do

@@ -17,6 +17,9 @@ internal static class Tools
     /// <summary>Prometheus' promtool, from the Debian package tests/run.sh installs.</summary>
     public static string Promtool => OnPath("promtool");
 
+    /// <summary>The Prometheus server, from the same Debian package.</summary>
+    public static string Prometheus => OnPath("prometheus");
+
     /// <summary>The Kubernetes schema validator under tests/tools/k8s-schema.</summary>
     public static string K8sSchemaValidator
     {

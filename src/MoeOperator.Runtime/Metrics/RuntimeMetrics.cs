@@ -62,9 +62,11 @@ public sealed class RuntimeMetrics : IWorkQueueMetrics, IControllerMetrics
     public void Reconciled(string controller, string result, TimeSpan duration)
     {
         _reconcileTotal.WithLabels(controller, result).Inc();
+        // The error counter exists at 0 from the first reconcile, so rate() and the errors panel see the first error.
+        var errors = _reconcileErrors.WithLabels(controller);
         if (result == "error")
         {
-            _reconcileErrors.WithLabels(controller).Inc();
+            errors.Inc();
         }
 
         _reconcileTime.WithLabels(controller).Observe(duration.TotalSeconds);

@@ -74,6 +74,21 @@ public sealed partial class AlertRuleTests
     }
 
     [Fact]
+    public void AnUnavailableFoundationDB_FiresAfterFiveMinutes_AndABriefOutageDoesNot()
+    {
+        var result = Test(
+            [
+                ("moe_threefs_foundationdb_available{namespace=\"ns\",cluster=\"down\"}", "1 1 0x28"),
+                ("moe_threefs_foundationdb_available{namespace=\"ns\",cluster=\"blip\"}", "1 0 0 1x27"),
+                ("moe_threefs_foundationdb_available{namespace=\"ns\",cluster=\"fine\"}", "1x30"),
+            ],
+            "MoeThreeFSFoundationDBUnavailable",
+            [("5m", []), ("10m", [(new() { ["namespace"] = "ns", ["cluster"] = "down" }, "0")])]);
+
+        result.ExitCode.ShouldBe(0, result.Output);
+    }
+
+    [Fact]
     public void RanksNotReady_FireForTheGroupWithPendingRanks_AfterTenMinutes()
     {
         var result = Test(

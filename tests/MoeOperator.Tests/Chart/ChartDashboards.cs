@@ -16,6 +16,12 @@ internal static class ChartDashboards
         .. (dashboard["annotations"]?["list"]?.AsArray() ?? []).Select(a => (string?)a!["expr"]).OfType<string>(),
     ];
 
+    /// <summary>Each panel query of one dashboard, with its panel's title.</summary>
+    public static IReadOnlyList<(string Title, string Query)> Panels(JsonObject dashboard) =>
+    [
+        .. dashboard["panels"]!.AsArray().SelectMany(p => (p!["targets"]?.AsArray() ?? []).Select(t => ((string)p["title"]!, (string)t!["expr"]!))),
+    ];
+
     /// <summary>The queries of every dashboard.</summary>
     public static IReadOnlyList<string> AllQueries() => [.. Files.SelectMany(f => Queries(Read(f)))];
 }

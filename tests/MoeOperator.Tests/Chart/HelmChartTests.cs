@@ -145,6 +145,7 @@ public sealed class HelmChartTests
     [InlineData("logLevel=verbose", "logLevel")]
     [InlineData("leaderElection.leaseDuration=15", "leaseDuration")]
     [InlineData("colour=blue", "colour")]
+    [InlineData("prometheusRule.forOverride=soon", "forOverride")]
     public void ValuesSchema_RejectsBadValuesNamingTheKey(string setValue, string key)
     {
         var result = RenderedChart.Helm("template", "moe", RenderedChart.ChartDirectory, "--set", setValue);
@@ -163,12 +164,35 @@ public sealed class HelmChartTests
     }
 
     [Fact]
+    public void ForOverride_ReplacesTheForOfEveryAlertThatHasOne_AndChangesNothingElse()
+    {
+        var file = YamlDocuments.Parse(File.ReadAllText(Path.Combine(RenderedChart.ChartDirectory, "rules", "moe-operator.rules.yaml"))).ShouldHaveSingleItem();
+        var rule = RenderedChart.Single(RenderedChart.Objects("prometheusRule.enabled=true", "prometheusRule.forOverride=30s"), "PrometheusRule");
+
+        var rendered = rule["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).ToList();
+        var original = file["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).ToList();
+        rendered.Count.ShouldBe(original.Count);
+        original.ShouldContain(r => r!["for"] != null && (string?)r["for"] != "30s");
+        foreach (var (was, now) in original.Zip(rendered))
+        {
+            ((string?)now!["for"]).ShouldBe(was!["for"] is null ? null : "30s", $"{was["alert"]}: a rule without for: (it measures over a window) keeps none");
+            var rest = now.DeepClone().AsObject();
+            if (was["for"] is { } originalFor)
+            {
+                rest["for"] = originalFor.DeepClone();
+            }
+
+            JsonNode.DeepEquals(rest, was).ShouldBeTrue($"{was["alert"]}: only for: changes");
+        }
+    }
+
+    [Fact]
     public void AlertRules_PassPromtool()
     {
         var result = Tools.Run(Tools.Promtool, ["check", "rules", Path.Combine(RenderedChart.ChartDirectory, "rules", "moe-operator.rules.yaml")]);
 
         result.ExitCode.ShouldBe(0, result.Output);
-        result.Output.ShouldContain("SUCCESS: 10 rules found");
+        result.Output.ShouldContain("SUCCESS: 11 rules found");
     }
 
     [Fact]

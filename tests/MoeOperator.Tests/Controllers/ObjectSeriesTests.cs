@@ -25,8 +25,9 @@ public sealed class ObjectSeriesTests
             groups.Restarted(ns, "x");
             groups.Measured(ns, "x", 1.5);
             groups.Rebalanced(ns, "x", 1.1);
-            clusters.Steps(ns, "x", 4);
-            jobs.Observe(ns, "x", new TrainingJobStatus { Phase = TrainingJobPhase.Running, Step = 5, Loss = 2, ExpertImbalanceByLayer = [new LayerImbalance { Layer = 1, Imbalance = 1.2 }] }, 10);
+            clusters.Status(ns, "x", new ThreeFSClusterStatus { CompletedBootstrapSteps = ["init-cluster"], Nodes = new ThreeFSNodeCounts { Storage = new ReplicaCount { Desired = 3, Ready = 2 } } });
+            clusters.Outdated(ns, "x", 1);
+            jobs.Observe(ns, "x", new TrainingJobStatus { Phase = TrainingJobPhase.Running, Step = 5, Loss = 2, SamplesConsumed = 80, ExpertImbalanceByLayer = [new LayerImbalance { Layer = 1, Imbalance = 1.2 }] }, 10);
             jobs.Restarted(ns, "x");
         }
 

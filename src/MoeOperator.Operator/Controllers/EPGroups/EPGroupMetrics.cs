@@ -15,6 +15,10 @@ internal sealed class EPGroupMetrics(CollectorRegistry registry)
         _ranks.WithLabels(ns, name, "ready").Set(ready);
         _ranks.WithLabels(ns, name, "starting").Set(starting);
         _ranks.WithLabels(ns, name, "pending").Set(pending);
+        // The counters exist at 0 from the group's first pass: increase() over a series that appears at 1 misses the
+        // first restart or rebalance, and a panel of a group that never restarted would have no data.
+        _restarts.WithLabels(ns, name);
+        _rebalances.WithLabels(ns, name);
     }
 
     public void Restarted(string ns, string name) => _restarts.WithLabels(ns, name).Inc();

@@ -29,6 +29,7 @@ internal sealed partial class ThreeFSClusterReconciler
             .OrderBy(d => d.Member.Component switch { "mgmtd" => 0, "meta" => 1, _ => 2 })
             .ThenBy(d => d.Member.NodeId)
             .ToList();
+        metrics.Outdated(key.Namespace, key.Name, stale.Count);
         if (stale.Count == 0)
         {
             if (ConditionList.Set(status.Conditions ??= [], "Upgrading", false, "UpToDate", $"every daemon runs {spec.Image} with the spec's resources and settings", generation, now))

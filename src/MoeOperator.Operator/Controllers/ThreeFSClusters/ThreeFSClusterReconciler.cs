@@ -228,7 +228,16 @@ internal sealed partial class ThreeFSClusterReconciler(
 
         if (!mismatch)
         {
-            ConditionList.Set(status.Conditions ??= [], "FoundationDB", true, "Managed", $"{spec.FoundationDB.Managed!.Replicas} processes of {FoundationDBBuilder.Image(spec)}", generation, now);
+            // The database is there once created, but reachable only while one of its processes runs: a condition
+            // that stayed True with every process down would hide why 3FS stops serving.
+            var replicas = spec.FoundationDB.Managed!.Replicas;
+            var ready = Enumerable.Range(0, replicas)
+                .Count(i => pods.Get(new ObjectReference(key.Namespace, $"{FoundationDBBuilder.Name(key.Name)}-{i}")) is { } process && IsReady(process));
+            ConditionList.Set(status.Conditions ??= [], "FoundationDB", ready > 0, ready > 0 ? "Managed" : "NoProcessReady",
+                ready > 0
+                    ? $"{ready} of {replicas} processes of {FoundationDBBuilder.Image(spec)} ready"
+                    : $"none of the {replicas} FoundationDB processes ({FoundationDBBuilder.Name(key.Name)}) is ready, so no 3FS daemon can reach the database; kubectl describe pod {FoundationDBBuilder.Name(key.Name)}-0 -n {key.Namespace} says why",
+                generation, now);
         }
 
         return null;
@@ -308,7 +317,7 @@ internal sealed partial class ThreeFSClusterReconciler(
     {
         var (key, cluster, status, spec) = (pass.Key, pass.Cluster, pass.Status, pass.Spec);
         status.Nodes = Counts(key, spec);
-        metrics.Steps(key.Namespace, key.Name, Completed(status).Count);
+        metrics.Status(key.Namespace, key.Name, status);
         if (pass.Realized)
         {
             // Until then the Upgrading, StorageScaling or SpecAccepted condition says what is in progress or refused.

@@ -20,6 +20,7 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
     private readonly Gauge _bubble = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_pipeline_bubble_ratio", "Pipeline bubble: measured on rank 0 (measured), from the schedule (expected)", "namespace", "trainingjob", "kind");
     private readonly Gauge _step = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_step", "Step rank 0 last reported (after a restart, the step resumed from)", "namespace", "trainingjob");
     private readonly Gauge _interval = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_checkpoint_interval_steps", "Steps between checkpoints (spec.checkpoint.intervalSteps): how far the newest checkpoint may trail the step", "namespace", "trainingjob");
+    private readonly Gauge _samples = Metrics.WithCustomRegistry(registry).CreateGauge("moe_trainingjob_samples_consumed", "Training samples (sequences) the job has consumed up to its last reported step; after a restart, up to the step resumed from", "namespace", "trainingjob");
     private readonly ConcurrentDictionary<(string, string), long> _lastStep = new();
 
     /// <summary>
@@ -39,6 +40,8 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
         // The series exists from the first observation (at 0), so "no step in 15 minutes" can fire for a job that never
         // steps after the operator started.
         var steps = _steps.WithLabels(ns, name);
+        // Likewise restarts, so increase() sees the first one and the restarts panel has data before any.
+        _restarts.WithLabels(ns, name);
         if (status.Step is { } step)
         {
             var previous = _lastStep.GetOrAdd((ns, name), step);
@@ -52,6 +55,7 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
 
         Set(_loss.WithLabels(ns, name), status.Loss);
         Set(_tokens.WithLabels(ns, name), status.TokensPerSecond);
+        Set(_samples.WithLabels(ns, name), status.SamplesConsumed);
         Set(_checkpoint.WithLabels(ns, name), status.LastVerifiedCheckpoint?.Step);
         Set(_imbalance.WithLabels(ns, name), status.ExpertImbalance);
         foreach (var layer in status.ExpertImbalanceByLayer ?? [])
@@ -71,7 +75,7 @@ internal sealed class TrainingJobMetrics(CollectorRegistry registry)
     public void Forget(string ns, string name)
     {
         _lastStep.TryRemove((ns, name), out _);
-        foreach (var gauge in (Gauge[])[_phase, _loss, _tokens, _checkpoint, _imbalance, _layerImbalance, _checkpointSeconds, _checkpointBytes, _bubble, _step, _interval])
+        foreach (var gauge in (Gauge[])[_phase, _loss, _tokens, _checkpoint, _imbalance, _layerImbalance, _checkpointSeconds, _checkpointBytes, _bubble, _step, _interval, _samples])
         {
             ObjectSeries.Remove(gauge, ns, name);
         }

@@ -24,6 +24,8 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
 
     private static JsonObject Sample() => YamlDocuments.Parse(File.ReadAllText(RepoPaths.Of("crds", "samples", "threefscluster-minimal.yaml"))).Single();
 
+    private static JsonNode? Condition(JsonNode? status, string type) => status?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type);
+
     private static int Chains(JsonNode? status, string state) => (int?)status?["chains"]?[state] ?? -1;
 
     [Fact]
@@ -50,6 +52,28 @@ public sealed class ThreeFSClusterControllerTests : IAsyncLifetime
         var history = store.History();
         history.ShouldContain(t => t.NodeId == 10002 && t.To == TargetStates.Syncing);
         history.Where(t => t.NodeId == 10002).Last().To.ShouldBe(TargetStates.Serving);
+
+        // The managed database's only process killed until it backs off: status says FoundationDB is unreachable
+        // (what the FoundationDB alert reads), then available again once the kubelet has restarted it.
+        var database = $"{FoundationDBBuilder.Name(Name)}-0";
+        var lastKill = DateTimeOffset.MinValue;
+        var unreachable = await _tfs.WaitForStatusAsync(
+            Name,
+            s =>
+            {
+                // Killed again every few seconds (a restart comes sooner than a slow machine's reconcile might).
+                if (DateTimeOffset.UtcNow - lastKill > TimeSpan.FromSeconds(3) && _tfs.Cluster.KillContainer(Ns, database))
+                {
+                    lastKill = DateTimeOffset.UtcNow;
+                }
+
+                return (string?)Condition(s, "FoundationDB")?["status"] == "False";
+            },
+            "the FoundationDB condition to turn False while its process is down",
+            TimeSpan.FromSeconds(60));
+        ((string?)Condition(unreachable, "FoundationDB")!["reason"]).ShouldBe("NoProcessReady");
+        ((string?)Condition(unreachable, "FoundationDB")!["message"]).ShouldStartWith($"none of the 1 FoundationDB processes ({FoundationDBBuilder.Name(Name)}) is ready");
+        await _tfs.WaitForStatusAsync(Name, s => (string?)Condition(s, "FoundationDB")?["status"] == "True", "the FoundationDB condition to return once the process restarted", TimeSpan.FromSeconds(180));
 
         var (code, _) = await _tfs.Json.SendAsync(HttpMethod.Delete, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}");
         ((int)code).ShouldBeInRange(200, 202);
