@@ -18,6 +18,7 @@ var root = new RootCommand("moe: run DeepSeek's open infrastructure (3FS, DeepEP
     OperatorCommand.Create(kinds),
     PlanCommand.Create(),
     RenderCommand.Create(kinds),
+    MoeOperator.Cli.Top.TopCommand.Create(),
     ValidateCommand.Create(),
     VersionCommand.Create(),
 };

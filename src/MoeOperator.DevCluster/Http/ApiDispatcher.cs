@@ -131,7 +131,8 @@ internal sealed class ApiDispatcher(
             ("GET", null, _) => "list",
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
-            ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" or "portforward" && type.GroupResource == "pods" => "create",
+            ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" or "portforward" or "proxy" && type.GroupResource == "pods" => "create",
+            ("HEAD" or "OPTIONS", not null, _) when request.Subresource == "proxy" && type.GroupResource == "pods" => "get",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
             ("DELETE", null, _) => "deletecollection",
@@ -181,9 +182,15 @@ internal sealed class ApiDispatcher(
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : DefaultFieldManager(context),
             Force: query["force"] == "true");
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach" or "portforward") || (request.Subresource is "exec" or "attach" or "portforward" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach" or "portforward" or "proxy") || (request.Subresource is "exec" or "attach" or "portforward" or "proxy" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+        }
+
+        if (request.Subresource == "proxy")
+        {
+            await PodProxyEndpoint.ServeAsync(context, service, ns!, request.Name!, request.ProxyPath ?? "");
+            return;
         }
 
         switch (verb)

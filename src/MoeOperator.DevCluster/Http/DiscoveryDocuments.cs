@@ -127,6 +127,7 @@ internal static class DiscoveryDocuments
             yield return new("exec", "PodExecOptions", ["create", "get"]);
             yield return new("attach", "PodAttachOptions", ["create", "get"]);
             yield return new("portforward", "PodPortForwardOptions", ["create", "get"]);
+            yield return new("proxy", "PodProxyOptions", ["create", "delete", "get", "patch", "update"]);
         }
     }
 

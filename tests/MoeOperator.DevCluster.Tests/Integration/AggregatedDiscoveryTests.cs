@@ -65,7 +65,7 @@ public sealed partial class AggregatedDiscoveryTests(DevServer dev) : IClassFixt
         var scale = deployments["subresources"]!.AsArray().Single(s => (string?)s!["subresource"] == "scale")!;
         ((string?)scale["responseKind"]!["group"], (string?)scale["responseKind"]!["kind"]).ShouldBe(("autoscaling", "Scale"));
         var pods = core["items"]!.AsArray().ShouldHaveSingleItem()!["versions"]![0]!["resources"]!.AsArray().Single(r => (string?)r!["resource"] == "pods")!;
-        pods["subresources"]!.AsArray().Select(s => (string?)s!["subresource"]).ShouldBe(["status", "log", "binding", "exec", "attach", "portforward"], ignoreOrder: true);
+        pods["subresources"]!.AsArray().Select(s => (string?)s!["subresource"]).ShouldBe(["status", "log", "binding", "exec", "attach", "portforward", "proxy"], ignoreOrder: true);
     }
 
     [Fact]

@@ -69,6 +69,10 @@ internal sealed class DevUpProcess : IAsyncDisposable
     public ProcessResult Kubectl(params string[] arguments) =>
         Tools.Run(Tools.Kubectl, ["--kubeconfig", Kubeconfig, "--cache-dir", _cache, .. arguments], timeout: TimeSpan.FromSeconds(120));
 
+    /// <summary>Runs another <c>moe</c> command against the cluster (its kubeconfig passed).</summary>
+    public ProcessResult Moe(params string[] arguments) =>
+        Tools.Run("dotnet", [MoeDll, .. arguments, "--kubeconfig", Kubeconfig], timeout: TimeSpan.FromSeconds(120));
+
     /// <summary>Every pod of the cluster.</summary>
     public IReadOnlyList<JsonObject> Pods()
     {

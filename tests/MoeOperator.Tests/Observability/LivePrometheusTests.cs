@@ -64,6 +64,7 @@ public sealed partial class LivePrometheusTests(ITestOutputHelper output)
             await EveryPanelReturnsDataAsync(dev, prometheus);
             await EveryMetricNamedIsScrapedAsync(prometheus);
             await TheExportsPassPromtoolAsync(dev, workers);
+            await MoeTop_ShowsTheNumbersPrometheusHasAsync(dev, prometheus);
             await AKilledRank_FiresTheGroupAlert_ThenItResolvesAsync(dev, prometheus);
             await AStoppedStorageDaemon_FiresTheChainsAlert_ThenItResolvesAsync(dev, prometheus);
         }
@@ -127,6 +128,34 @@ public sealed partial class LivePrometheusTests(ITestOutputHelper output)
             var check = Tools.Run(Tools.Promtool, ["check", "metrics"], stdin: metrics);
             check.ExitCode.ShouldBe(0, $"promtool check metrics on {address}: {check.Output}");
         }
+    }
+
+    // moe top reads status and the workers' /metrics (through pods/proxy) itself; Prometheus computes the same numbers
+    // from its scrape. Settled numbers must agree exactly; the workers' latency and load move on between the two
+    // reads, so those agree within a margin.
+    private async Task MoeTop_ShowsTheNumbersPrometheusHasAsync(DevUpProcess dev, PrometheusServer prometheus)
+    {
+        var top = dev.Moe("top", "-n", Ns, "--heatmap", Group);
+        top.ExitCode.ShouldBe(0, top.Output);
+        output.WriteLine(top.Stdout);
+        var lines = top.Stdout.Split('\n');
+        string[] Row(string name) => lines.Single(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [Ns, var n, ..] && n == name).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        async Task<double> ValueAsync(string query) => double.Parse((string)(await prometheus.QueryAsync(query)).ShouldHaveSingleItem(query)["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture);
+        string Whole(double value) => value.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+
+        var group = Row(Group);
+        group[3].ShouldBe($"{Whole(await ValueAsync($"sum(moe_epgroup_ranks{{epgroup=\"{Group}\",state=\"ready\"}})"))}/{Whole(await ValueAsync($"sum(moe_epgroup_ranks{{epgroup=\"{Group}\"}})"))}");
+        var p50 = double.Parse(group[5].Split('/')[0], System.Globalization.CultureInfo.InvariantCulture) / 1000;
+        var prometheusP50 = await ValueAsync($"histogram_quantile(0.5, sum by (le) (moe_worker_dispatch_seconds_bucket{{epgroup=\"{Group}\"}}))");
+        p50.ShouldBe(prometheusP50, (prometheusP50 * 0.25) + 0.0005, "dispatch p50 over every observation, as histogram_quantile computes it");
+        var storage = Row(Storage);
+        storage[4].ShouldBe($"{Whole(await ValueAsync($"sum(moe_threefs_chains{{cluster=\"{Storage}\",state=\"serving\"}})"))}/{Whole(await ValueAsync($"sum(moe_threefs_chains{{cluster=\"{Storage}\"}})"))}");
+        var job = Row(Job);
+        job[3].ShouldStartWith($"{Whole(await ValueAsync($"moe_trainingjob_step{{trainingjob=\"{Job}\"}}"))}/");
+        job[4].ShouldBe((await ValueAsync($"moe_trainingjob_loss{{trainingjob=\"{Job}\"}}")).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
+        var load = double.Parse(lines.Single(l => l.Contains("GPU load max/mean:", StringComparison.Ordinal)).Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var perRank = $"sum by (rank) (moe_worker_slot_tokens_total{{epgroup=\"{Group}\"}})";
+        load.ShouldBe(await ValueAsync($"max({perRank}) / avg({perRank})"), 0.05, "the heatmap's GPU load max/mean");
     }
 
     private async Task AKilledRank_FiresTheGroupAlert_ThenItResolvesAsync(DevUpProcess dev, PrometheusServer prometheus)
