@@ -4,7 +4,7 @@ using MoeOperator.Testing;
 namespace MoeOperator.Tests.Chart;
 
 /// <summary>
-/// Every query of the chart's dashboards is PromQL that Prometheus accepts: each panel target is wrapped as a
+/// Every query of the chart's dashboards, as the chart renders them, is PromQL that Prometheus accepts: each panel target is wrapped as a
 /// recording rule (Grafana's interval variables given a value) and checked with promtool, as the alert rules are.
 /// </summary>
 public sealed class DashboardQueriesTests
@@ -16,7 +16,7 @@ public sealed class DashboardQueriesTests
         ["$__range"] = "1h",
     };
 
-    public static TheoryData<string> Dashboards => [.. ChartDashboards.Files.Select(f => Path.GetFileName(f))];
+    public static TheoryData<string> Dashboards => [.. ChartDashboards.Names];
 
     /// <summary>The dashboards of one kind of object, and the template variables every query filters by.</summary>
     public static TheoryData<string, string> ObjectDashboards => new()
@@ -30,7 +30,7 @@ public sealed class DashboardQueriesTests
     [MemberData(nameof(Dashboards))]
     public void EveryPanelQuery_PassesPromtool(string dashboard)
     {
-        var queries = ChartDashboards.Queries(ChartDashboards.Read(Path.Combine(RenderedChart.ChartDirectory, "dashboards", dashboard)));
+        var queries = ChartDashboards.Queries(ChartDashboards.Get(dashboard));
 
         var result = Check(queries);
 
@@ -43,7 +43,7 @@ public sealed class DashboardQueriesTests
     [MemberData(nameof(ObjectDashboards))]
     public void AnObjectsDashboard_OffersItsNamespaceAndObject_AndEveryQueryFiltersByBoth(string dashboard, string objectLabel)
     {
-        var json = ChartDashboards.Read(Path.Combine(RenderedChart.ChartDirectory, "dashboards", dashboard));
+        var json = ChartDashboards.Get(dashboard);
         var variables = json["templating"]!["list"]!.AsArray().Select(v => (string?)v!["name"]).ToList();
 
         variables.ShouldBe(["datasource", "namespace", objectLabel]);

@@ -114,6 +114,13 @@ internal sealed class PrometheusServer : IAsyncDisposable
         return body["data"]!.AsArray().Select(n => (string)n!).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Every label name in the database.</summary>
+    public async Task<IReadOnlySet<string>> LabelNamesAsync()
+    {
+        var body = await GetAsync("api/v1/labels");
+        return body["data"]!.AsArray().Select(n => (string)n!).ToHashSet(StringComparer.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -35,6 +35,7 @@ public sealed class ThreeFSVersionMismatchTests : IAsyncLifetime
         ((int)(await _tfs.Json.SendAsync(HttpMethod.Patch, $"/apis/moe.dev/v1alpha1/namespaces/{Ns}/threefsclusters/{Name}", patch, "application/merge-patch+json")).Status).ShouldBe(200);
         var going = await _tfs.WaitForStatusAsync(Name, s => s?["completedBootstrapSteps"]?.AsArray().Count >= 2, "bootstrap to go on", TimeSpan.FromSeconds(60));
         going["completedBootstrapSteps"]!.AsArray().Select(s => (string?)s).Take(2).ShouldBe(["check-fdb-version", "init-cluster"]);
-        ((string?)Condition(going, "FoundationDB")!["status"]).ShouldBe("True");
+        // The version change rolls the database's pod: the condition is False (NoProcessReady) until it is back.
+        await _tfs.WaitForStatusAsync(Name, s => (string?)Condition(s, "FoundationDB")?["status"] == "True", "FoundationDB available again", TimeSpan.FromSeconds(60));
     }
 }
