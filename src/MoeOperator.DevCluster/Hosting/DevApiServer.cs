@@ -40,6 +40,9 @@ public sealed class DevApiServer : IAsyncDisposable
     /// <summary>The admin bearer token.</summary>
     public string Token { get; }
 
+    /// <summary>Issues the service-account tokens the server accepts (the kubelet projects them into pods).</summary>
+    internal ServiceAccountTokens ServiceAccountTokens { get; private init; } = null!;
+
     /// <summary>The CA certificate clients must trust, in PEM.</summary>
     public string CaPem => _certificates.AuthorityPem;
 
@@ -85,10 +88,11 @@ public sealed class DevApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         DevApiServer? server = null;
-        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, () => new Uri(server!.Url).Authority, () => server?.Logs, () => server?.Exec, errors, options.Clock);
+        var serviceAccountTokens = new ServiceAccountTokens(service, options.Clock);
+        var dispatcher = new ApiDispatcher(service, watches, faults, requests, token, serviceAccountTokens, () => new Uri(server!.Url).Authority, () => server?.Logs, () => server?.Exec, errors, options.Clock);
         app.UseWebSockets();
         app.Run(dispatcher.HandleAsync);
-        server = new DevApiServer(app, certificates, service, faults, requests, token, errors);
+        server = new DevApiServer(app, certificates, service, faults, requests, token, errors) { ServiceAccountTokens = serviceAccountTokens };
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = "https://127.0.0.1:" + new Uri(address).Port;

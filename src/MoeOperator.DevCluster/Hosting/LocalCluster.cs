@@ -46,7 +46,8 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             server.Service.PodsTerminateGracefully = true;
             var port = new Uri(server.Url).Port;
-            var serviceAccount = new ServiceAccountFiles(options.Kubelet.Sandbox ? "kubernetes.default.svc" : "127.0.0.1", port, server.Token, server.CaPem);
+            // Long-lived, as the tokens a real kubelet projects are for clients that do not reread them.
+            var serviceAccount = new ServiceAccountFiles(options.Kubelet.Sandbox ? "kubernetes.default.svc" : "127.0.0.1", port, (ns, name) => server.ServiceAccountTokens.Issue(ns, name, TimeSpan.FromDays(365)).Token, server.CaPem);
             var nodes = new NodeAgent(new ClusterApi(server.Service, "node-lifecycle-controller", server.ComponentErrors), options.Nodes) { PodEvictionGrace = options.PodEvictionGrace };
             nodes.CreateNodes();
             var kubelet = new Kubelet(new ClusterApi(server.Service, "kubelet", server.ComponentErrors), options.Kubelet, nodes, serviceAccount, new IPEndPoint(IPAddress.Loopback, port));
@@ -64,6 +65,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 new JobController(new ClusterApi(server.Service, "job-controller", server.ComponentErrors)),
                 new EndpointsController(new ClusterApi(server.Service, "endpoint-controller", server.ComponentErrors)),
                 new VolumeBinder(new ClusterApi(server.Service, "persistentvolume-binder", server.ComponentErrors)),
+                new ServiceAccountController(new ClusterApi(server.Service, "serviceaccount-controller", server.ComponentErrors)),
             ];
             return new LocalCluster(server, nodes, kubelet, components);
         }

@@ -14,6 +14,7 @@ internal sealed class ApiDispatcher(
     FaultInjector faults,
     RequestCounter counter,
     string token,
+    ServiceAccountTokens serviceAccountTokens,
     Func<string> serverAddress,
     Func<IPodLogSource?> logs,
     Func<IPodExec?> podExec,
@@ -35,11 +36,16 @@ internal sealed class ApiDispatcher(
                 return;
             }
 
-            if (context.Request.Headers.Authorization.ToString() != $"Bearer {token}")
+            // The administrator's token, or a service account's (projected into pods, or from a TokenRequest).
+            var bearer = context.Request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : null;
+            var authenticated = bearer == token ? RequestUser.Admin : bearer is null ? null : serviceAccountTokens.Authenticate(bearer);
+            if (authenticated is null)
             {
                 await HttpJson.WriteAsync(context, 401, ApiException.Status(401, "Unauthorized", "Unauthorized"));
                 return;
             }
+
+            context.Items[typeof(RequestUser)] = authenticated;
 
             if (faults.Latency > TimeSpan.Zero)
             {
@@ -119,6 +125,21 @@ internal sealed class ApiDispatcher(
         await HttpJson.WriteAsync(context, 200, document);
     }
 
+    // Who the request acts as: the administrator may impersonate (kubectl --as); a service account may not.
+    private static RequestUser Requester(HttpContext context)
+    {
+        var authenticated = (RequestUser)context.Items[typeof(RequestUser)]!;
+        var impersonated = context.Request.Headers["Impersonate-User"].ToString();
+        if (authenticated == RequestUser.Admin)
+        {
+            return RequestUser.From(impersonated, context.Request.Headers["Impersonate-Group"].Select(g => g ?? ""));
+        }
+
+        return impersonated.Length == 0
+            ? authenticated
+            : throw new ApiException(403, "Forbidden", $"users \"{impersonated}\" is forbidden: User \"{authenticated.Name}\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
+    }
+
     private async Task HandleResourceAsync(HttpContext context, RequestInfo request)
     {
         var type = Catalog.Find(request.Group, request.Version, request.Resource)
@@ -132,6 +153,7 @@ internal sealed class ApiDispatcher(
             ("GET", _, _) => "get",
             ("POST", null, _) => "create",
             ("POST", not null, _) when request.Subresource is "binding" or "exec" or "attach" or "portforward" or "proxy" && type.GroupResource == "pods" => "create",
+            ("POST", not null, _) when request.Subresource == "token" && type.GroupResource == "serviceaccounts" => "create",
             ("HEAD" or "OPTIONS", not null, _) when request.Subresource == "proxy" && type.GroupResource == "pods" => "get",
             ("PUT", not null, _) => "update",
             ("PATCH", not null, _) => "patch",
@@ -139,7 +161,7 @@ internal sealed class ApiDispatcher(
             ("DELETE", not null, _) => "delete",
             _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource: {method}"),
         };
-        var user = RequestUser.From(context.Request.Headers["Impersonate-User"].ToString(), context.Request.Headers["Impersonate-Group"].Select(g => g ?? ""));
+        var user = Requester(context);
         if (type.Group == "authorization.k8s.io")
         {
             // Reviews are asked, never stored; every authenticated user may ask about themselves.
@@ -153,9 +175,9 @@ internal sealed class ApiDispatcher(
             return;
         }
 
-        if (user.Impersonated)
+        if (user.NeedsAuthorization)
         {
-            // The administrator acting as someone else (kubectl --as) gets what RBAC gives that user.
+            // A service account, or the administrator acting as someone else (kubectl --as), gets what RBAC gives.
             var attributes = new AccessAttributes(verb, type.Group, type.Plural, request.Subresource ?? "", request.Name ?? "", type.Namespaced ? request.Namespace ?? "" : "");
             if (!AccessReviews.Authorizer(service).Authorize(user, attributes).Allowed)
             {
@@ -182,7 +204,7 @@ internal sealed class ApiDispatcher(
             FieldManager: query["fieldManager"].ToString() is { Length: > 0 } manager ? manager : DefaultFieldManager(context),
             Force: query["force"] == "true");
         var status = request.Subresource == "status";
-        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach" or "portforward" or "proxy") || (request.Subresource is "exec" or "attach" or "portforward" or "proxy" && type.GroupResource != "pods") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
+        if (request.Subresource is not (null or "status" or "scale" or "log" or "binding" or "exec" or "attach" or "portforward" or "proxy" or "token") || (request.Subresource is "exec" or "attach" or "portforward" or "proxy" && type.GroupResource != "pods") || (request.Subresource == "token" && type.GroupResource != "serviceaccounts") || (status && !type.HasStatus) || (request.Subresource == "scale" && !type.HasScale))
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -219,6 +241,9 @@ internal sealed class ApiDispatcher(
             case "get":
                 var obj = service.Get(type, ns, request.Name!);
                 await HttpJson.WriteAsync(context, 200, WantsTable(context) ? TableBuilder.Build(type, [obj], (string?)obj["metadata"]?["resourceVersion"], IncludeObject(context), clock.GetUtcNow()) : obj);
+                break;
+            case "create" when request.Subresource == "token":
+                await HttpJson.WriteAsync(context, 201, TokenRequests.Answer(service, serviceAccountTokens, ns!, request.Name!, (await HttpJson.ReadAsync(context)).AsObject()));
                 break;
             case "create" when request.Subresource == "binding":
                 await HttpJson.WriteAsync(context, 201, PodBinding.Bind(service, type, ns!, request.Name!, (await HttpJson.ReadAsync(context)).AsObject(), options));

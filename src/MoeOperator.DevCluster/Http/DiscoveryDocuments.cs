@@ -120,6 +120,11 @@ internal static class DiscoveryDocuments
             yield return new("scale", "Scale", ["get", "patch", "update"], "autoscaling", "v1");
         }
 
+        if (type.GroupResource == "serviceaccounts")
+        {
+            yield return new("token", "TokenRequest", ["create"], "authentication.k8s.io", "v1");
+        }
+
         if (type.GroupResource == "pods")
         {
             yield return new("log", "Pod", ["get"]);

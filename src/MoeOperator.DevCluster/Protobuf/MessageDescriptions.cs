@@ -38,6 +38,7 @@ internal static class MessageDescriptions
         ["autoscaling/v1 HorizontalPodAutoscaler"] = "HorizontalPodAutoscalerV1",
         ["SelfSubjectAccessReview"] = "SelfSubjectAccessReview",
         ["SelfSubjectRulesReview"] = "SelfSubjectRulesReview",
+        ["TokenRequest"] = "TokenRequest",
     };
 
     /// <summary>The message a kind is, looked up by "apiVersion kind" first, then by kind; null for a kind not described.</summary>
@@ -181,5 +182,9 @@ internal static class MessageDescriptions
         SelfSubjectRulesReview: metadata=1:ObjectMeta spec=2:SelfSubjectRulesReviewSpec status=3:SubjectRulesReviewStatus
         SelfSubjectRulesReviewSpec: namespace=1
         SubjectRulesReviewStatus: incomplete=3:bool evaluationError=4
+        TokenRequest: metadata=1:ObjectMeta spec=2:TokenRequestSpec status=3:TokenRequestStatus
+        TokenRequestSpec: audiences=1:[string] boundObjectRef=3:BoundObjectReference expirationSeconds=4:int64?
+        BoundObjectReference: kind=1 apiVersion=2 name=3 uid=4
+        TokenRequestStatus: token=1 expirationTimestamp=2:Time
         """;
 }

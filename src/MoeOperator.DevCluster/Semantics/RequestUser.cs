@@ -32,6 +32,13 @@ public sealed record RequestUser(string Name, IReadOnlyList<string> Groups, bool
         return new RequestUser(impersonatedUser, [.. groups.Distinct(StringComparer.Ordinal)], true);
     }
 
+    /// <summary>A service account authenticated by its token: its user name and groups, as the real authenticator gives them.</summary>
+    public static RequestUser ServiceAccountUser(string ns, string name) =>
+        new($"{ServiceAccountPrefix}{ns}:{name}", ["system:serviceaccounts", $"system:serviceaccounts:{ns}", "system:authenticated"], false);
+
+    /// <summary>Whether RBAC decides this request: anyone but the administrator acting as itself.</summary>
+    public bool NeedsAuthorization => Impersonated || Name != Administrator;
+
     /// <summary>The namespace and name when this user is a service account.</summary>
     public (string Namespace, string Name)? ServiceAccount =>
         Name.StartsWith(ServiceAccountPrefix, StringComparison.Ordinal) && Name[ServiceAccountPrefix.Length..].Split(':') is [var ns, var name] ? (ns, name) : null;

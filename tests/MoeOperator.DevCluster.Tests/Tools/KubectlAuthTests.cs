@@ -2,7 +2,8 @@ namespace MoeOperator.DevCluster.Tests.Tools;
 
 /// <summary>
 /// kubectl auth can-i (and --list) answered from RBAC, and impersonated requests (kubectl --as) allowed or refused
-/// by it with the real server's 403; the administrator's token may do everything.
+/// by it with the real server's 403, and a service account's own token (kubectl create token) likewise; the
+/// administrator's token may do everything.
 /// </summary>
 public sealed class KubectlAuthTests(KubectlHarness k) : IClassFixture<KubectlHarness>
 {
@@ -63,6 +64,39 @@ public sealed class KubectlAuthTests(KubectlHarness k) : IClassFixture<KubectlHa
         k.KubectlOk("get", "pod", "victim", "-n", "auth").ShouldContain("victim", Case.Sensitive, "the refused delete left the pod");
         elsewhere.ExitCode.ShouldNotBe(0);
         elsewhere.Stderr.ShouldContain("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:auth:robot\" cannot list resource \"pods\" in API group \"\" in the namespace \"elsewhere\"");
+    }
+
+    [Fact]
+    public void AServiceAccountsOwnToken_GetsWhatRbacGivesIt_UntilTheAccountIsDeleted()
+    {
+        GrantRobotReadOnPods();
+        k.Kubectl("run", "visible", "--image=busybox", "-n", "auth");
+
+        var token = k.KubectlOk("create", "token", "robot", "-n", "auth").Trim();
+        var allowed = k.Kubectl("get", "pods", "-n", "auth", $"--token={token}");
+        var refused = k.Kubectl("get", "pods", "-n", "elsewhere", $"--token={token}");
+        var version = k.Kubectl("version", "-o", "json", $"--token={token}");
+        var impersonating = k.Kubectl("get", "pods", "-n", "auth", $"--token={token}", "--as=someone-else");
+        var tooShort = k.Kubectl("create", "token", "robot", "-n", "auth", "--duration=1m");
+        var forged = k.Kubectl("get", "pods", "-n", "auth", $"--token={token[..^2]}xx");
+
+        token.Split('.').Length.ShouldBe(3, "a JWT, as a real server issues");
+        allowed.ExitCode.ShouldBe(0, allowed.Output);
+        allowed.Stdout.ShouldContain("visible");
+        refused.ExitCode.ShouldNotBe(0);
+        refused.Stderr.ShouldContain("pods is forbidden: User \"system:serviceaccount:auth:robot\" cannot list resource \"pods\" in API group \"\" in the namespace \"elsewhere\"");
+        version.ExitCode.ShouldBe(0, version.Output);
+        impersonating.ExitCode.ShouldNotBe(0);
+        impersonating.Stderr.ShouldContain("cannot impersonate resource \"users\"");
+        tooShort.ExitCode.ShouldNotBe(0);
+        tooShort.Stderr.ShouldContain("may not specify a duration less than 10 minutes");
+        forged.ExitCode.ShouldNotBe(0);
+        forged.Stderr.ShouldContain("Unauthorized");
+
+        k.KubectlOk("delete", "serviceaccount", "robot", "-n", "auth");
+        var revoked = k.Kubectl("get", "pods", "-n", "auth", $"--token={token}");
+        revoked.ExitCode.ShouldNotBe(0, "a deleted account's tokens are no longer accepted");
+        revoked.Stderr.ShouldContain("Unauthorized");
     }
 
     [Fact]

@@ -29,7 +29,7 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
                 throw new InvalidOperationException($"volume \"{name}\" is mounted but not defined in the pod");
             }
 
-            var source = Materialise(volume, ns, podDirectory);
+            var source = Materialise(volume, ns, ServiceAccountFiles.AccountOf(pod), podDirectory);
             if ((string?)volumeMount["subPath"] is { Length: > 0 } subPath)
             {
                 source = Path.Combine(source, subPath);
@@ -44,7 +44,7 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
 
         if ((bool?)pod["spec"]?["automountServiceAccountToken"] != false && mounts.All(m => m.ContainerPath != ServiceAccountPath))
         {
-            mounts.Add(new Mount(ServiceAccountPath, serviceAccount.Write(Path.Combine(podDirectory, "serviceaccount"), ns), ReadOnly: true));
+            mounts.Add(new Mount(ServiceAccountPath, serviceAccount.Write(Path.Combine(podDirectory, "serviceaccount"), ns, ServiceAccountFiles.AccountOf(pod)), ReadOnly: true));
         }
 
         return mounts;
@@ -60,7 +60,7 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
             {
                 try
                 {
-                    Materialise(volume, ns, podDirectory);
+                    Materialise(volume, ns, ServiceAccountFiles.AccountOf(pod), podDirectory);
                 }
                 catch (InvalidOperationException)
                 {
@@ -70,7 +70,7 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
         }
     }
 
-    private string Materialise(JsonObject volume, string ns, string podDirectory)
+    private string Materialise(JsonObject volume, string ns, string account, string podDirectory)
     {
         var directory = Path.Combine(podDirectory, "volumes", (string?)volume["name"] ?? "");
         if (volume["hostPath"] is JsonObject hostPath)
@@ -126,7 +126,7 @@ internal sealed class PodVolumes(string dataDirectory, Func<string, string, stri
                 }
                 else if (part["serviceAccountToken"] is JsonObject token)
                 {
-                    files[(string?)token["path"] ?? "token"] = Encoding.UTF8.GetBytes(serviceAccount.Token);
+                    files[(string?)token["path"] ?? "token"] = Encoding.UTF8.GetBytes(serviceAccount.TokenFor(ns, account));
                 }
             }
         }

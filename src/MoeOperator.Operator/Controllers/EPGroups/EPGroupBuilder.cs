@@ -104,6 +104,7 @@ internal static class EPGroupBuilder
             ["subdomain"] = EPGroupNames.Service(name),
             // The operator restarts the group as a whole: a rank that dies is not restarted alone.
             ["restartPolicy"] = "Never",
+            ["serviceAccountName"] = WorkerAccess.Name(name),
             ["terminationGracePeriodSeconds"] = 30,
             ["containers"] = new JsonArray(container),
             ["volumes"] = new JsonArray(new JsonObject { ["name"] = "expert-map", ["configMap"] = new JsonObject { ["name"] = EPGroupNames.ExpertMap(name) } }),

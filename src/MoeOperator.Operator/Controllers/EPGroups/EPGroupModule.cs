@@ -30,6 +30,7 @@ internal sealed class EPGroupModule : IKindModule
         [
             .. external ? [EPGroupBuilder.PodGroup(resource, spec)] : Array.Empty<JsonObject>(),
             EPGroupBuilder.HeadlessService(resource),
+            .. WorkerAccess.Objects(resource, EPGroup.KindName, EPGroupNames.GroupLabel, [.. Enumerable.Range(0, nodes).Select(i => EPGroupNames.Pod((string)resource["metadata"]!["name"]!, i))]).Select(o => o.Object),
             ExpertMapBuilder.ConfigMap(resource, spec, ExpertMapBuilder.Plan(spec), version: 1),
             .. Enumerable.Range(0, nodes).Select(i => EPGroupBuilder.Pod(resource, spec, i, external ? null : $"planned-node-{i.ToString(CultureInfo.InvariantCulture)}", threeFS)),
         ];

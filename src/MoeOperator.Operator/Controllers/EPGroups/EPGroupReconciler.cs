@@ -575,6 +575,16 @@ internal sealed class EPGroupReconciler(
     private async Task<bool> CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string?> nodes, CancellationToken cancellationToken)
     {
         await EnsureSharedAsync(group, spec, cancellationToken);
+        var podNames = Enumerable.Range(0, nodes.Count).Select(i => EPGroupNames.Pod(key.Name, i)).ToList();
+        if (podNames.Any(pod => pods.Get(new ObjectReference(key.Namespace, pod)) is null))
+        {
+            // Only when pods are about to be created (a start or a restart), so a settled group costs no requests.
+            foreach (var (collection, child) in WorkerAccess.Objects(group, EPGroup.KindName, EPGroupNames.GroupLabel, podNames))
+            {
+                await _writer.EnsureAsync(collection, child, null, cancellationToken);
+            }
+        }
+
         var threeFS = ThreeFS(key, spec);
         Task<ChildOutcome> EnsurePodAsync(int i) => _writer.EnsureAsync(
             $"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], threeFS), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);

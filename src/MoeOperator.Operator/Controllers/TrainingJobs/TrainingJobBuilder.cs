@@ -92,6 +92,7 @@ internal static class TrainingJobBuilder
             ["subdomain"] = TrainingJobNames.Service(name),
             // The operator restarts the job as a whole, from its checkpoint: a rank is never restarted alone.
             ["restartPolicy"] = "Never",
+            ["serviceAccountName"] = WorkerAccess.Name(name),
             ["terminationGracePeriodSeconds"] = TerminationGraceSeconds,
             ["containers"] = new JsonArray(container),
             ["volumes"] = new JsonArray([.. new[] { data, checkpoints }.OfType<TrainingStorage>().Select(s => (JsonNode)s.Volume.DeepClone())]),

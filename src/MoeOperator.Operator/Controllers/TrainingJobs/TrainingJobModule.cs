@@ -28,6 +28,7 @@ internal sealed class TrainingJobModule : IKindModule
         [
             .. external ? [TrainingJobBuilder.PodGroup(resource, spec)] : Array.Empty<JsonObject>(),
             TrainingJobBuilder.HeadlessService(resource),
+            .. WorkerAccess.Objects(resource, TrainingJob.KindName, TrainingJobNames.JobLabel, [.. Enumerable.Range(0, TrainingJobBuilder.WorldSize(spec)).Select(rank => TrainingJobNames.Pod((string)resource["metadata"]!["name"]!, rank))]).Select(o => o.Object),
             .. Enumerable.Range(0, TrainingJobBuilder.WorldSize(spec)).Select(rank => TrainingJobBuilder.Pod(resource, spec, rank, external ? null : $"planned-node-{(rank / spec.RanksPerNode).ToString(CultureInfo.InvariantCulture)}", 0, data, checkpoints)),
         ];
     }

@@ -219,6 +219,16 @@ internal sealed partial class TrainingJobReconciler
     {
         await _writer.EnsureAsync($"/api/v1/namespaces/{pass.Key.Namespace}/services", TrainingJobBuilder.HeadlessService(pass.Job), services.Get(new ObjectReference(pass.Key.Namespace, TrainingJobNames.Service(pass.Key.Name))), cancellationToken);
         var (data, checkpoints, clientNodes) = Storage(pass);
+        var podNames = Enumerable.Range(0, nodesInOrder.Count).Select(rank => TrainingJobNames.Pod(pass.Key.Name, rank)).ToList();
+        if (podNames.Any(pod => pods.Get(new ObjectReference(pass.Key.Namespace, pod)) is null))
+        {
+            // Only when pods are about to be created (a start or a restart), so a running job costs no requests.
+            foreach (var (collection, child) in WorkerAccess.Objects(pass.Job, TrainingJob.KindName, TrainingJobNames.JobLabel, podNames))
+            {
+                await _writer.EnsureAsync(collection, child, null, cancellationToken);
+            }
+        }
+
         var complete = true;
         for (var rank = 0; rank < nodesInOrder.Count; rank++)
         {

@@ -39,10 +39,28 @@ public sealed class EPGroupBuilderTests
 
         code.ShouldBe(0, stderr.ToString());
         var objects = YamlDocuments.Parse(stdout.ToString());
-        objects.Select(o => $"{o["kind"]}/{o["metadata"]!["name"]}").ShouldBe(["Service/ep-minimal", "ConfigMap/ep-minimal-expert-map", "Pod/ep-minimal-0", "Pod/ep-minimal-1"]);
+        objects.Select(o => $"{o["kind"]}/{o["metadata"]!["name"]}").ShouldBe(["Service/ep-minimal", "ServiceAccount/ep-minimal-worker", "Role/ep-minimal-worker", "RoleBinding/ep-minimal-worker", "ConfigMap/ep-minimal-expert-map", "Pod/ep-minimal-0", "Pod/ep-minimal-1"]);
         var validation = Tools.Run("node", [Tools.K8sSchemaValidator], stdin: stdout.ToString());
         validation.ExitCode.ShouldBe(0, validation.Output);
-        validation.Stdout.ShouldContain("4 valid, 0 invalid");
+        validation.Stdout.ShouldContain("7 valid, 0 invalid");
+    }
+
+    [Fact]
+    public void Workers_RunAsTheirOwnServiceAccount_WhoseRoleMayPatchOnlyTheGroupsPods()
+    {
+        var group = Sample("epgroup-minimal.yaml");
+        var objects = WorkerAccess.Objects(group, EPGroup.KindName, EPGroupNames.GroupLabel, ["ep-minimal-0", "ep-minimal-1"]);
+
+        objects.Select(o => o.Collection).ShouldBe(["/api/v1/namespaces/team/serviceaccounts", "/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles", "/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings"]);
+        objects.ShouldAllBe(o => (string?)o.Object["metadata"]!["name"] == "ep-minimal-worker" && (string?)o.Object["metadata"]!["ownerReferences"]![0]!["uid"] == "uid-1");
+        var rule = objects[1].Object["rules"]!.AsArray().ShouldHaveSingleItem()!;
+        rule["resources"]!.AsArray().Select(r => (string?)r).ShouldBe(["pods"]);
+        rule["resourceNames"]!.AsArray().Select(r => (string?)r).ShouldBe(["ep-minimal-0", "ep-minimal-1"]);
+        rule["verbs"]!.AsArray().Select(v => (string?)v).ShouldBe(["patch"], "a rank patches its own pod's load report, and does nothing else");
+        var subject = objects[2].Object["subjects"]!.AsArray().ShouldHaveSingleItem()!;
+        ((string?)subject["kind"], (string?)subject["name"], (string?)subject["namespace"]).ShouldBe(("ServiceAccount", "ep-minimal-worker", "team"));
+        ((string?)objects[2].Object["roleRef"]!["name"]).ShouldBe("ep-minimal-worker");
+        ((string?)EPGroupBuilder.Pod(group, Spec(group), 0, "dev-node-1")["spec"]!["serviceAccountName"]).ShouldBe("ep-minimal-worker");
     }
 
     [Fact]
