@@ -187,6 +187,7 @@ internal sealed class ApiDispatcher(
 
         var counted = request.Subresource is null ? type.Plural : $"{type.Plural}/{request.Subresource}";
         counter.Record(verb, counted);
+        counter.RecordAccess(user.Name, verb, type.Group, counted);
         if (faults.TakeFailure(verb, type.Plural) is { } code)
         {
             throw new ApiException(code, code switch { 409 => "Conflict", 429 => "TooManyRequests", 500 => "InternalError", 503 => "ServiceUnavailable", _ => "Unknown" }, $"injected fault: {verb} {counted} fails with {code}");

@@ -38,7 +38,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
             work.Add(rendezvous.RunAsync(stop.Token));
         }
 
-        var reporting = ReportLoadAsync(ledger, stop.Token);
+        var reporting = ReportLoadAsync(ledger, metrics, stop.Token);
         try
         {
             await FirstFailureAsync(work, stop);
@@ -79,7 +79,7 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
         }
     }
 
-    private async Task ReportLoadAsync(LoadLedger ledger, CancellationToken cancellationToken)
+    private async Task ReportLoadAsync(LoadLedger ledger, WorkerMetrics metrics, CancellationToken cancellationToken)
     {
         if (settings.PodName is null || settings.PodNamespace is null || LoadReporter.InClusterClient() is not { } client)
         {
@@ -102,8 +102,9 @@ public sealed class EpProcess(EpSettings settings, EpRunOptions options, TextWri
                 }
                 catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
                 {
-                    // The API server is unreachable for a moment: the next report carries the same totals.
-                    await log.WriteLineAsync($"ep: load report failed: {e.Message}");
+                    // The next report carries the same totals; a refusal is said as such, and counted.
+                    metrics.LoadReportFailed();
+                    await log.WriteLineAsync($"ep: load report failed: {PodReportFailure.Describe(e, settings.PodNamespace, settings.PodName)}");
                 }
             }
         }

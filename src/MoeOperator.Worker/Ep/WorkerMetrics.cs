@@ -20,6 +20,7 @@ public sealed class WorkerMetrics
     private readonly Counter _slotTokens;
     private readonly Gauge _mapVersion;
     private readonly Counter _movedBytes;
+    private readonly Counter _loadReportFailures;
 
     public WorkerMetrics()
     {
@@ -39,7 +40,11 @@ public sealed class WorkerMetrics
         _slotTokens = factory.CreateCounter("moe_worker_slot_tokens_total", "Token-expert pairs computed by each physical slot of this rank: the GPU's real load.", "rank", "slot");
         _mapVersion = factory.CreateGauge("moe_worker_expert_map_version", "The expert map version the ranks run.");
         _movedBytes = factory.CreateCounter("moe_worker_expert_weight_bytes_moved_total", "Expert weights received when the expert map changed.", "rank");
+        _loadReportFailures = factory.CreateCounter("moe_worker_load_report_failures_total", "Expert-load reports this pod could not write to its own pod object (the operator balances on them).");
     }
+
+    /// <summary>A load report on the pod failed (the API server refused it or could not be reached).</summary>
+    public void LoadReportFailed() => _loadReportFailures.Inc();
 
     public CollectorRegistry Registry { get; }
 

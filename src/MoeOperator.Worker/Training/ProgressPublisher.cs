@@ -75,7 +75,7 @@ public sealed class ProgressPublisher(IKubernetes? client, string? pod, string? 
         }
         catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
         {
-            await log.WriteLineAsync($"train: progress report on pod {ns}/{pod} failed (the next report retries): {e.Message}");
+            await log.WriteLineAsync($"train: progress report failed: {Ep.PodReportFailure.Describe(e, ns ?? "", pod ?? "")}");
             lock (_gate)
             {
                 _pending ??= report;
