@@ -19,21 +19,46 @@ internal static class PodBinding
             throw new ApiException(400, "BadRequest", "a Binding needs target.kind Node and target.name");
         }
 
-        var pod = service.Get(pods, ns, name);
-        if ((string?)pod["spec"]?["nodeName"] is { Length: > 0 } assigned)
+        // As the real server's GuaranteedUpdate: a write that meets a newer version (the kubelet or a controller
+        // wrote the pod meanwhile) is retried on the latest, so a Binding never fails for someone else's write.
+        Retrying(() =>
         {
-            throw new ApiException(409, "Conflict", $"Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{assigned}\"");
-        }
+            var pod = service.Get(pods, ns, name);
+            if ((string?)pod["spec"]?["nodeName"] is { Length: > 0 } assigned)
+            {
+                throw new ApiException(409, "Conflict", $"Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{assigned}\"");
+            }
 
-        pod["spec"]!["nodeName"] = node;
-        var bound = service.Update(pods, ns, name, pod, statusSubresource: false, options).Object;
-        var status = bound["status"]?.DeepClone().AsObject() ?? [];
-        if (PodConditions.Set(status, "PodScheduled", "True", null, null, service.Now()))
+            pod["spec"]!["nodeName"] = node;
+            service.Update(pods, ns, name, pod, statusSubresource: false, options);
+        });
+        Retrying(() =>
         {
-            bound["status"] = status;
-            service.Update(pods, ns, name, bound, statusSubresource: true, options);
-        }
+            var bound = service.Get(pods, ns, name);
+            var status = bound["status"]?.DeepClone().AsObject() ?? [];
+            if (PodConditions.Set(status, "PodScheduled", "True", null, null, service.Now()))
+            {
+                bound["status"] = status;
+                service.Update(pods, ns, name, bound, statusSubresource: true, options);
+            }
+        });
 
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
+    private static void Retrying(Action write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                write();
+                return;
+            }
+            catch (ApiException e) when (e.Code == 409 && attempt < 10 && !e.Message.Contains("already assigned", StringComparison.Ordinal))
+            {
+                // A newer version was written meanwhile: read it and write again.
+            }
+        }
     }
 }
