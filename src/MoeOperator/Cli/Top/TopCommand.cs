@@ -1,5 +1,6 @@
 using System.CommandLine;
 using k8s;
+using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Runtime.Client;
 
 namespace MoeOperator.Cli.Top;
@@ -18,13 +19,30 @@ internal static class TopCommand
         var all = new Option<bool>("--all-namespaces", "-A") { Description = "Show every namespace" };
         var heatmap = new Option<string?>("--heatmap") { Description = "Also draw this EPGroup's expert-load heatmap (ranks x physical expert slots, and the logical experts)" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Redraw every --interval until Ctrl-C" };
-        var interval = new Option<TimeSpan>("--interval") { Description = "Time between redraws with --watch", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
+        var interval = new Option<string>("--interval") { Description = "Time between redraws with --watch, for example 2s or 500ms", DefaultValueFactory = _ => "2s" };
         var command = new Command("top", "Show EPGroups, 3FS clusters and TrainingJobs with the numbers of the dashboards: ranks, tokens/s, dispatch/combine latency, imbalance, chains, FoundationDB, training step, loss, checkpoints")
         {
             kubeconfig, ns, all, heatmap, watch, interval,
         };
         command.SetAction(async (result, token) =>
         {
+            TimeSpan every;
+            try
+            {
+                every = Durations.Parse(result.GetValue(interval)!);
+            }
+            catch (FormatException e)
+            {
+                await Console.Error.WriteLineAsync($"moe top: --interval: {e.Message}");
+                return 2;
+            }
+
+            if (every <= TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync("moe top: --interval must be positive, for example 2s");
+                return 2;
+            }
+
             KubernetesClientConfiguration configuration;
             try
             {
@@ -38,12 +56,6 @@ internal static class TopCommand
                 return 1;
             }
 
-            if (result.GetValue(interval) <= TimeSpan.Zero)
-            {
-                await Console.Error.WriteLineAsync("moe top: --interval must be positive, for example 2s");
-                return 2;
-            }
-
             var scope = result.GetValue(all) ? null : result.GetValue(ns) ?? configuration.Namespace ?? "default";
             var group = result.GetValue(heatmap);
             if (group is not null && scope is null)
@@ -54,7 +66,7 @@ internal static class TopCommand
 
             using var client = new Kubernetes(configuration);
             var reader = new TopReader(new KubernetesJsonClient(client));
-            return await RunAsync(reader, scope, group, result.GetValue(watch) ? result.GetValue(interval) : null, Console.Out, token);
+            return await RunAsync(reader, scope, group, result.GetValue(watch) ? every : null, Console.Out, token);
         });
         return command;
     }
