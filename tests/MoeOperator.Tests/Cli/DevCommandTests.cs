@@ -38,8 +38,12 @@ public sealed class DevCommandTests : IDisposable
             var eplb = output.Split('\n').Single(l => l.Contains("EPLB:", StringComparison.Ordinal));
             var numbers = System.Text.RegularExpressions.Regex.Matches(eplb, @"\d+\.\d+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             numbers[1].ShouldBeLessThan(numbers[0], $"the measured imbalance must drop: {eplb}");
-            Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
-            Process.GetProcesses().Count(p => ProcessEnvironment(p).Contains("\"job\":\"tj-demo\"", StringComparison.Ordinal)).ShouldBe(0, "the demo's training ranks end with it");
+            // This run's pods only (other tests may run the same samples): they carry its API server's port.
+            var port = System.Text.RegularExpressions.Regex.Match(output, @"API server https://127\.0\.0\.1:(\d+)").Groups[1].Value;
+            port.ShouldNotBeEmpty(output);
+            bool Ours(Process p) => ProcessEnvironment(p).Contains($"\0KUBERNETES_SERVICE_PORT={port}\0", StringComparison.Ordinal);
+            Process.GetProcesses().Count(p => Ours(p) && ProcessEnvironment(p).Contains("\0MOE_GROUP=ep-demo\0", StringComparison.Ordinal)).ShouldBe(0, "the demo's ranks end with it");
+            Process.GetProcesses().Count(p => Ours(p) && ProcessEnvironment(p).Contains("\"job\":\"tj-demo\"", StringComparison.Ordinal)).ShouldBe(0, "the demo's training ranks end with it");
         }
     }
 
