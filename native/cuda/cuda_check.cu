@@ -111,9 +111,30 @@ void Report(const std::string& kernel, const std::string& shape, const char* met
               limit, pass ? "PASS" : "FAIL", micros, rate.c_str());
 }
 
-std::string Rate(double amount, double micros, const char* unit) {
+// count (bytes, flops) per second in units of `unit` (1e9 for GB/s, 1e12 for TFLOP/s).
+std::string Rate(double count, double micros, double unit, const char* name) {
   char text[64];
-  std::snprintf(text, sizeof(text), "%.1f %s", amount / micros * 1e-6, unit);
+  std::snprintf(text, sizeof(text), "%.1f %s", count / (micros * 1e-6) / unit, name);
+  return text;
+}
+
+// The device's read bandwidth, measured once by ReadAll over 2 GiB: the ceiling a weight-streaming kernel is held to.
+double read_gb_per_s = 0;
+
+__global__ void ReadAll(const uint4* data, int64_t count, unsigned* sink) {
+  unsigned folded = 0;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const uint4 v = data[i];
+    folded ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (folded == 0x9E3779B9u) *sink = folded;  // never true for zeroed memory; keeps the loads
+}
+
+std::string OfBandwidth(double bytes, double micros) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.1f GB/s (%.0f%% of read)", bytes / (micros * 1e-6) / 1e9,
+                100.0 * bytes / (micros * 1e-6) / 1e9 / read_gb_per_s);
   return text;
 }
 
@@ -152,7 +173,7 @@ void CheckQuantize(int64_t rows, int64_t k, bool per_token) {
   Report(per_token ? "fp8-quantize-per-token" : "fp8-quantize-per-block",
          std::to_string(rows) + "x" + std::to_string(k), "codes+scales != cpu",
          Mismatches(dcodes.Get(), codes) + Mismatches(dscales.Get(), scales), 0, micros,
-         Rate(5.0 * rows * k, micros, "GB/s"));
+         Rate(5.0 * rows * k, micros, 1e9, "GB/s"));
 }
 
 void CheckGemm(int64_t m, int64_t n, int64_t k) {
@@ -168,7 +189,10 @@ void CheckGemm(int64_t m, int64_t n, int64_t k) {
        "cuda gemm");
   });
   Report("fp8-gemm", std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k), "calc_diff vs cpu",
-         CalcDiff(dd.Get(), d), 1e-6, micros, Rate(2.0 * m * n * k * 1e-3, micros, "TFLOP/s"));
+         CalcDiff(dd.Get(), d), 1e-6, micros,
+         Rate(2.0 * m * n * k, micros, 1e12, "TFLOP/s") + ", " +
+             OfBandwidth(static_cast<double>(n * k + m * k) + 4.0 * (m * n + m * (k / 128) + n / 128 * (k / 128)),
+                         micros));
 }
 
 void CheckGrouped(int64_t groups, int64_t rows_per_group, int64_t n, int64_t k) {
@@ -202,7 +226,7 @@ void CheckGrouped(int64_t groups, int64_t rows_per_group, int64_t n, int64_t k) 
          std::to_string(groups) + " groups, m_sum " + std::to_string(m_sum) + ", " + std::to_string(n) + "x" +
              std::to_string(k),
          "calc_diff vs cpu", CalcDiff(dd.Get(), d), 1e-6, micros,
-         Rate(2.0 * m_sum * n * k * 1e-3, micros, "TFLOP/s (padded)"));
+         Rate(2.0 * m_sum * n * k, micros, 1e12, "TFLOP/s (padded)"));
 
   // The masked layout on the same weights: m_max rows per group, a different count valid in each.
   const int64_t m_max = 128;
@@ -225,7 +249,7 @@ void CheckGrouped(int64_t groups, int64_t rows_per_group, int64_t n, int64_t k) 
          std::to_string(groups) + " groups x " + std::to_string(m_max) + ", " + std::to_string(n) + "x" +
              std::to_string(k),
          "calc_diff vs cpu", CalcDiff(ddm.Get(), dm), 1e-6, masked_micros,
-         Rate(2.0 * groups * m_max * n * k * 1e-3, masked_micros, "TFLOP/s (m_max)"));
+         Rate(2.0 * groups * m_max * n * k, masked_micros, 1e12, "TFLOP/s (m_max)"));
 }
 
 void CheckMla(int64_t batch, int64_t seqlen, int64_t s_q, int64_t h_q, bool causal) {
@@ -259,7 +283,7 @@ void CheckMla(int64_t batch, int64_t seqlen, int64_t s_q, int64_t h_q, bool caus
   const std::string shape = "b" + std::to_string(batch) + " len" + std::to_string(seqlen) + " s_q" +
                             std::to_string(s_q) + " h_q" + std::to_string(h_q) + (causal ? " causal" : "");
   Report("mla-decode", shape, "calc_diff vs cpu (out)", CalcDiff(dout.Get(), out), 1e-6, micros,
-         Rate(bytes * 1e-3, micros, "GB/s KV") + ", " + Rate(flops * 1e-6, micros, "TFLOP/s"));
+         OfBandwidth(bytes, micros) + " KV, " + Rate(flops, micros, 1e12, "TFLOP/s"));
   Report("mla-decode", shape, "calc_diff vs cpu (lse)", CalcDiff(dlse.Get(), lse), 1e-6, micros, "");
 }
 
@@ -308,7 +332,7 @@ void CheckEp(int64_t tokens, int64_t top_k, int64_t experts, int64_t ranks, int6
   Report("ep-permute", shape + ", hidden " + std::to_string(hidden), "entries != cpu",
          Mismatches(drecv_x.Get(), recv_x) + Mismatches(dsrc.Get(), src) + Mismatches(drecv_idx.Get(), recv_idx) +
              Mismatches(drecv_w.Get(), recv_w) + Mismatches(doffsets.Get(), offsets),
-         0, permute_micros, Rate(2.0 * received * hidden * 4 * 1e-3, permute_micros, "GB/s"));
+         0, permute_micros, Rate(2.0 * received * hidden * 4, permute_micros, 1e9, "GB/s"));
 
   std::vector<float> combined(static_cast<size_t>(tokens * hidden));
   std::vector<float> row_weights(static_cast<size_t>(received), 0.5f);
@@ -324,7 +348,17 @@ void CheckEp(int64_t tokens, int64_t top_k, int64_t experts, int64_t ranks, int6
   double worst = 0;
   for (size_t i = 0; i < gpu.size(); ++i) worst = std::fmax(worst, std::fabs(gpu[i] - combined[i]));
   Report("ep-unpermute", shape + ", hidden " + std::to_string(hidden), "max |gpu - cpu|", worst, 1e-5, unpermute_micros,
-         Rate(2.0 * received * hidden * 4 * 1e-3, unpermute_micros, "GB/s"));
+         Rate(2.0 * received * hidden * 4, unpermute_micros, 1e9, "GB/s"));
+}
+
+void MeasureReadBandwidth(int multiprocessors) {
+  const int64_t count = (int64_t{2} << 30) / sizeof(uint4);
+  Device<uint4> data(static_cast<size_t>(count));
+  Device<unsigned> sink(1);
+  cudaMemset(data.data, 0, count * sizeof(uint4));
+  const double micros = TimeMicros([&] { ReadAll<<<multiprocessors * 4, 512>>>(data.data, count, sink.data); });
+  read_gb_per_s = count * sizeof(uint4) / (micros * 1e-6) / 1e9;
+  std::printf("read-only bandwidth over 2 GiB: %.0f GB/s (%.1f us)\n", read_gb_per_s, micros);
 }
 
 }  // namespace
@@ -336,10 +370,13 @@ int main() {
               moe_cpu_path(), moe_get_num_threads());
   std::printf("%-28s %-34s %-24s %11s %8s %-4s %13s  %s\n", "kernel", "shape", "metric", "value", "limit", "", "time",
               "throughput");
+  MeasureReadBandwidth(properties.multiProcessorCount);
   CheckQuantize(4096, 7168, true);
   CheckQuantize(4000, 7168, false);
   CheckGemm(1, 7168, 4096);
+  CheckGemm(16, 7168, 4096);
   CheckGemm(64, 7168, 4096);
+  CheckGemm(64, 2112, 7168);
   CheckGemm(4096, 4096, 4096);
   CheckGrouped(8, 512, 4096, 7168);
   CheckMla(32, 4096, 1, 128, false);

@@ -25,18 +25,29 @@ inline moe_status LaunchStatus(const char* kernel) {
 
 inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-__device__ __forceinline__ float E4m3ToFloat(uint8_t code) {
-  const int exponent = (code >> 3) & 0xF;
-  const int mantissa = code & 0x7;
-  float magnitude;
-  if (exponent == 0xF && mantissa == 0x7) {
-    magnitude = __int_as_float(0x7FC00000);
-  } else if (exponent == 0) {
-    magnitude = ldexpf(static_cast<float>(mantissa), -9);
-  } else {
-    magnitude = ldexpf(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
+// Exact, and branch-light: a normal code's exponent and mantissa move into a float's fields (bias 7 becomes 127),
+// a subnormal code is its mantissa times 2^-9, and S.1111.111 is NaN. Matches the CPU's table code for code.
+__device__ __forceinline__ float E4m3ToFloat(uint32_t code) {
+  const uint32_t exponent = (code >> 3) & 0xFu, mantissa = code & 0x7u;
+  float magnitude = exponent == 0 ? static_cast<float>(mantissa) * 0x1p-9f
+                                  : __uint_as_float(((exponent + 120u) << 23) | (mantissa << 20));
+  if ((code & 0x7Fu) == 0x7Fu) magnitude = __int_as_float(0x7FC00000);
+  return (code & 0x80u) ? -magnitude : magnitude;
+}
+
+// Four codes packed in a word (the lowest byte first) as floats, exactly as E4m3ToFloat decodes them but without
+// branches or conversions: a code's sign, exponent and mantissa dropped into a float's top bits make that float
+// 2^-120 times the code's value (exponent bias 7 against 127; a subnormal code lands on a float subnormal, which
+// sm_90 multiplies at full speed unless built with -ftz=true), so one multiply by 2^120 restores it exactly.
+// S.1111.111 (NaN) gets an all-ones float exponent with its non-zero mantissa: a NaN, which the multiply keeps.
+// No branch, so the compiler can interleave the decoding of many words with the FMAs that use them.
+__device__ __forceinline__ void DecodeWord(uint32_t word, float values[4]) {
+  const uint32_t nan_bytes = __vcmpeq4(word & 0x7F7F7F7Fu, 0x7F7F7F7Fu);  // 0xFF in each byte holding a NaN code
+#pragma unroll
+  for (int t = 0; t < 4; ++t) {
+    const uint32_t code = (word >> (8 * t)) & 0xFFu, nan = (nan_bytes >> (8 * t)) & 0xFFu;
+    values[t] = __uint_as_float(((code & 0x80u) << 24) | ((code & 0x7Fu) << 20) | (nan << 23)) * 0x1p120f;
   }
-  return (code & 0x80) ? -magnitude : magnitude;
 }
 
 // Round to nearest even, saturating at +-448; the CPU's FloatToE4m3 step for step.
