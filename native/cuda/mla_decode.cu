@@ -1,8 +1,9 @@
-// MLA decoding on the GPU: one block of 128 threads per (piece of the split-KV schedule, query row). Four warps
-// score the page's tokens (a warp per token, lanes across the 576 dims), the running max and denominator update
-// once per page, and each thread accumulates four of the 512 value dims. A second kernel merges a sequence's
-// pieces by their log-sum-exp. Straightforward rather than fast: rows of a sequence re-read its pages (L2 serves
-// them), which a FlashMLA-style kernel with all heads per block avoids.
+// MLA decoding on the GPU: one block of 256 threads per (piece of the split-KV schedule, eight query rows). The
+// rows share each page, so a page is read once per eight heads instead of once per head: eight warps score the
+// page's tokens against all eight rows (a warp per token, lanes across the 576 dims two at a time), warp r keeps
+// row r's running max and denominator, and each thread accumulates two of the 512 value dims of every row. A
+// second kernel merges a sequence's pieces by their log-sum-exp. Float32 FMAs, no tensor cores: FlashMLA's shape
+// (all heads of a sequence per block, WGMMA) is the step after this.
 #include <cmath>
 #include <vector>
 
@@ -17,7 +18,9 @@ namespace {
 constexpr int kPage = MOE_MLA_PAGE_SIZE;
 constexpr int kHead = MOE_MLA_HEAD_DIM;
 constexpr int kValue = MOE_MLA_VALUE_DIM;
-constexpr int kThreads = 128;
+constexpr int kThreads = 256;
+constexpr int kRowsPerBlock = kThreads / 32;  // warp r owns row r's softmax state
+static_assert(kHead % 64 == 0 && kValue % kThreads == 0, "lanes read dims in pairs; threads split the values");
 
 struct DevicePiece {
   int32_t seq, page_begin, page_end, slot;
@@ -36,72 +39,117 @@ struct MlaArgs {
   float* partial_lse;  // [slots, rows]
 };
 
+// Tokens of the sequence a query row sees: all of them, or under causal masking those up to its own position.
+__device__ __forceinline__ int64_t VisibleTokens(const MlaArgs& args, int64_t seqlen, int64_t row, int64_t rows) {
+  if (row >= rows) return 0;
+  if (!args.causal) return seqlen;
+  const int64_t visible = seqlen - (args.s_q - 1 - row / args.h_q);
+  return visible > 0 ? visible : 0;
+}
+
 __global__ void __launch_bounds__(kThreads) AttendPiece(MlaArgs args) {
-  __shared__ float q[kHead];
-  __shared__ float weights[kPage];
-  __shared__ float page_state[2];  // the page's rescale factor and the new running max
+  __shared__ float2 q[kRowsPerBlock][kHead / 2];
+  __shared__ float weights[kRowsPerBlock][kPage];
+  __shared__ float rescale[kRowsPerBlock];
   const DevicePiece piece = args.pieces[blockIdx.x];
   const int64_t rows = args.s_q * args.h_q;
-  const int64_t r = blockIdx.y;
+  const int64_t row0 = static_cast<int64_t>(blockIdx.y) * kRowsPerBlock;
   const int64_t seqlen = args.cache_seqlens[piece.seq];
-  const int64_t causal_visible = seqlen - (args.s_q - 1 - r / args.h_q);
-  const int64_t visible = args.causal ? (causal_visible > 0 ? causal_visible : 0) : seqlen;
-  for (int d = threadIdx.x; d < kHead; d += kThreads) q[d] = args.q[(piece.seq * rows + r) * kHead + d];
-  float acc[kValue / kThreads] = {};
-  float running_max = -INFINITY, running_sum = 0.0f;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int i = threadIdx.x; i < kRowsPerBlock * kHead; i += kThreads) {
+    const int r = i / kHead, d = i % kHead;
+    const int64_t row = row0 + r;
+    reinterpret_cast<float*>(q[r])[d] = row < rows ? args.q[(piece.seq * rows + row) * kHead + d] : 0.0f;
+  }
+  int64_t block_visible = 0;  // the most any row of the block sees: pages past it are not read
+  for (int r = 0; r < kRowsPerBlock; ++r) {
+    const int64_t visible = VisibleTokens(args, seqlen, row0 + r, rows);
+    block_visible = visible > block_visible ? visible : block_visible;
+  }
+  const int64_t own_visible = VisibleTokens(args, seqlen, row0 + warp, rows);
+  float acc[kRowsPerBlock][kValue / kThreads] = {};
+  float running_max = -INFINITY, running_sum = 0.0f;  // this warp's row, the same in every lane
   __syncthreads();
   for (int64_t page = piece.page_begin; page < piece.page_end; ++page) {
     const int64_t first = page * kPage;
-    const int64_t tokens = visible - first < kPage ? visible - first : kPage;
+    const int64_t tokens = block_visible - first < kPage ? block_visible - first : kPage;
     if (tokens <= 0) break;
     const int32_t block = args.block_table[piece.seq * args.max_blocks + page];
     if (block < 0 || block >= args.num_blocks) break;  // an index out of range is skipped, never followed
     const float* kv = args.k_cache + static_cast<int64_t>(block) * kPage * kHead;
-    for (int t = warp; t < tokens; t += kThreads / 32) {
-      float dot = 0.0f;
-      for (int d = lane; d < kHead; d += 32) dot = fmaf(q[d], kv[t * kHead + d], dot);
-      dot = WarpSum(dot);
-      if (lane == 0) weights[t] = dot * args.scale;
+    for (int t = warp; t < tokens; t += kRowsPerBlock) {
+      const float2* key = reinterpret_cast<const float2*>(kv + t * kHead);
+      float dot[kRowsPerBlock] = {};
+      for (int pair = lane; pair < kHead / 2; pair += 32) {
+        const float2 k = key[pair];
+#pragma unroll
+        for (int r = 0; r < kRowsPerBlock; ++r) dot[r] = fmaf(q[r][pair].x, k.x, fmaf(q[r][pair].y, k.y, dot[r]));
+      }
+#pragma unroll
+      for (int r = 0; r < kRowsPerBlock; ++r) {
+        const float sum = WarpSum(dot[r]);
+        if (lane == 0) weights[r][t] = sum * args.scale;
+      }
     }
     __syncthreads();
-    if (warp == 0) {
+    // Warp r turns row r's scores into weights; tokens the row may not see weigh 0.
+    {
+      const int64_t own_tokens = own_visible - first;
       float page_max = -INFINITY;
-      for (int t = lane; t < tokens; t += 32) page_max = fmaxf(page_max, weights[t]);
+      for (int t = lane; t < tokens; t += 32) {
+        if (t < own_tokens) page_max = fmaxf(page_max, weights[warp][t]);
+      }
       page_max = WarpMax(page_max);
       const float new_max = fmaxf(running_max, page_max);
       float page_sum = 0.0f;
       for (int t = lane; t < tokens; t += 32) {
-        weights[t] = expf(weights[t] - new_max);
-        page_sum += weights[t];
+        const float weight = t < own_tokens ? expf(weights[warp][t] - new_max) : 0.0f;
+        weights[warp][t] = weight;
+        page_sum += weight;
       }
       page_sum = WarpSum(page_sum);
-      if (lane == 0) {
-        page_state[0] = expf(running_max - new_max);
-        page_state[1] = new_max;
-      }
-      running_sum = running_sum * expf(running_max - new_max) + page_sum;
+      // Nothing seen yet (running_max -inf): the accumulators are 0, and exp(-inf - -inf) would be NaN.
+      const float old_scale = running_max == -INFINITY ? 0.0f : expf(running_max - new_max);
+      running_sum = running_sum * old_scale + page_sum;
+      running_max = new_max;
+      if (lane == 0) rescale[warp] = old_scale;
     }
     __syncthreads();
-    const float rescale = page_state[0];
-    running_max = page_state[1];
-    for (int i = 0; i < kValue / kThreads; ++i) {
-      const int d = threadIdx.x + i * kThreads;
-      float value = acc[i] * rescale;
-      for (int t = 0; t < tokens; ++t) value = fmaf(weights[t], kv[t * kHead + d], value);
-      acc[i] = value;
+#pragma unroll
+    for (int r = 0; r < kRowsPerBlock; ++r) {
+#pragma unroll
+      for (int i = 0; i < kValue / kThreads; ++i) acc[r][i] *= rescale[r];
+    }
+    for (int t = 0; t < tokens; ++t) {
+      float value[kValue / kThreads];
+#pragma unroll
+      for (int i = 0; i < kValue / kThreads; ++i) value[i] = kv[t * kHead + threadIdx.x + i * kThreads];
+#pragma unroll
+      for (int r = 0; r < kRowsPerBlock; ++r) {
+        const float weight = weights[r][t];
+#pragma unroll
+        for (int i = 0; i < kValue / kThreads; ++i) acc[r][i] = fmaf(weight, value[i], acc[r][i]);
+      }
     }
     __syncthreads();
   }
-  // Warp 0 holds the denominator; share it through shared memory.
-  if (threadIdx.x == 0) page_state[0] = running_sum;
+  // Warp r's lanes hold row r's denominator; share them through shared memory.
+  if (lane == 0) rescale[warp] = running_sum;
   __syncthreads();
-  const float denominator = page_state[0];
-  float* out = args.partial_out + (static_cast<int64_t>(piece.slot) * rows + r) * kValue;
-  for (int i = 0; i < kValue / kThreads; ++i)
-    out[threadIdx.x + i * kThreads] = denominator > 0 ? acc[i] / denominator : 0.0f;
-  if (threadIdx.x == 0) {
-    args.partial_lse[piece.slot * rows + r] = denominator > 0 ? running_max + logf(denominator) : -INFINITY;
+#pragma unroll
+  for (int r = 0; r < kRowsPerBlock; ++r) {
+    const int64_t row = row0 + r;
+    if (row >= rows) continue;
+    const float denominator = rescale[r];
+    float* out = args.partial_out + (static_cast<int64_t>(piece.slot) * rows + row) * kValue;
+#pragma unroll
+    for (int i = 0; i < kValue / kThreads; ++i) {
+      out[threadIdx.x + i * kThreads] = denominator > 0 ? acc[r][i] / denominator : 0.0f;
+    }
+  }
+  if (lane == 0 && row0 + warp < rows) {
+    args.partial_lse[piece.slot * rows + row0 + warp] =
+        running_sum > 0 ? running_max + logf(running_sum) : -INFINITY;
   }
 }
 
@@ -141,6 +189,10 @@ extern "C" moe_status moe_cuda_mla_decode(const float* q, const float* k_cache, 
   using namespace moe::cuda;
   return moe::Guarded([&] {
     MOE_REQUIRE_NOT_NULL(host_cache_seqlens);
+    if (reinterpret_cast<uintptr_t>(k_cache) % 8 != 0) {
+      return moe::Fail(MOE_ERR_ALIGNMENT, "moe_cuda_mla_decode: k_cache must start on an 8-byte boundary (the "
+                                          "kernel reads it two floats at a time); cudaMalloc's pointers do");
+    }
     if (const moe_status status =
             moe::CheckMlaArguments(batch, s_q, h_q, num_blocks, max_blocks_per_seq, num_parts, q, k_cache, block_table,
                                    cache_seqlens, tile_metadata, num_splits, out, lse);
@@ -190,8 +242,8 @@ extern "C" moe_status moe_cuda_mla_decode(const float* q, const float* k_cache, 
                        causal != 0,
                        partial_out,
                        partial_lse};
-    AttendPiece<<<dim3(static_cast<unsigned>(device_pieces.size()), static_cast<unsigned>(rows)), kThreads, 0, s>>>(
-        args);
+    AttendPiece<<<dim3(static_cast<unsigned>(device_pieces.size()), static_cast<unsigned>(CeilDiv(rows, kRowsPerBlock))),
+                  kThreads, 0, s>>>(args);
     MergePieces<<<dim3(static_cast<unsigned>(batch), static_cast<unsigned>(rows)), 128, 0, s>>>(
         partial_out, partial_lse, d_splits, s_q, h_q, out, lse);
     const moe_status status = LaunchStatus("moe_cuda_mla_decode");
