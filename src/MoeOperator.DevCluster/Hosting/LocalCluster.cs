@@ -45,6 +45,7 @@ public sealed class LocalCluster : IAsyncDisposable
         try
         {
             server.Service.PodsTerminateGracefully = true;
+            server.Service.AdmitServiceAccounts = true;
             var port = new Uri(server.Url).Port;
             // Long-lived, as the tokens a real kubelet projects are for clients that do not reread them.
             var serviceAccount = new ServiceAccountFiles(options.Kubelet.Sandbox ? "kubernetes.default.svc" : "127.0.0.1", port, (ns, name) => server.ServiceAccountTokens.Issue(ns, name, TimeSpan.FromDays(365)).Token, server.CaPem);
@@ -66,6 +67,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 new EndpointsController(new ClusterApi(server.Service, "endpoint-controller", server.ComponentErrors)),
                 new VolumeBinder(new ClusterApi(server.Service, "persistentvolume-binder", server.ComponentErrors)),
                 new ServiceAccountController(new ClusterApi(server.Service, "serviceaccount-controller", server.ComponentErrors)),
+                new ClusterRoleAggregationController(new ClusterApi(server.Service, "clusterrole-aggregation-controller", server.ComponentErrors)),
             ];
             return new LocalCluster(server, nodes, kubelet, components);
         }

@@ -27,7 +27,9 @@ internal static class HttpJson
         context.Response.ContentType = protobuf is null ? contentType : ProtobufResponses.MediaType;
         foreach (var warning in warnings ?? [])
         {
-            context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "'", StringComparison.Ordinal)}\"");
+            // RFC 7234's quoted-string, escaped as the real server's NewWarningHeader does (kubectl unescapes it).
+            var quoted = warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+            context.Response.Headers.Append("Warning", $"299 - \"{quoted}\"");
         }
 
         if (protobuf is not null)

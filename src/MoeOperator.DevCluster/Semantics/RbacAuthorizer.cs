@@ -13,7 +13,8 @@ public sealed record AccessAttributes(string Verb, string Group = "", string Res
 /// RoleBinding in its namespace or a ClusterRoleBinding names the user, one of its groups or its service account,
 /// and the bound role has a rule matching the verb, API group, resource (or resource/subresource) and name; or a
 /// path, for non-resource requests. system:masters is allowed everything, as the real server's superuser group.
-/// Aggregated ClusterRoles are read as stored (their aggregationRule is not expanded).
+/// Aggregated ClusterRoles are read as stored: in a dev cluster the clusterrole-aggregation controller writes the
+/// union of the roles they select into them, as on a real cluster.
 /// </summary>
 public sealed class RbacAuthorizer(IReadOnlyList<JsonObject> roles, IReadOnlyList<JsonObject> clusterRoles, IReadOnlyList<JsonObject> roleBindings, IReadOnlyList<JsonObject> clusterRoleBindings)
 {

@@ -42,6 +42,12 @@ public sealed partial class ResourceService
     /// removal to the node's kubelet once the containers have stopped, as the real API server does. On while a
     /// kubelet serves the nodes; off for an API server alone, where nothing would ever finish the deletion.
     /// </summary>
+    /// <summary>
+    /// Whether the ServiceAccount admission plugin runs: on in a cluster whose serviceaccount controller creates each
+    /// namespace's default account; off on a bare API server, as envtest disables it for the same reason.
+    /// </summary>
+    public bool AdmitServiceAccounts { get; set; }
+
     public bool PodsTerminateGracefully { get; set; }
 
     public ResourceCatalog Catalog { get; }
@@ -111,8 +117,9 @@ public sealed partial class ResourceService
             }
 
             BuiltinQuantities.Normalize(type, obj);
+            var podWarnings = AdmitPods(type, ns, name, obj);
             ObjectAdmission.PrepareCreate(type, obj, Guid.NewGuid().ToString(), Now());
-            var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, obj, options.FieldValidation, statusOnly: false) : [];
+            var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, obj, options.FieldValidation, statusOnly: false) : podWarnings;
             if (type.GroupResource == "namespaces")
             {
                 obj["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };

@@ -24,4 +24,10 @@ public sealed class ApiRequestException : Exception
 
     /// <summary>The HTTP status the server answered.</summary>
     public HttpStatusCode Status { get; }
+
+    /// <summary>
+    /// When the server refused to create a child (403 from admission or RBAC, 422 from validation): what a
+    /// ReplicaSet controller's FailedCreate event says, "Error creating: " and the server's own message.
+    /// </summary>
+    public string? RefusedCreate { get; init; }
 }

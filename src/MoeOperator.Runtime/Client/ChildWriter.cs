@@ -50,7 +50,9 @@ public sealed class ChildWriter(KubernetesJsonClient client)
     {
         if ((int)status is < 200 or > 299)
         {
-            throw new ApiRequestException(status, $"{verb} {path}/{name} answered {(int)status}: {(string?)body?["message"] ?? body?.ToJsonString()}");
+            var message = (string?)body?["message"] ?? body?.ToJsonString();
+            var refused = verb == "create" && status is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity;
+            throw new ApiRequestException(status, $"{verb} {path}/{name} answered {(int)status}: {message}") { RefusedCreate = refused ? $"Error creating: {message}" : null };
         }
     }
 }

@@ -55,6 +55,8 @@ public sealed class ClusterSession : IAsyncLifetime, IDisposable
         });
         Client = new Kubernetes(Cluster.Server.ClientConfiguration());
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
+        // Pods are admitted only once the namespace's default service account exists, as on a real cluster.
+        await WaitForAsync(async () => await GetAsync($"/api/v1/namespaces/{Ns}/serviceaccounts/default") is not null, "the namespace's default service account", TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()

@@ -21,7 +21,7 @@ public sealed class HelmTests(KubectlHarness k) : IClassFixture<KubectlHarness>
         var install = k.Helm("install", "moe", chart, "--namespace", "moe-system", "--create-namespace", "--wait=false");
         install.ExitCode.ShouldBe(0, install.Output);
         Names("serviceaccounts,services,deployments,roles,rolebindings").ShouldBe(_released.Order(StringComparer.Ordinal));
-        Names("clusterroles,clusterrolebindings", ns: null).ShouldBe(["clusterrole.rbac.authorization.k8s.io/moe-moe-operator", "clusterrolebinding.rbac.authorization.k8s.io/moe-moe-operator"]);
+        Names("clusterroles,clusterrolebindings", ns: null).ShouldBe(["clusterrole.rbac.authorization.k8s.io/moe-moe-operator", "clusterrole.rbac.authorization.k8s.io/moe-moe-operator-edit", "clusterrole.rbac.authorization.k8s.io/moe-moe-operator-view", "clusterrolebinding.rbac.authorization.k8s.io/moe-moe-operator"]);
         Names("crds", ns: null).ShouldBe(["customresourcedefinition.apiextensions.k8s.io/epgroups.moe.dev", "customresourcedefinition.apiextensions.k8s.io/threefsclusters.moe.dev", "customresourcedefinition.apiextensions.k8s.io/trainingjobs.moe.dev"]);
 
         var managers = k.KubectlOk("get", "deployment", "moe-moe-operator", "-n", "moe-system", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}");

@@ -47,8 +47,12 @@ public sealed class ChartServiceAccountTests(ITestOutputHelper output) : IAsyncL
     [Fact]
     public async Task TheOperator_AsTheChartsServiceAccount_RunsTheSamples_AndUsesEveryRuleTheChartGrants()
     {
-        var install = Tools.Run(Tools.Helm, ["install", Release, RenderedChart.ChartDirectory, "--kubeconfig", Kubeconfig, "--namespace", OperatorNamespace, "--create-namespace", "--wait=false"]);
+        // The operator's namespace enforces the restricted Pod Security level, as the chart README asks.
+        Kubectl("create", "namespace", OperatorNamespace).ExitCode.ShouldBe(0);
+        Kubectl("label", "namespace", OperatorNamespace, "pod-security.kubernetes.io/enforce=restricted").ExitCode.ShouldBe(0);
+        var install = Tools.Run(Tools.Helm, ["install", Release, RenderedChart.ChartDirectory, "--kubeconfig", Kubeconfig, "--namespace", OperatorNamespace, "--wait=false"]);
         install.ExitCode.ShouldBe(0, install.Output);
+        await WaitAsync(() => Kubectl("get", "pods", "-n", OperatorNamespace, "-o", "name").Stdout.Contains("pod/" + Account, StringComparison.Ordinal), "the Deployment's pod to be admitted under restricted", () => Kubectl("get", "events", "-n", OperatorNamespace).Output);
         var token = Kubectl("create", "token", Account, "-n", OperatorNamespace, "--duration=2h");
         token.ExitCode.ShouldBe(0, token.Output);
         var accountKubeconfig = _scratch.Path("operator.kubeconfig");
@@ -84,6 +88,7 @@ public sealed class ChartServiceAccountTests(ITestOutputHelper output) : IAsyncL
             await WaitAsync(() => Field("tfs", Renamed("tfs-minimal"), "{.status.phase}") == "Ready", "the 3FS cluster to serve", Describe);
             await WaitAsync(() => int.TryParse(Field("epg", Renamed("ep-demo"), "{.status.expertMap.version}"), out var version) && version >= 2, "the EP group to be rebalanced on its ranks' load reports", Describe);
             await WaitAsync(() => Field("tj", Renamed("tj-demo"), "{.status.phase}") == "Succeeded", "the training job to train every step", Describe);
+            Security.SecretsScan.ShouldFindNoSecretOutsideItsSecret(_cluster.Server.Service, log);
             foreach (var (kind, name) in new[] { ("tj", Renamed("tj-demo")), ("epg", Renamed("ep-demo")), ("tfs", Renamed("tfs-minimal")) })
             {
                 Kubectl("delete", kind, name, "-n", Ns, "--wait=false").ExitCode.ShouldBe(0);
@@ -99,7 +104,7 @@ public sealed class ChartServiceAccountTests(ITestOutputHelper output) : IAsyncL
         }
 
         var used = _cluster.Server.Requests.AccessOf($"system:serviceaccount:{OperatorNamespace}:{Account}");
-        var granted = Grants(RenderedChart.Single(RenderedChart.Objects(), "ClusterRole"))
+        var granted = Grants(RenderedChart.OperatorClusterRole(RenderedChart.Objects()))
             .Concat(Grants(RenderedChart.Single(RenderedChart.Objects(), "Role")))
             .ToHashSet();
         var kept = KeptUnused();
@@ -122,7 +127,7 @@ public sealed class ChartServiceAccountTests(ITestOutputHelper output) : IAsyncL
     private static HashSet<(string Verb, string Group, string Resource)> KeptUnused()
     {
         var template = File.ReadAllLines(Path.Combine(RenderedChart.ChartDirectory, "templates", "clusterrole.yaml"));
-        var role = RenderedChart.Single(RenderedChart.Objects(RenderedChart.EverythingOn), "ClusterRole");
+        var role = RenderedChart.OperatorClusterRole(RenderedChart.Objects(RenderedChart.EverythingOn));
         var named = template.Where(l => l.TrimStart().StartsWith("# Kept unused here:", StringComparison.Ordinal))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Replace(l.Split(':', 2)[1], @"\([^)]*\)", "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Select(entry => entry.Split(' ', 2))

@@ -34,7 +34,19 @@ public sealed class HelmChartTests
     {
         var kinds = RenderedChart.Objects().Select(o => (string)o["kind"]!).Order(StringComparer.Ordinal).ToList();
 
-        kinds.ShouldBe(["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+        kinds.ShouldBe(["ClusterRole", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+    }
+
+    [Fact]
+    public void Template_AggregatesTheCustomResourcesIntoViewAndEdit_UnlessTurnedOff()
+    {
+        static List<string> AggregatedRoles(params string[] values) => [.. RenderedChart.Objects(values)
+            .Where(o => (string?)o["kind"] == "ClusterRole")
+            .SelectMany(o => (o["metadata"]!["labels"]!.AsObject()).Where(l => l.Key.StartsWith("rbac.authorization.k8s.io/aggregate-to-", StringComparison.Ordinal)).Select(l => $"{o["metadata"]!["name"]} {l.Key[^5..].TrimStart('-')}"))
+            .Order(StringComparer.Ordinal)];
+
+        AggregatedRoles().ShouldBe(["moe-moe-operator-edit admin", "moe-moe-operator-edit edit", "moe-moe-operator-view view"]);
+        AggregatedRoles("rbac.aggregateToDefaultRoles=false").ShouldBeEmpty();
     }
 
     [Fact]
@@ -57,7 +69,7 @@ public sealed class HelmChartTests
         var result = Tools.Run("node", [Tools.K8sSchemaValidator], stdin: rendered + "---\n" + crds);
 
         result.ExitCode.ShouldBe(0, result.Output);
-        result.Stdout.ShouldContain("17 valid, 0 invalid", customMessage: "11 objects with everything on (four dashboards among them) and the three CRDs");
+        result.Stdout.ShouldContain("19 valid, 0 invalid", customMessage: "13 objects with everything on (four dashboards and the view and edit ClusterRoles among them) and the three CRDs");
     }
 
     [Fact]
@@ -73,7 +85,7 @@ public sealed class HelmChartTests
     [Fact]
     public void ClusterRole_GrantsExactVerbsAndNoWildcards()
     {
-        var role = RenderedChart.Single(RenderedChart.Objects(RenderedChart.EverythingOn), "ClusterRole");
+        var role = RenderedChart.OperatorClusterRole(RenderedChart.Objects(RenderedChart.EverythingOn));
         var rules = role["rules"]!.AsArray().Select(r => r!.AsObject()).ToList();
         string[] Values(JsonObject rule, string key) => [.. rule[key]!.AsArray().Select(v => (string)v!)];
 
@@ -101,7 +113,7 @@ public sealed class HelmChartTests
     public void ClusterRole_PodGroupsOnlyWithAnExternalGangScheduler()
     {
         static bool GrantsPodGroups(IEnumerable<JsonObject> objects) =>
-            RenderedChart.Single(objects, "ClusterRole")["rules"]!.AsArray().Any(r => r!["resources"]!.AsArray().Any(v => (string?)v == "podgroups"));
+            RenderedChart.OperatorClusterRole(objects)["rules"]!.AsArray().Any(r => r!["resources"]!.AsArray().Any(v => (string?)v == "podgroups"));
 
         GrantsPodGroups(RenderedChart.Objects()).ShouldBeFalse();
         GrantsPodGroups(RenderedChart.Objects("externalGangScheduler.enabled=true")).ShouldBeTrue();

@@ -29,6 +29,11 @@ internal static class RenderedChart
     public static JsonObject Single(IEnumerable<JsonObject> objects, string kind) =>
         objects.Where(o => (string?)o["kind"] == kind).ShouldHaveSingleItem($"one {kind}");
 
+    /// <summary>The operator's own ClusterRole (not the ones the chart adds to view and edit).</summary>
+    public static JsonObject OperatorClusterRole(IEnumerable<JsonObject> objects) =>
+        objects.Where(o => (string?)o["kind"] == "ClusterRole" && o["metadata"]?["labels"]?["rbac.authorization.k8s.io/aggregate-to-view"] is null && o["metadata"]?["labels"]?["rbac.authorization.k8s.io/aggregate-to-edit"] is null)
+            .ShouldHaveSingleItem("one ClusterRole of the operator's own");
+
     /// <summary>Every optional part switched on, so that everything the chart can render is checked.</summary>
     public static readonly string[] EverythingOn =
         ["serviceMonitor.enabled=true", "workerPodMonitor.enabled=true", "prometheusRule.enabled=true", "dashboards.enabled=true", "externalGangScheduler.enabled=true"];

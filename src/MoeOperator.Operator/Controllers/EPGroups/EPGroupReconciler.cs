@@ -61,8 +61,12 @@ internal sealed class EPGroupReconciler(
         var pass = EPGroupPass.Of(key, group, pods.ByOwner((string)group["metadata"]!["uid"]!), clock.GetUtcNow());
         ObserveLedger(pass);
 
-        // The steps, in order; each either settles this reconcile (a result) or lets the next one look (null).
-        return await FailedGroupAsync(pass, cancellationToken)
+        return await ChildRefusals.ReportingAsync(events, group, () => StepsAsync(pass, cancellationToken), refusal => RefusedAsync(pass, refusal, cancellationToken), cancellationToken);
+    }
+
+    // The steps, in order; each either settles this reconcile (a result) or lets the next one look (null).
+    private async Task<ReconcileResult> StepsAsync(EPGroupPass pass, CancellationToken cancellationToken) =>
+        await FailedGroupAsync(pass, cancellationToken)
             ?? await SpecChangedAsync(pass, cancellationToken)
             ?? await MisplacedPodsAsync(pass, cancellationToken)
             ?? await RestartAsync(pass, cancellationToken)
@@ -70,6 +74,13 @@ internal sealed class EPGroupReconciler(
             ?? await ResumePlacementAsync(pass, cancellationToken)
             ?? await AdmitAsync(pass, cancellationToken)
             ?? await RunAsync(pass, cancellationToken);
+
+    // The API server refused a child (a pod the namespace's Pod Security level forbids, say): Ready says why.
+    private async Task RefusedAsync(EPGroupPass pass, string refusal, CancellationToken cancellationToken)
+    {
+        var generation = (long?)pass.Group["metadata"]?["generation"] ?? 1;
+        ConditionList.Set(pass.Status.Conditions ??= [], "Ready", false, ChildRefusals.Reason, refusal, generation, clock.GetUtcNow());
+        await FinishAsync(pass.Key, pass.Group, pass.Status, pass.Spec, [.. pass.Pods], cancellationToken);
     }
 
     // The ledger learns what the pod cache shows: a group with pods has been placed, and a pod seen bound (or gone)

@@ -68,6 +68,19 @@ internal sealed partial class ThreeFSClusterReconciler(
         }
 
         var pass = ThreeFSClusterPass.Of(key, cluster, clock.GetUtcNow());
+        return await ChildRefusals.ReportingAsync(events, cluster, () => StepsAsync(pass, cancellationToken), refusal => RefusedAsync(pass, refusal, cancellationToken), cancellationToken);
+    }
+
+    // The API server refused a child (a daemon pod the namespace's Pod Security level forbids, say): Ready says why.
+    private async Task RefusedAsync(ThreeFSClusterPass pass, string refusal, CancellationToken cancellationToken)
+    {
+        ConditionList.Set(pass.Status.Conditions ??= [], "Ready", false, ChildRefusals.Reason, refusal, pass.Generation, clock.GetUtcNow());
+        await FinishAsync(pass, ReconcileResult.Done, cancellationToken);
+    }
+
+    private async Task<ReconcileResult> StepsAsync(ThreeFSClusterPass pass, CancellationToken cancellationToken)
+    {
+        var (key, cluster) = (pass.Key, pass.Cluster);
 
         // The steps, in order: the database, the token, where each daemon runs, their configs and the chain table,
         // then bootstrap, and once bootstrapped health, upgrades and scale-out.

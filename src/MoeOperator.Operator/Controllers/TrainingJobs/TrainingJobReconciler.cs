@@ -50,7 +50,12 @@ internal sealed partial class TrainingJobReconciler(
         ObserveLedger(pass);
         await ObserveProgressAsync(pass, cancellationToken);
 
-        var result = await FinishedAsync(pass, cancellationToken)
+        var result = await ChildRefusals.ReportingAsync(events, job, () => StepsAsync(pass, cancellationToken), refusal => RefusedAsync(pass, refusal, cancellationToken), cancellationToken);
+        return WakeByDeadline(pass, result);
+    }
+
+    private async Task<ReconcileResult> StepsAsync(TrainingJobPass pass, CancellationToken cancellationToken) =>
+        await FinishedAsync(pass, cancellationToken)
             ?? await SuspendAsync(pass, cancellationToken)
             ?? await DeadlineAsync(pass, cancellationToken)
             ?? await FailedRankAsync(pass, cancellationToken)
@@ -59,7 +64,12 @@ internal sealed partial class TrainingJobReconciler(
             ?? await StorageAsync(pass, cancellationToken)
             ?? await AdmitAsync(pass, cancellationToken)
             ?? await RunAsync(pass, cancellationToken);
-        return WakeByDeadline(pass, result);
+
+    // The API server refused a rank's pod (the namespace's Pod Security level forbids it, say): Running says why.
+    private async Task RefusedAsync(TrainingJobPass pass, string refusal, CancellationToken cancellationToken)
+    {
+        pass.Condition("Running", false, ChildRefusals.Reason, refusal);
+        await FinishAsync(pass, cancellationToken);
     }
 
     public static string OwnerOf(ObjectReference key) => LedgerOwners.Of(TrainingJobController.Name, key);
