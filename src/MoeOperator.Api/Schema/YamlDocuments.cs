@@ -9,6 +9,15 @@ namespace MoeOperator.Api.Schema;
 /// <summary>Reads multi-document YAML into JSON objects, typing plain scalars by the YAML 1.2 core schema as kubectl does.</summary>
 public static partial class YamlDocuments
 {
+    /// <summary>
+    /// How deeply objects may nest: far past any real resource, and where System.Text.Json's default of 64 would
+    /// refuse what the API server (whose decoder allows 10,000) reads as an unknown field to report by its path.
+    /// </summary>
+    public const int MaxDepth = 1000;
+
+    /// <summary>Reading options that allow <see cref="MaxDepth"/>.</summary>
+    public static System.Text.Json.JsonDocumentOptions JsonOptions { get; } = new() { MaxDepth = MaxDepth };
+
     /// <summary>Every non-empty document in the text, each as a JSON object.</summary>
     public static IReadOnlyList<JsonObject> Parse(string yaml)
     {
@@ -18,7 +27,7 @@ public static partial class YamlDocuments
         return [.. stream.Documents
             .Select(d => ToNode(d.RootNode))
             .OfType<JsonObject>()
-            .Select(o => JsonNode.Parse(o.ToJsonString())!.AsObject())];
+            .Select(o => JsonNode.Parse(o.ToJsonString(), documentOptions: JsonOptions)!.AsObject())];
     }
 
     private static JsonNode? ToNode(YamlNode node) => node switch

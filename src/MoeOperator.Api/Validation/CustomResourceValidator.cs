@@ -49,10 +49,23 @@ public sealed class CustomResourceValidator
         {
             errors.Add(new("metadata.name", FieldErrorType.Required, null, "name or generateName is required"));
         }
+        else
+        {
+            errors.AddRange(ObjectNames.Subdomain(name));
+        }
 
         // The server validates metadata itself, so the CRD schema only covers what lies beside it.
         var body = obj.DeepClone().AsObject();
         body.Remove("metadata");
+        if (SchemaPruner.Prune(body, schema) is { Count: > 0 } unknown)
+        {
+            var version = (apiVersion ?? "").Split('/')[^1];
+            return new(kind, name, [.. unknown.Select(path => new FieldError(path, FieldErrorType.Unknown, null, "not declared in the schema; strict field validation refuses it"))])
+            {
+                StrictDecodingError = StrictDecoding(kind, version, unknown),
+            };
+        }
+
         SchemaDefaulter.Apply(body, schema);
         StructuralValidator.Validate(body, schema, "", errors);
         if (errors.Count == 0)
@@ -67,4 +80,8 @@ public sealed class CustomResourceValidator
 
         return new(kind, name, errors);
     }
+
+    /// <summary>The server's answer to fields the schema does not declare, under strict field validation.</summary>
+    public static string StrictDecoding(string kind, string version, IEnumerable<string> unknownPaths) =>
+        $"{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {string.Join(", ", unknownPaths.Select(p => $"unknown field \"{p}\""))}";
 }

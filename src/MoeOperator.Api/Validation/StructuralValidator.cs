@@ -61,8 +61,53 @@ public static class StructuralValidator
         JsonObject => "\"object\"",
         JsonArray => "\"array\"",
         _ when node.GetValueKind() == JsonValueKind.String => JsonSerializer.Serialize(node.GetValue<string>()),
+        _ when node.GetValueKind() == JsonValueKind.Number => Number(node.ToJsonString()),
         _ => node.ToJsonString(),
     };
+
+    // A number as Go's %v prints what the server decoded: an integer as written, anything else as a float64 in
+    // its shortest digits, with an exponent (of two digits at least) below 1e-4 and from 1e6 up. Otherwise 1e30
+    // read from JSON and 1e30 read from YAML (a double by then) would print differently.
+    private static string Number(string text)
+    {
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            return text;
+        }
+
+        var value = double.Parse(text, CultureInfo.InvariantCulture);
+        if (value == 0 || !double.IsFinite(value))
+        {
+            return value == 0 ? "0" : text;
+        }
+
+        // "R" gives the shortest digits that read back as the same double: "1E+30", "1.5E-05", "2.5", "0.0001".
+        var shortest = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
+        string digits;
+        int exponent;
+        if (shortest.IndexOf('E', StringComparison.Ordinal) is var e and >= 0)
+        {
+            digits = shortest[..e].Replace(".", "", StringComparison.Ordinal);
+            exponent = int.Parse(shortest[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            var point = shortest.IndexOf('.', StringComparison.Ordinal) is var p and >= 0 ? p : shortest.Length;
+            var all = shortest.Replace(".", "", StringComparison.Ordinal);
+            var leadingZeros = all.Length - all.TrimStart('0').Length;
+            digits = all.TrimStart('0');
+            exponent = point - 1 - leadingZeros;
+        }
+
+        if (exponent is >= -4 and < 6)
+        {
+            return (value < 0 ? "-" : "") + shortest;
+        }
+
+        digits = digits.TrimEnd('0');
+        var mantissa = digits[..1] + (digits.Length > 1 ? "." + digits[1..] : "");
+        return $"{(value < 0 ? "-" : "")}{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+    }
 
     private static void ValidateObject(JsonObject obj, V1JSONSchemaProps schema, string path, List<FieldError> errors)
     {

@@ -78,7 +78,7 @@ internal static class HttpJson
 
         try
         {
-            return JsonNode.Parse(text);
+            return JsonNode.Parse(text, documentOptions: YamlDocuments.JsonOptions);
         }
         catch (JsonException) when (context.Request.ContentType?.Contains("yaml", StringComparison.Ordinal) == true)
         {

@@ -136,11 +136,12 @@ internal static class ObjectAdmission
         var pruned = SchemaPruner.Prune(body, schema);
         if (pruned.Count > 0 && fieldValidation == "Strict")
         {
-            throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", pruned.Select(p => $"unknown field \"{p}\""))}");
+            throw ApiException.BadRequest(CustomResourceValidator.StrictDecoding(type.Kind, type.Version, pruned));
         }
 
         SchemaDefaulter.Apply(body, schema);
-        var errors = new List<FieldError>();
+        // metadata.name first, as the server validates object metadata before the schema.
+        List<FieldError> errors = old is null && (string?)obj["metadata"]?["name"] is { Length: > 0 } name ? ObjectNames.Subdomain(name) : [];
         StructuralValidator.Validate(body, schema, "", errors);
         if (errors.Count == 0)
         {

@@ -110,6 +110,12 @@ public sealed partial class ResourceService
                 throw ApiException.Invalid(type, "", [new("metadata.name", Api.Validation.FieldErrorType.Required, null, "name or generateName is required")]);
             }
 
+            // A custom resource's name is checked with its schema (ObjectAdmission.ValidateCustom), in one answer.
+            if (!type.IsCustom && Api.Validation.ObjectNames.Check(type.GroupResource, name) is { Count: > 0 } nameErrors)
+            {
+                throw ApiException.Invalid(type, name, nameErrors);
+            }
+
             var key = KeyOf(type, ns, name);
             if (Store.Get(key) is not null)
             {

@@ -36,6 +36,14 @@ public sealed class ChildWriter(KubernetesJsonClient client)
             return ChildOutcome.Terminating;
         }
 
+        // Another resource's child by that name (a TrainingJob named like an EPGroup in its namespace, say) is never
+        // taken over; an object no one controls (left behind on purpose, or made by hand) is adopted.
+        if (Controller(desired) is { } mine && Controller(existing) is { } theirs && (string?)theirs["uid"] != (string?)mine["uid"])
+        {
+            var message = $"{desired["kind"]} \"{name}\" already exists and is controlled by {theirs["kind"]} \"{theirs["name"]}\", not by {mine["kind"]} \"{mine["name"]}\": give one of them another name";
+            throw new ApiRequestException(HttpStatusCode.UnprocessableEntity, $"create {collectionPath}/{name}: {message}") { RefusedCreate = $"Error creating: {message}" };
+        }
+
         if (DesiredState.IsSatisfiedBy(existing, desired))
         {
             return ChildOutcome.Unchanged;
@@ -45,6 +53,9 @@ public sealed class ChildWriter(KubernetesJsonClient client)
         Check(patchStatus, patched, "patch", collectionPath, name);
         return ChildOutcome.Updated;
     }
+
+    private static JsonObject? Controller(JsonObject obj) =>
+        obj["metadata"]?["ownerReferences"]?.AsArray().OfType<JsonObject>().FirstOrDefault(r => (bool?)r["controller"] == true);
 
     private static void Check(HttpStatusCode status, JsonNode? body, string verb, string path, string name)
     {

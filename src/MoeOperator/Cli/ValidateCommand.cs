@@ -26,7 +26,21 @@ internal static class ValidateCommand
         var checkedCount = 0;
         foreach (var file in InputFiles.Expand(inputs))
         {
-            foreach (var document in YamlDocuments.Parse(File.ReadAllText(file)))
+            IReadOnlyList<System.Text.Json.Nodes.JsonObject> documents;
+            try
+            {
+                documents = YamlDocuments.Parse(File.ReadAllText(file));
+            }
+            catch (Exception e) when (e is YamlDotNet.Core.YamlException or System.Text.Json.JsonException)
+            {
+                // What kubectl would refuse to send: one unreadable file is reported, and the others are still checked.
+                checkedCount++;
+                invalid++;
+                stdout.WriteLine($"{file}: cannot be read: {e.Message}");
+                continue;
+            }
+
+            foreach (var document in documents)
             {
                 var apiVersion = (string?)document["apiVersion"];
                 var kind = (string?)document["kind"];

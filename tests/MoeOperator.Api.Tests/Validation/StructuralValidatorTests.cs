@@ -80,4 +80,18 @@ public sealed class StructuralValidatorTests
     {
         Errors("""{"name":null}""").ShouldHaveSingleItem().ShouldContain("spec.name in body must be of type string");
     }
+
+    [Theory]
+    [InlineData("42", "42")]
+    [InlineData("-7", "-7")]
+    [InlineData("2.5", "2.5")]
+    [InlineData("1e30", "1e+30")]
+    [InlineData("1E+30", "1e+30")]
+    [InlineData("0.0001", "0.0001")]
+    [InlineData("0.00001", "1e-05")]
+    [InlineData("123456.5", "123456.5")]
+    [InlineData("1234567.5", "1.2345675e+06")]
+    [InlineData("-1.5e-7", "-1.5e-07")]
+    public void Show_PrintsNumbersAsGosPercentV_WhateverTheirSpelling(string json, string shown) =>
+        StructuralValidator.Show(JsonNode.Parse(json)).ShouldBe(shown);
 }

@@ -59,6 +59,21 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_UnreadableYaml_IsReportedForItsFile_AndTheOthersAreStillChecked()
+    {
+        var broken = _scratch.Path("broken.yaml");
+        File.WriteAllText(broken, "apiVersion: moe.dev/v1alpha1\nkind: EPGroup\nspec: {ranks: [1, 2\n");
+        var good = RepoPaths.Of("crds", "samples", "epgroup-minimal.yaml");
+        var output = new StringWriter();
+
+        var exit = ValidateCommand.Run([new FileInfo(broken), new FileInfo(good)], output);
+
+        exit.ShouldBe(1);
+        output.ToString().ShouldContain($"{broken}: cannot be read: ");
+        output.ToString().ShouldContain("1 valid, 1 invalid");
+    }
+
+    [Fact]
     public void Run_MissingFile_Throws()
     {
         Should.Throw<FileNotFoundException>(() => ValidateCommand.Run([new FileInfo(_scratch.Path("nope.yaml"))], TextWriter.Null));

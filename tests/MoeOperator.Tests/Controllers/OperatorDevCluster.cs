@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using MoeOperator.Api.Schema;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.DevCluster.Cluster;
@@ -34,6 +33,16 @@ internal sealed class OperatorDevCluster : IAsyncDisposable
     public KubernetesJsonClient Json { get; private set; } = null!;
 
     public RuntimeMetrics Metrics { get; } = new(Prometheus.Metrics.NewCustomRegistry());
+
+    /// <summary>Every kind's controller, sharing one placement ledger, as the operator process runs them.</summary>
+    public static IReadOnlyList<ControllerRegistration> AllControllers()
+    {
+        var settings = new global::MoeOperator.Controllers.OperatorSettings("moe-worker");
+        return [.. global::MoeOperator.Controllers.KindModules.All.Select(k => k.Controller(settings)).OfType<ControllerRegistration>()];
+    }
+
+    /// <summary>Every exception the operator logged.</summary>
+    public RecordedErrors Errors { get; } = new();
 
     /// <summary>Where pods, volumes, hostPaths and local programs' files live.</summary>
     public string DataDirectory => _scratch.Path("data");
@@ -70,7 +79,7 @@ internal sealed class OperatorDevCluster : IAsyncDisposable
             await cluster.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CrdGenerator.Build(kind));
         }
 
-        var host = new OperatorHost(new OperatorOptions { Namespaces = watchOnly ?? [] }, cluster.Client, cluster.Metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        var host = new OperatorHost(new OperatorOptions { Namespaces = watchOnly ?? [] }, cluster.Client, cluster.Metrics, cluster.Errors, TimeProvider.System);
         cluster._operator = host.RunAsync(controllers, cluster._stop.Token);
         return cluster;
     }
