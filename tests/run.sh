@@ -7,6 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 export MOE_TOOLS_DIR="${MOE_TOOLS_DIR:-$HOME/.cache/moe-operator/tools/bin}"
+# The chaos soak (ChaosSoakTests) runs 10 minutes by default; CI gives it a short run. MOE_SOAK_SEED repeats one.
+export MOE_SOAK_SECONDS="${MOE_SOAK_SECONDS:-45}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # helm and kubectl: static binaries shipped inside an npm package (the only registry that carries them here).

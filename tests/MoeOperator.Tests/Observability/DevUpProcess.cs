@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeOperator.Testing;
 
@@ -89,21 +88,7 @@ internal sealed class DevUpProcess : IAsyncDisposable
     /// Sends <paramref name="signal"/> (KILL, STOP, CONT) to the host processes of a pod of this cluster (found by the
     /// HOSTNAME the kubelet gives them and this API server's port); returns how many it signalled.
     /// </summary>
-    public int Signal(string pod, string signal)
-    {
-        var port = ApiPort.ToString(CultureInfo.InvariantCulture);
-        var pids = Directory.GetDirectories("/proc")
-            .Select(Path.GetFileName)
-            .Where(name => name!.All(char.IsAsciiDigit))
-            .Where(pid => Environment(pid!) is { } variables && variables.Contains($"HOSTNAME={pod}") && variables.Contains($"KUBERNETES_SERVICE_PORT={port}"))
-            .ToList();
-        if (pids.Count > 0)
-        {
-            Tools.Run("kill", [$"-{signal}", .. pids!]);
-        }
-
-        return pids.Count;
-    }
+    public int Signal(string pod, string signal) => Reliability.PodProcesses.Signal(ApiPort, pod, signal);
 
     public async ValueTask DisposeAsync()
     {
@@ -117,18 +102,5 @@ internal sealed class DevUpProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static HashSet<string>? Environment(string pid)
-    {
-        try
-        {
-            return [.. File.ReadAllText($"/proc/{pid}/environ").Split('\0')];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Gone since the listing, or not ours to read.
-            return null;
-        }
     }
 }

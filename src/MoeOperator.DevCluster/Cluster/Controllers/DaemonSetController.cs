@@ -29,6 +29,14 @@ internal sealed class DaemonSetController(ClusterApi api) : ControlLoop(api, Tim
             var probe = new JsonObject { ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject() };
             AddDaemonTolerations(probe);
             var eligible = nodes.Where(n => SchedulingPlanner.Admits(probe, n)).Select(ClusterApi.Name).ToHashSet(StringComparer.Ordinal);
+            // A daemon pod that failed (its node lost, say) is deleted, so the node gets a fresh one, as the real
+            // controller does ("will try to kill it").
+            foreach (var failed in Workloads.Owned(pods, set).Where(p => (string?)p["status"]?["phase"] == "Failed" && p["metadata"]?["deletionTimestamp"] is null))
+            {
+                Api.DeleteExact("pods", failed);
+                ClusterEvents.Record(Api, set, ClusterEvents.Warning, "FailedDaemonPod", $"Found failed daemon pod {ClusterApi.Namespace(failed)}/{ClusterApi.Name(failed)} on node {(string?)failed["spec"]?["nodeName"]}, will try to kill it");
+            }
+
             var owned = Workloads.Owned(pods, set).Where(Workloads.IsActive).ToList();
             var byNode = owned.GroupBy(TargetNode).ToDictionary(g => g.Key ?? "", g => g.ToList(), StringComparer.Ordinal);
             foreach (var node in eligible.Where(n => !byNode.ContainsKey(n)))

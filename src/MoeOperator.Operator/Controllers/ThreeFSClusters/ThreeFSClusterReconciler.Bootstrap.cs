@@ -211,6 +211,16 @@ internal sealed partial class ThreeFSClusterReconciler
                 continue;
             }
 
+            if ((string?)cached["status"]?["phase"] is "Failed" or "Succeeded" && cached["metadata"]?["deletionTimestamp"] is null)
+            {
+                // A daemon pod that ended (its node was lost, or it was evicted) is never restarted by the kubelet:
+                // it is deleted (this very pod, by uid) and made again on its node by the next pass.
+                await api.SendAsync(HttpMethod.Delete, $"/api/v1/namespaces/{key.Namespace}/pods/{name}", new JsonObject { ["preconditions"] = new JsonObject { ["uid"] = (string?)cached["metadata"]?["uid"] } }, cancellationToken: cancellationToken);
+                await events.RecordAsync(cluster, warning: true, "DaemonReplaced", "Recreate", $"pod {name} on {member.Node} ended ({(string?)cached["status"]?["phase"]}: {(string?)cached["status"]?["reason"] ?? "no reason"}); deleted to be made again", cancellationToken);
+                ready = false;
+                continue;
+            }
+
             ready &= IsReady(cached);
             if (cached["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "PodScheduled" && (string?)c?["status"] == "False") is { } unscheduled)
             {
