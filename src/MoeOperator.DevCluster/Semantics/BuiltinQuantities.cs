@@ -50,14 +50,7 @@ internal static partial class BuiltinQuantities
 
     private static IEnumerable<string[]> Paths(string groupResource)
     {
-        string[][] prefixes = groupResource switch
-        {
-            "pods" => [["spec"]],
-            "replicasets.apps" or "deployments.apps" or "statefulsets.apps" or "daemonsets.apps" or "jobs.batch" or "replicationcontrollers" => [["spec", "template", "spec"]],
-            "podtemplates" => [["template", "spec"]],
-            "cronjobs.batch" => [["spec", "jobTemplate", "spec", "template", "spec"]],
-            _ => [],
-        };
+        string[][] prefixes = PodTemplates.PathIn(groupResource) is { } template ? [[.. template, "spec"]] : [];
         foreach (var prefix in prefixes)
         {
             foreach (var map in _podSpecMaps)

@@ -27,12 +27,12 @@ public sealed partial class ResourceService
             AdmitServiceAccount(type, ns, name, obj);
         }
 
-        if (PodTemplate(type, obj) is not { Spec: { } spec } template)
+        if (PodTemplates.Of(type.GroupResource, obj) is not { } template || template["spec"] is not JsonObject spec)
         {
             return [];
         }
 
-        var metadata = template.Metadata;
+        var metadata = template["metadata"] as JsonObject;
         var labels = Store.Get(new ObjectKey("namespaces", "", ns))?["metadata"]?["labels"]?.AsObject();
         var warnings = new List<string>();
         if (Mode(labels, "enforce") is { } enforce && PodSecurityStandards.Violations(metadata, spec, enforce.Level) is { Count: > 0 } violations)
@@ -88,17 +88,4 @@ public sealed partial class ResourceService
     }
 
     private static string Text(PodSecurityLevel level) => level.ToString().ToLowerInvariant();
-
-    // The pod, or the pod template of a workload: its metadata and spec.
-    private static (JsonObject? Metadata, JsonObject? Spec)? PodTemplate(ResourceType type, JsonObject obj)
-    {
-        var template = type.GroupResource switch
-        {
-            "pods" => obj,
-            "replicasets.apps" or "deployments.apps" or "statefulsets.apps" or "daemonsets.apps" or "jobs.batch" or "replicationcontrollers" or "podtemplates" => obj["spec"]?["template"] as JsonObject ?? obj["template"] as JsonObject,
-            "cronjobs.batch" => obj["spec"]?["jobTemplate"]?["spec"]?["template"] as JsonObject,
-            _ => null,
-        };
-        return template is null ? null : (template["metadata"] as JsonObject, template["spec"] as JsonObject);
-    }
 }

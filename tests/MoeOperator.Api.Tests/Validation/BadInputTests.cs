@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Api.Validation;
 using MoeOperator.Testing;
@@ -14,9 +13,9 @@ public sealed class BadInputTests
     public void OddMicroBatchesUnderDualPipeV_AreAccepted_AsUpstreamOnlyAsksForTwiceThePipeline()
     {
         var obj = Samples.Load("trainingjob-minimal.yaml");
-        Set(obj, "spec.parallelism.schedule", "\"DualPipeV\"");
-        Set(obj, "spec.parallelism.microBatches", "5");
-        Set(obj, "spec.training.globalBatchSize", "10");
+        InvalidResourceCorpus.Set(obj, "spec.parallelism.schedule", "\"DualPipeV\"");
+        InvalidResourceCorpus.Set(obj, "spec.parallelism.microBatches", "5");
+        InvalidResourceCorpus.Set(obj, "spec.training.globalBatchSize", "10");
 
         var result = CustomResourceValidator.ForThisApi().Validate(obj);
 
@@ -47,25 +46,6 @@ public sealed class BadInputTests
         foreach (var rule in ValidationRules.All.Where(r => !r.Rule.Contains("oldSelf", StringComparison.Ordinal)))
         {
             covered.ShouldContain(says => rule.Message.Contains(says, StringComparison.Ordinal), $"no bad input exercises: {rule.Message}");
-        }
-    }
-
-    private static void Set(JsonObject root, string path, string? json)
-    {
-        var parts = path.Split('.');
-        var parent = root;
-        foreach (var part in parts[..^1])
-        {
-            parent = (parent[part] ??= new JsonObject()).AsObject();
-        }
-
-        if (json is null)
-        {
-            parent.Remove(parts[^1]);
-        }
-        else
-        {
-            parent[parts[^1]] = JsonNode.Parse(json);
         }
     }
 }

@@ -111,7 +111,8 @@ public static class InvalidResourceCorpus
         new("trainingjob-minimal.yaml", "a spec that is a string", "spec", "must be of type object", ("spec", "\"train\"")),
     ];
 
-    private static void Set(JsonObject root, string path, string? json)
+    /// <summary>Sets a dotted path's last part to the JSON (parents made as needed), or removes it when null.</summary>
+    public static void Set(JsonObject root, string path, string? json)
     {
         var parts = path.Split('.');
         var parent = root;
