@@ -36,6 +36,8 @@ public sealed class ThreeFSNodeLossTests : IAsyncLifetime
         _tfs.Cluster.BringNodeBack(node);
 
         await _tfs.WaitForStatusAsync(Name, s => (string?)s?["phase"] == "Ready" && (int?)s?["chains"]?["serving"] == 16 && (int?)s?["nodes"]?["storage"]?["ready"] == 3, "every chain to serve again, every storage daemon ready", TimeSpan.FromSeconds(120));
+        // The status counts pods from the operator's cache, which may still hold the old pod: wait for the new one.
+        await Eventually.HoldsAsync(async () => (string?)(await PodAsync(pod))?["status"]?["phase"] == "Running", $"the replacement {pod} to run", TimeSpan.FromSeconds(60));
         var replaced = await PodAsync(pod);
         ((string?)replaced!["metadata"]!["uid"]).ShouldNotBe(before, "the lost pod was replaced");
         ((string?)replaced["spec"]!["nodeName"]).ShouldBe(node, "a storage daemon stays with its disks");
