@@ -36,7 +36,14 @@ public static class StructuralValidator
 
         if (!HasType(node, schema.Type))
         {
-            errors.Add(new(path, FieldErrorType.TypeInvalid, Show(node), $"{path} in body must be of type {schema.Type}: \"{JsonTypeName(node)}\""));
+            // The server quotes the type it found where the value would go. Its other checks still run on what it
+            // decoded: 1e30 in an integer field is a float64 then, and also over any maximum.
+            errors.Add(TypeError(path, schema.Type ?? "", node));
+            if (node.GetValueKind() == JsonValueKind.Number)
+            {
+                ValidateScalar(node.AsValue(), schema, path, errors);
+            }
+
             return;
         }
 
@@ -137,7 +144,8 @@ public static class StructuralValidator
         {
             foreach (var (key, value) in obj)
             {
-                Validate(value, valueSchema, $"{path}[{key}]", errors);
+                // A map's key joins the path as a field name would (spec.labels.team), as the server prints it.
+                Validate(value, valueSchema, Join(path, key), errors);
             }
         }
     }
@@ -220,18 +228,29 @@ public static class StructuralValidator
         }
     }
 
+    // The server reads x-kubernetes-int-or-string as the type list "integer,string", and the schema's anyOf of the
+    // two as well: a value of neither type fails both, and of the anyOf's branches it reports the first's error.
     private static void ValidateIntOrString(JsonNode node, V1JSONSchemaProps schema, string path, List<FieldError> errors)
     {
         var kind = node.GetValueKind();
-        if (kind is not (JsonValueKind.String or JsonValueKind.Number))
-        {
-            errors.Add(new(path, FieldErrorType.TypeInvalid, Show(node), $"{path} in body must be of type integer or string: \"{JsonTypeName(node)}\""));
-        }
-        else if (kind == JsonValueKind.String)
+        if (kind == JsonValueKind.String)
         {
             ValidateString(node.GetValue<string>(), schema, path, errors);
         }
+        else if (kind != JsonValueKind.Number || !IsJsonInteger(node.AsValue()))
+        {
+            errors.Add(TypeError(path, "integer,string", node));
+            if (schema.AnyOf is { Count: > 0 } branches)
+            {
+                // The anyOf's error has no field of its own: the server prints its nil path as <nil>.
+                errors.Add(new("<nil>", FieldErrorType.Invalid, "\"\"", $"\"{path}\" must validate at least one schema (anyOf)"));
+                errors.Add(TypeError(path, branches[0].Type ?? "", node));
+            }
+        }
     }
+
+    private static FieldError TypeError(string path, string type, JsonNode node) =>
+        new(path, FieldErrorType.TypeInvalid, $"\"{JsonTypeName(node)}\"", $"{path} in body must be of type {type}: \"{JsonTypeName(node)}\"");
 
     private static bool HasType(JsonNode node, string? type) => type switch
     {
@@ -241,11 +260,37 @@ public static class StructuralValidator
         "string" => node.GetValueKind() == JsonValueKind.String,
         "boolean" => node.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
         "number" => node.GetValueKind() == JsonValueKind.Number,
-        "integer" => node.GetValueKind() == JsonValueKind.Number && IsWhole(node.AsValue()),
+        "integer" => node.GetValueKind() == JsonValueKind.Number && IsJsonInteger(node.AsValue()),
         _ => false,
     };
 
-    private static bool IsWhole(JsonValue value) => Math.Abs(AsDouble(value) % 1) < double.Epsilon;
+    // What the server takes for an integer: JSON text that decodes as an int64, or a float64 that go-openapi's
+    // IsFloat64AJSONInteger accepts (within +-(2^53 - 1), and whole, or nearly so by a relative 1e-6). So 1e30,
+    // and 2^64 written out, are numbers, not integers.
+    internal static bool IsJsonInteger(JsonValue value)
+    {
+        var text = value.ToJsonString();
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            return true;
+        }
+
+        const double MaxJsonFloat = 9007199254740991;
+        var f = double.Parse(text, CultureInfo.InvariantCulture);
+        if (!double.IsFinite(f) || Math.Abs(f) > MaxJsonFloat)
+        {
+            return false;
+        }
+
+        if (f == Math.Truncate(f))
+        {
+            return true;
+        }
+
+        // Go converts a negative float to a huge uint64 here, so only positive values get the tolerance.
+        var whole = Math.Truncate(f);
+        return f > 0 && whole > 0 && Math.Abs(f - whole) / (f + whole) < 1e-6;
+    }
 
     // JSON text is the one representation every JsonValue has, whether parsed or built from a CLR number.
     internal static double AsDouble(JsonValue value) => double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
@@ -257,7 +302,7 @@ public static class StructuralValidator
         _ => node.GetValueKind() switch
         {
             JsonValueKind.String => "string",
-            JsonValueKind.Number => IsWhole(node.AsValue()) ? "integer" : "number",
+            JsonValueKind.Number => IsJsonInteger(node.AsValue()) ? "integer" : "number",
             JsonValueKind.True or JsonValueKind.False => "boolean",
             _ => "null",
         },

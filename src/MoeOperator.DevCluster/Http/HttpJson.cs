@@ -41,18 +41,42 @@ internal static class HttpJson
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 
+    /// <summary>
+    /// Reads at most <paramref name="limit"/> bytes, as the real server's limitedReadBody: one byte more and the
+    /// request is refused with 413 RequestEntityTooLarge before anything is decoded.
+    /// </summary>
+    public static async Task<byte[]> ReadLimitedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new ApiException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     public static Task WriteErrorAsync(HttpContext context, ApiException error) => WriteAsync(context, error.Code, error.ToStatus());
 
     /// <summary>The request body as JSON; apply patches and kubectl may send YAML, typed clients protobuf.</summary>
     public static async Task<JsonNode> ReadAsync(HttpContext context) =>
         await ReadOptionalAsync(context) ?? throw ApiException.BadRequest("the request body is empty");
 
+    /// <summary>The most a request body may hold, as kube-apiserver's MaxRequestBodyBytes (3 MiB).</summary>
+    public const int MaxRequestBodyBytes = 3 * 1024 * 1024;
+
     /// <summary>The request body as JSON, or null when there is none (DELETE without options).</summary>
     public static async Task<JsonNode?> ReadOptionalAsync(HttpContext context)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        var bytes = buffer.ToArray();
+        var bytes = await ReadLimitedAsync(context.Request.Body, MaxRequestBodyBytes, context.RequestAborted);
         if (bytes.Length == 0)
         {
             return null;

@@ -123,6 +123,12 @@ public sealed partial class ResourceService
             }
 
             BuiltinQuantities.Normalize(type, obj);
+            ConfigData.Normalize(type, obj);
+            if (ConfigData.Check(type, obj) is { Count: > 0 } dataErrors)
+            {
+                throw ApiException.Invalid(type, name, dataErrors);
+            }
+
             var podWarnings = AdmitPods(type, ns, name, obj);
             ObjectAdmission.PrepareCreate(type, obj, Guid.NewGuid().ToString(), Now());
             var warnings = type.IsCustom ? ObjectAdmission.ValidateCustom(type, obj, options.FieldValidation, statusOnly: false) : podWarnings;
@@ -183,6 +189,12 @@ public sealed partial class ResourceService
 
             var updated = ObjectAdmission.PrepareUpdate(type, old, body, statusSubresource);
             BuiltinQuantities.Normalize(type, updated);
+            ConfigData.Normalize(type, updated);
+            if (ConfigData.Check(type, updated) is { Count: > 0 } dataErrors)
+            {
+                throw ApiException.Invalid(type, name, dataErrors);
+            }
+
             if (ObjectAdmission.IsDeleting(old) && ObjectAdmission.AddedFinalizers(old, updated) is { Count: > 0 })
             {
                 throw ApiException.Invalid(type, name, [new("metadata.finalizers", Api.Validation.FieldErrorType.Invalid, null, "Forbidden: no new finalizers can be added if the object is being deleted")]);

@@ -53,7 +53,7 @@ public static class InvalidResourceCorpus
         new("epgroup-minimal.yaml", "hierarchical EPLB with groups not divisible by nodes", "spec.eplb.policy", "multiple of the node count",
             ("spec.ranksPerNode", "1"), ("spec.model.expertGroups", "2"), ("spec.model.topkGroups", "1"), ("spec.model.topk", "2"), ("spec.eplb", "{\"policy\":\"Hierarchical\"}")),
         new("epgroup-minimal.yaml", "misspelt field", "spec.rank", "unknown field \"spec.rank\"", ("spec.rank", "4")),
-        new("epgroup-minimal.yaml", "quantity that is no quantity", "spec.resources.requests[cpu]", "should match", ("spec.resources", "{\"requests\":{\"cpu\":\"four\"}}")),
+        new("epgroup-minimal.yaml", "quantity that is no quantity", "spec.resources.requests.cpu", "should match", ("spec.resources", "{\"requests\":{\"cpu\":\"four\"}}")),
         new("epgroup-minimal.yaml", "ranks as text", "spec.ranks", "must be of type integer", ("spec.ranks", "\"four\"")),
 
         new("threefscluster-minimal.yaml", "cluster id of 32 characters", "spec.clusterId", "may not be more than 31 bytes", ("spec.clusterId", "\"abcdefghijklmnopqrstuvwxyz012345\"")),
@@ -106,7 +106,8 @@ public static class InvalidResourceCorpus
         new("epgroup-minimal.yaml", "an unknown field holding a deeply nested object", "spec.extra", "unknown field \"spec.extra\"", ("spec.extra", _deep)),
         new("threefscluster-minimal.yaml", "replicas as a list", "spec.storage.replicas", "must be of type integer", ("spec.storage.replicas", "[3]")),
         new("threefscluster-minimal.yaml", "a negative port", "spec.network.ports.mgmtdTcp", "greater than or equal to 1", ("spec.network", "{\"ports\":{\"mgmtdTcp\":-1}}")),
-        new("trainingjob-minimal.yaml", "steps beyond a 64-bit integer", "spec.training.steps", "less than or equal to 100000000", ("spec.training.steps", "1e30")),
+        new("trainingjob-minimal.yaml", "steps beyond a 64-bit integer", "spec.training.steps", "must be of type integer: \"number\"", ("spec.training.steps", "1e30")),
+        new("trainingjob-minimal.yaml", "steps beyond a 64-bit integer, range", "spec.training.steps", "less than or equal to 100000000", ("spec.training.steps", "1e30")),
         new("trainingjob-minimal.yaml", "steps with a fraction", "spec.training.steps", "must be of type integer", ("spec.training.steps", "2.5")),
         new("trainingjob-minimal.yaml", "a spec that is a string", "spec", "must be of type object", ("spec", "\"train\"")),
     ];

@@ -38,7 +38,13 @@ public sealed class StructuralValidatorTests
     {
         Errors("""{"name":"a","size":4}""").ShouldBeEmpty();
         Errors("""{"name":"a","size":"4 gigs"}""").ShouldBe(["spec.size: Invalid value: \"4 gigs\": spec.size in body should match '^[0-9]+(Gi)?$'"]);
-        Errors("""{"name":"a","size":true}""").ShouldHaveSingleItem().ShouldContain("must be of type integer or string");
+        Errors("""{"name":"a","size":true}""").ShouldBe(
+        [
+            "spec.size: Invalid value: \"boolean\": spec.size in body must be of type integer,string: \"boolean\"",
+            "<nil>: Invalid value: \"\": \"spec.size\" must validate at least one schema (anyOf)",
+            "spec.size: Invalid value: \"boolean\": spec.size in body must be of type integer: \"boolean\"",
+        ]);
+        Errors("""{"name":"a","size":2.5}""").ShouldContain("spec.size: Invalid value: \"number\": spec.size in body must be of type integer,string: \"number\"");
     }
 
     [Fact]
@@ -60,8 +66,26 @@ public sealed class StructuralValidatorTests
     [Fact]
     public void Validate_MapValues_ArePathedByKey()
     {
-        Errors("""{"name":"a","labels":{"team":7}}""").ShouldBe(["spec.labels[team]: Invalid value: 7: spec.labels[team] in body must be of type string: \"integer\""]);
+        Errors("""{"name":"a","labels":{"team":7}}""").ShouldBe(["spec.labels.team: Invalid value: \"integer\": spec.labels.team in body must be of type string: \"integer\""]);
     }
+
+    [Theory]
+    [InlineData("1e30")]
+    [InlineData("18446744073709551616")]
+    [InlineData("9007199254740993.5")]
+    public void Validate_IntegerBeyondWhatAFloat64HoldsExactly_IsANumberAndStillRangeChecked(string json) =>
+        Errors($$"""{"name":"a","count":{{json}}}""").ShouldBe(
+        [
+            "spec.count: Invalid value: \"number\": spec.count in body must be of type integer: \"number\"",
+            $"spec.count: Invalid value: {StructuralValidator.Show(JsonNode.Parse(json))}: spec.count in body should be less than or equal to 3",
+        ]);
+
+    [Theory]
+    [InlineData("3.0")]
+    [InlineData("2.0000001")]
+    [InlineData("9007199254740993")]
+    public void Validate_WholeOrNearlyWholeNumbers_AreIntegersAsTheServerDecidesThem(string json) =>
+        Errors($$"""{"name":"a","count":{{json}}}""").ShouldAllBe(e => !e.Contains("must be of type", StringComparison.Ordinal));
 
     [Fact]
     public void Validate_FractionForInteger_IsATypeError()

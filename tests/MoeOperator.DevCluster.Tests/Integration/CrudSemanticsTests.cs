@@ -23,6 +23,56 @@ public sealed class CrudSemanticsTests(DevServer dev) : IClassFixture<DevServer>
     }
 
     [Fact]
+    public async Task RequestBody_OverThreeMebibytes_Is413BeforeAnythingIsStored()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        var huge = Objects.ConfigMap("huge");
+        huge["data"] = new JsonObject { ["blob"] = new string('x', 3 * 1024 * 1024) };
+
+        var (status, body) = await dev.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", huge);
+
+        status.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        ((string?)body!["reason"]).ShouldBe("RequestEntityTooLarge");
+        ((string?)body["message"]).ShouldBe("Request entity too large: limit is 3145728");
+        (await dev.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps/huge")).Status.ShouldBe(HttpStatusCode.NotFound);
+        // Just under the limit the body is read, and the object's own rules decide (a ConfigMap holds at most 1 MiB).
+        huge["data"] = new JsonObject { ["blob"] = new string('x', (3 * 1024 * 1024) - 200) };
+        var (under, refusal) = await dev.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", huge);
+        under.ShouldBe(HttpStatusCode.UnprocessableEntity, refusal?.ToJsonString());
+        ((string?)refusal!["message"]).ShouldBe("ConfigMap \"huge\" is invalid: []: Too long: must have at most 1048576 bytes");
+    }
+
+    [Fact]
+    public async Task Secret_StringDataIsFoldedIntoData_AndDataOverOneMebibyteIsRefused()
+    {
+        var ns = await dev.NewNamespaceAsync();
+        var secret = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "token" },
+            ["data"] = new JsonObject { ["kept"] = "a2VwdA==", ["user"] = "b2xk" },
+            ["stringData"] = new JsonObject { ["user"] = "admin", ["token"] = "s3cr\u00e9t" },
+        };
+
+        var created = await dev.OkAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/secrets", secret);
+
+        created["stringData"].ShouldBeNull();
+        ((string?)created["data"]!["kept"]).ShouldBe("a2VwdA==");
+        ((string?)created["data"]!["user"]).ShouldBe(Convert.ToBase64String("admin"u8.ToArray()));
+        ((string?)created["data"]!["token"]).ShouldBe(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("s3cr\u00e9t")));
+        var big = secret.DeepClone().AsObject();
+        big["metadata"]!["name"] = "big";
+        big.Remove("stringData");
+        big["data"] = new JsonObject { ["blob"] = Convert.ToBase64String(new byte[(1024 * 1024) + 1]) };
+        var (status, body) = await dev.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/secrets", big);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        ((string?)body!["message"]).ShouldBe("Secret \"big\" is invalid: data: Too long: must have at most 1048576 bytes");
+        big["data"] = new JsonObject { ["blob"] = Convert.ToBase64String(new byte[1024 * 1024]) };
+        (await dev.SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/secrets", big)).Status.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task KubernetesClient_CreateGetUpdateDelete_RoundTrips()
     {
         var ns = await dev.NewNamespaceAsync();

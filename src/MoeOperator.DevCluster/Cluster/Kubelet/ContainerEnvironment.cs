@@ -98,14 +98,6 @@ internal static partial class ContainerEnvironment
             var text = (string?)value ?? "";
             yield return (key, kind == "secret" ? Encoding.UTF8.GetString(Convert.FromBase64String(text)) : text);
         }
-
-        if (kind == "secret")
-        {
-            foreach (var (key, value) in source["stringData"]?.AsObject() ?? [])
-            {
-                yield return (key, (string?)value ?? "");
-            }
-        }
     }
 
     private static string? ValueFrom(JsonObject from, JsonObject pod, JsonObject container, string podIp, string hostIp, string ns, Func<string, string, JsonObject?> configMap, Func<string, string, JsonObject?> secret)
