@@ -19,7 +19,26 @@ internal sealed class ClusterApi(ResourceService service, string fieldManager, C
     /// <summary>Where the component reports what goes wrong.</summary>
     public ComponentErrors Errors { get; } = errors ?? new ComponentErrors();
 
+    private readonly List<ResourceCache> _caches = [];
+
     public TimeProvider Clock => Service.Clock;
+
+    /// <summary>A cache of every object of a resource for this component (see <see cref="ResourceCache"/>).</summary>
+    public ResourceCache Cache(string groupResource)
+    {
+        var cache = new ResourceCache(this, groupResource);
+        _caches.Add(cache);
+        return cache;
+    }
+
+    /// <summary>Stops every cache following changes: the component stopped.</summary>
+    public void PauseCaches()
+    {
+        foreach (var cache in _caches)
+        {
+            cache.Pause();
+        }
+    }
 
     public ResourceType Type(string groupResource) =>
         Service.Catalog.AnyVersion(groupResource) ?? throw new InvalidOperationException($"{groupResource} is not served");

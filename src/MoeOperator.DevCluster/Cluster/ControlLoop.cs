@@ -4,8 +4,9 @@ namespace MoeOperator.DevCluster.Cluster;
 
 /// <summary>
 /// One component of the simulated cluster, level-triggered: it wakes when an object of a kind it watches changes,
-/// or on its tick (for timers such as heartbeats, start delays and backoffs), and converges everything in one pass.
-/// The dev cluster holds tens of objects, so a full pass is cheap and never misses an edge. A pass that fails is
+/// or on its tick (for timers such as heartbeats, start delays and backoffs), and converges everything in one pass,
+/// so it never misses an edge. A component that reads a resource with thousands of objects (pods, at scale) reads it
+/// through a <see cref="ResourceCache"/>, which copies only what changed, and works only on the objects that need it. A pass that fails is
 /// retried on the next wake-up: a conflict with another writer quietly, anything else reported to
 /// <see cref="ComponentErrors"/> (logged once, counted, shown by <c>moe dev up</c>) until a pass succeeds. A component
 /// that works object by object runs each through <see cref="ForObject"/>, so one object's trouble never stalls the rest.
@@ -23,8 +24,7 @@ internal abstract class ControlLoop(ClusterApi api, TimeSpan tick, params string
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var subscriptions = watched.Select(gr => Api.Service.Store.Watch(gr, null, null)).ToList();
-        var pumps = subscriptions.Select(s => PumpAsync(s, cancellationToken)).ToList();
+        var pumps = watched.Select(gr => PumpAsync(gr, cancellationToken)).ToList();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -54,12 +54,8 @@ internal abstract class ControlLoop(ClusterApi api, TimeSpan tick, params string
         }
         finally
         {
-            foreach (var subscription in subscriptions)
-            {
-                subscription.Dispose();
-            }
-
             await Task.WhenAll(pumps);
+            Api.PauseCaches();
             Stop();
         }
     }
@@ -97,13 +93,23 @@ internal abstract class ControlLoop(ClusterApi api, TimeSpan tick, params string
     {
     }
 
-    private async Task PumpAsync(Storage.WatchSubscription subscription, CancellationToken cancellationToken)
+    // Wakes the loop on every change of one resource. A watch closed under it (a fault, as a dropped connection)
+    // is opened again after a moment, with a wake-up for whatever changed in between, as an informer re-lists.
+    private async Task PumpAsync(string groupResource, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var _ in subscription.Events.ReadAllAsync(cancellationToken))
+            while (true)
             {
-                Wake();
+                using (var subscription = Api.Service.Store.Watch(groupResource, null, null))
+                {
+                    await foreach (var _ in subscription.Events.ReadAllAsync(cancellationToken))
+                    {
+                        Wake();
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), Api.Clock, cancellationToken);
             }
         }
         catch (OperationCanceledException)

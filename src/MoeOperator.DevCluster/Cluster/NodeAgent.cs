@@ -10,23 +10,30 @@ namespace MoeOperator.DevCluster.Cluster;
 /// taints, and after <see cref="PodEvictionGrace"/> its pods fail with reason NodeLost; a removed node is deleted and
 /// its pods fail the same way.
 /// </summary>
-internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop(api, TimeSpan.FromSeconds(1), "nodes", "pods")
+internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop(api, TimeSpan.FromSeconds(1), "nodes")
 {
     private static readonly TimeSpan _heartbeat = TimeSpan.FromSeconds(10);
 
-    // The kubelet posts its node's status at least this often even when nothing changed (nodeStatusReportFrequency).
-    private static readonly TimeSpan _statusReport = TimeSpan.FromMinutes(1);
+    // The kubelet posts its node's status at least this often even when nothing changed (nodeStatusReportFrequency,
+    // 5 minutes by default since node leases carry the heartbeat).
+    private static readonly TimeSpan _statusReport = TimeSpan.FromMinutes(5);
     private readonly Dictionary<string, DateTimeOffset> _reported = [];
     private readonly ConcurrentDictionary<string, DateTimeOffset> _down = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _removed = new();
     private readonly Dictionary<string, DateTimeOffset> _renewed = [];
+    private readonly Dictionary<string, bool> _reachable = new(StringComparer.Ordinal);
     private readonly List<System.Net.Sockets.Socket> _addressClaims = [];
+    private readonly ResourceCache _nodes = api.Cache("nodes");
+    private readonly ResourceCache _pods = api.Cache("pods");
 
     /// <summary>How long pods of an unreachable node keep their phase before they fail.</summary>
     public TimeSpan PodEvictionGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether the node's kubelet is gone (taken down or removed).</summary>
     public bool IsDown(string node) => _down.ContainsKey(node) || _removed.ContainsKey(node);
+
+    /// <summary>The nodes whose kubelet is gone now (taken down or removed).</summary>
+    public HashSet<string> DownNodes() => [.. _down.Keys, .. _removed.Keys];
 
     /// <summary>Creates the pool's nodes and their Leases.</summary>
     public void CreateNodes()
@@ -96,11 +103,21 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
     protected override void Pass()
     {
         var now = Api.Clock.GetUtcNow();
-        foreach (var node in Api.List("nodes"))
+        var changed = _nodes.Refresh().Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in _nodes.Items)
         {
             var name = ClusterApi.Name(node);
             var reachable = !_down.ContainsKey(name);
-            SyncReadiness(node, reachable);
+            // A node's conditions are read only when it changed or its reachability did: a pass over a thousand
+            // quiet nodes is dictionary lookups.
+            if (changed.Contains(name) || !_reachable.TryGetValue(name, out var was) || was != reachable)
+            {
+                // Forgotten first: a write that fails is tried again next pass.
+                _reachable.Remove(name);
+                SyncReadiness(node, reachable);
+                _reachable[name] = reachable;
+            }
+
             if (reachable && (!_reported.TryGetValue(name, out var reported) || now - reported >= _statusReport))
             {
                 if (_reported.ContainsKey(name))
@@ -110,11 +127,18 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
 
                 _reported[name] = now;
             }
+
             if (reachable && (!_renewed.TryGetValue(name, out var last) || now - last >= _heartbeat))
             {
                 Renew(name);
                 _renewed[name] = now;
             }
+        }
+
+        if (_down.IsEmpty && _removed.IsEmpty)
+        {
+            // Pods are read only to fail those of a lost node: none now, so their changes need not be followed.
+            _pods.Pause();
         }
 
         foreach (var (node, since) in _down.Concat(_removed))
@@ -126,14 +150,17 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
         }
     }
 
-    private void SyncReadiness(JsonObject node, bool reachable)
+    private void SyncReadiness(JsonObject cached, bool reachable)
     {
-        var ready = node["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready");
+        var ready = cached["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready");
         var isReady = (string?)ready?["status"] == "True";
         if (isReady == reachable)
         {
             return;
         }
+
+        // The cache's copy is shared between passes: the change is written from a copy of its own.
+        var node = cached.DeepClone().AsObject();
 
         node["status"]!["conditions"] = NodeBuilder.Conditions(reachable, Api.Service.Now());
         var taints = node["spec"]?["taints"]?.AsArray().Where(t => !((string?)t?["key"] ?? "").StartsWith("node.kubernetes.io/unreachable", StringComparison.Ordinal))
@@ -176,12 +203,15 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
 
     private void FailPodsOf(string node)
     {
-        foreach (var pod in Api.List("pods").Where(p => (string?)p["spec"]?["nodeName"] == node))
+        _pods.Refresh();
+        foreach (var cached in _pods.Items.Where(p => (string?)p["spec"]?["nodeName"] == node).ToList())
         {
-            if ((string?)pod["status"]?["phase"] is "Succeeded" or "Failed")
+            if ((string?)cached["status"]?["phase"] is "Succeeded" or "Failed")
             {
                 continue;
             }
+
+            var pod = cached.DeepClone().AsObject();
 
             pod["status"] = PodConditions.NodeLost(pod, node, Api.Service.Now());
             Api.UpdateStatus("pods", pod);

@@ -14,25 +14,62 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
 {
     public const string Name = "default-scheduler";
 
+    private readonly ResourceCache _nodes = api.Cache("nodes");
+    private readonly ResourceCache _pods = api.Cache("pods");
+
+    // Kept across passes from the pods that changed: a pass costs the changes and the pods it binds, not every pod.
+    private readonly PlacedPods _placed = new([], []);
+    private readonly HashSet<(string Namespace, string Name)> _pending = [];
+
     protected override void Pass()
     {
-        var nodes = Api.List("nodes");
-        var pods = Api.List("pods");
-        var bound = pods.Where(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 }).ToList();
-        var pending = pods
-            .Where(p => (string?)p["spec"]?["nodeName"] is not { Length: > 0 }
-                && p["metadata"]?["deletionTimestamp"] is null
-                && ((string?)p["spec"]?["schedulerName"] ?? Name) == Name
-                && PodResources.IsActive(p))
-            .OrderBy(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
-            .ThenBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal);
-        foreach (var pod in pending)
+        if (_nodes.Refresh().Count > 0)
         {
-            ForObject(pod, "pod", () => Schedule(pod, nodes, bound));
+            _placed.SetNodes(_nodes.Items);
+        }
+
+        foreach (var key in _pods.Refresh())
+        {
+            var pod = _pods.Find(key.Namespace, key.Name);
+            if (pod is null)
+            {
+                _placed.Remove(key);
+                _pending.Remove(key);
+                continue;
+            }
+
+            _placed.Put(pod);
+            if (IsPending(pod))
+            {
+                _pending.Add(key);
+            }
+            else
+            {
+                _pending.Remove(key);
+            }
+        }
+
+        var pending = _pending
+            .Select(k => _pods.Find(k.Namespace, k.Name))
+            .OfType<JsonObject>()
+            .OrderBy(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
+            .ThenBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal)
+            .ToList();
+        foreach (var cached in pending)
+        {
+            // The cache's copy is shared between passes; binding writes a copy of its own.
+            var pod = cached.DeepClone().AsObject();
+            ForObject(pod, "pod", () => Schedule(pod, _placed));
         }
     }
 
-    private void Schedule(JsonObject pod, List<JsonObject> nodes, List<JsonObject> bound)
+    private static bool IsPending(JsonObject pod) =>
+        (string?)pod["spec"]?["nodeName"] is not { Length: > 0 }
+        && pod["metadata"]?["deletionTimestamp"] is null
+        && ((string?)pod["spec"]?["schedulerName"] ?? Name) == Name
+        && PodResources.IsActive(pod);
+
+    private void Schedule(JsonObject pod, PlacedPods placed)
     {
         if (pod["spec"]?["schedulingGates"] is JsonArray { Count: > 0 })
         {
@@ -40,7 +77,7 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
             return;
         }
 
-        var decision = SchedulingPlanner.Decide(pod, nodes, bound);
+        var decision = SchedulingPlanner.Decide(pod, placed);
         if (!decision.Fits)
         {
             Report(pod, "False", "Unschedulable", decision.Message);
@@ -49,7 +86,7 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
 
         pod["spec"]!["nodeName"] = decision.Node;
         var boundPod = Api.Update("pods", pod);
-        bound.Add(boundPod);
+        placed.Put(boundPod);
         Report(boundPod, "True", null, null);
         ClusterEvents.Record(Api, boundPod, ClusterEvents.Normal, "Scheduled", $"Successfully assigned {boundPod["metadata"]?["namespace"]}/{boundPod["metadata"]?["name"]} to {decision.Node}");
     }

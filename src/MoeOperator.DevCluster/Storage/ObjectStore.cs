@@ -76,6 +76,80 @@ public sealed class ObjectStore(int historyLimit = 100_000)
         }
     }
 
+    /// <summary>
+    /// Brings a reader's copies of every object of a resource up to date: an object whose resourceVersion the copy
+    /// already has is not copied again, one that changed or is new is, and a copy of an object that is gone is
+    /// dropped. Returns the keys that changed (added, modified or removed); a pass over ten thousand unchanged pods
+    /// then costs lookups, not copies.
+    /// </summary>
+    public List<(string Namespace, string Name)> Sync(string groupResource, IDictionary<(string Namespace, string Name), JsonObject> copies)
+    {
+        ArgumentNullException.ThrowIfNull(copies);
+        var changed = new List<(string Namespace, string Name)>();
+        lock (Gate)
+        {
+            _collections.TryGetValue(groupResource, out var collection);
+            foreach (var (key, obj) in collection ?? [])
+            {
+                if (copies.TryGetValue(key, out var copy)
+                    && (string?)copy["metadata"]?["resourceVersion"] == (string?)obj["metadata"]?["resourceVersion"])
+                {
+                    continue;
+                }
+
+                copies[key] = obj.DeepClone().AsObject();
+                changed.Add(key);
+            }
+
+            if (copies.Count > (collection?.Count ?? 0))
+            {
+                var gone = copies.Keys.Where(k => collection is null || !collection.ContainsKey(k)).ToList();
+                foreach (var key in gone)
+                {
+                    copies.Remove(key);
+                    changed.Add(key);
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// <see cref="Sync(string, IDictionary{ValueTuple{string, string}, JsonObject})"/> for only the objects under
+    /// <paramref name="keys"/> (those a watch said changed): each is copied again if its resourceVersion moved, or
+    /// its copy dropped if it is gone. Returns the keys whose copy changed.
+    /// </summary>
+    public List<(string Namespace, string Name)> Sync(string groupResource, IDictionary<(string Namespace, string Name), JsonObject> copies, IEnumerable<(string Namespace, string Name)> keys)
+    {
+        ArgumentNullException.ThrowIfNull(copies);
+        ArgumentNullException.ThrowIfNull(keys);
+        var changed = new List<(string Namespace, string Name)>();
+        lock (Gate)
+        {
+            _collections.TryGetValue(groupResource, out var collection);
+            foreach (var key in keys)
+            {
+                var stored = collection?.GetValueOrDefault(key);
+                copies.TryGetValue(key, out var copy);
+                if (stored is null)
+                {
+                    if (copies.Remove(key))
+                    {
+                        changed.Add(key);
+                    }
+                }
+                else if (copy is null || (string?)copy["metadata"]?["resourceVersion"] != (string?)stored["metadata"]?["resourceVersion"])
+                {
+                    copies[key] = stored.DeepClone().AsObject();
+                    changed.Add(key);
+                }
+            }
+        }
+
+        return changed;
+    }
+
     /// <summary>Keys of every object of a resource in a namespace (all namespaces when null).</summary>
     public List<ObjectKey> Keys(string groupResource, string? ns)
     {

@@ -13,11 +13,13 @@ namespace MoeOperator.DevCluster.Cluster.Controllers;
 /// </summary>
 internal sealed class DaemonSetController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "daemonsets.apps", "pods", "nodes")
 {
+    private readonly ResourceCache _pods = api.Cache("pods");
+
     protected override void Pass()
     {
-        var pods = Api.List("pods");
-        var nodes = Api.List("nodes");
-        foreach (var set in Api.List("daemonsets.apps"))
+        var (owners, pods) = Workloads.OwnersAndPods(Api, "daemonsets.apps", _pods);
+        var nodes = owners.Count == 0 ? [] : Api.List("nodes");
+        foreach (var set in owners)
         {
             if (set["metadata"]?["deletionTimestamp"] is not null)
             {

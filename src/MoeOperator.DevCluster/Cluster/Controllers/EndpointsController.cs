@@ -8,43 +8,100 @@ namespace MoeOperator.DevCluster.Cluster.Controllers;
 /// selector Service with the matching pods' addresses: ready pods as ready, others as not ready unless the Service
 /// publishes not-ready addresses; target ports resolved by number or by the container port's name.
 /// </summary>
-internal sealed class EndpointsController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "services", "pods")
+internal sealed class EndpointsController : ControlLoop
 {
     private const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    // Endpoints and slices are not watched: an edit by hand is put right on the next full pass.
+    private static readonly TimeSpan _fullPassPeriod = TimeSpan.FromSeconds(30);
+    private readonly ResourceCache _pods;
+    private readonly ResourceCache _services;
+    private readonly LabelIndex _podsByLabel;
+
+    // The pods each selector Service listed at its last sync: a change to one of them, or to a pod its selector now
+    // matches, is what makes the Service's endpoints stale.
+    private readonly Dictionary<(string Namespace, string Name), HashSet<(string Namespace, string Name)>> _members = [];
+    private DateTimeOffset _lastFullPass = DateTimeOffset.MinValue;
     private int _nextClusterIp = 10;
+
+    public EndpointsController(ClusterApi api)
+        : base(api, TimeSpan.FromSeconds(5), "services", "pods")
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        _pods = api.Cache("pods");
+        _services = api.Cache("services");
+        _podsByLabel = new LabelIndex(_pods);
+    }
 
     protected override void Pass()
     {
-        var pods = Api.List("pods");
-        foreach (var service in Api.List("services"))
+        var changedPods = _pods.Refresh();
+        _podsByLabel.Update(changedPods);
+        var changedServices = _services.Refresh().ToHashSet();
+        var now = Api.Clock.GetUtcNow();
+        var full = now - _lastFullPass >= _fullPassPeriod;
+        foreach (var cached in _services.Items)
         {
-            if (service["metadata"]?["deletionTimestamp"] is not null)
+            if (cached["metadata"]?["deletionTimestamp"] is not null)
             {
                 continue;
             }
 
-            if ((string?)service["spec"]?["clusterIP"] is not { Length: > 0 })
-            {
-                var ip = $"10.96.{(_nextClusterIp / 250).ToString(CultureInfo.InvariantCulture)}.{(_nextClusterIp % 250 + 1).ToString(CultureInfo.InvariantCulture)}";
-                _nextClusterIp++;
-                service["spec"]!["clusterIP"] = ip;
-                service["spec"]!["clusterIPs"] = new JsonArray(ip);
-                Api.Update("services", service);
-                continue;
-            }
+            // One Service's trouble must not stall the others; it is synced again on the next pass.
+            ForObject(cached, "service", () => Sync(cached, full, changedServices, changedPods));
+        }
 
-            if (service["spec"]?["selector"] is JsonObject { Count: > 0 } selector)
+        if (full)
+        {
+            _lastFullPass = now;
+            foreach (var gone in _members.Keys.Where(k => _services.Find(k.Namespace, k.Name) is null).ToList())
             {
-                var ns = ClusterApi.Namespace(service);
-                var members = pods
-                    .Where(p => ClusterApi.Namespace(p) == ns && (string?)p["status"]?["podIP"] is { Length: > 0 } && Workloads.IsActive(p)
-                        && selector.All(s => (string?)p["metadata"]?["labels"]?[s.Key] == (string?)s.Value))
-                    .OrderBy(ClusterApi.Name, StringComparer.Ordinal)
-                    .ToList();
-                SyncEndpoints(service, members);
-                SyncSlice(service, members);
+                _members.Remove(gone);
             }
         }
+    }
+
+    private void Sync(JsonObject cached, bool full, HashSet<(string Namespace, string Name)> changedServices, IReadOnlyList<(string Namespace, string Name)> changedPods)
+    {
+        var ns = ClusterApi.Namespace(cached);
+        var key = (ns ?? "", ClusterApi.Name(cached));
+        if ((string?)cached["spec"]?["clusterIP"] is not { Length: > 0 })
+        {
+            var service = cached.DeepClone().AsObject();
+            var ip = $"10.96.{(_nextClusterIp / 250).ToString(CultureInfo.InvariantCulture)}.{(_nextClusterIp % 250 + 1).ToString(CultureInfo.InvariantCulture)}";
+            _nextClusterIp++;
+            service["spec"]!["clusterIP"] = ip;
+            service["spec"]!["clusterIPs"] = new JsonArray(ip);
+            Api.Update("services", service);
+            return;
+        }
+
+        if (cached["spec"]?["selector"] is not JsonObject { Count: > 0 } selector
+            || !(full || changedServices.Contains(key) || Touched(key, ns, selector, changedPods)))
+        {
+            return;
+        }
+
+        var members = _podsByLabel.Matching(ns, selector)
+            .Where(p => (string?)p["status"]?["podIP"] is { Length: > 0 } && Workloads.IsActive(p))
+            .OrderBy(ClusterApi.Name, StringComparer.Ordinal)
+            .ToList();
+        // Forgotten until both writes land, so a failed sync is tried again next pass whatever changes meanwhile.
+        _members.Remove(key);
+        SyncEndpoints(cached, members);
+        SyncSlice(cached, members);
+        _members[key] = [.. members.Select(p => (ns ?? "", ClusterApi.Name(p)))];
+    }
+
+    private static bool Selects(JsonObject selector, JsonObject pod) =>
+        selector.All(s => (string?)pod["metadata"]?["labels"]?[s.Key] == (string?)s.Value);
+
+    // Whether a changed pod was a member at the last sync, or is one of the Service's pods now.
+    private bool Touched((string, string) service, string? ns, JsonObject selector, IReadOnlyList<(string Namespace, string Name)> changedPods)
+    {
+        var members = _members.GetValueOrDefault(service);
+        return members is null || changedPods.Any(p => members.Contains(p)
+            || (p.Namespace == (ns ?? "") && _pods.Find(p.Namespace, p.Name) is { } pod && Selects(selector, pod)));
     }
 
     private static bool Published(JsonObject service, JsonObject pod) =>

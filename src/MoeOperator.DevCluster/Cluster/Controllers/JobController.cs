@@ -10,12 +10,14 @@ namespace MoeOperator.DevCluster.Cluster.Controllers;
 /// </summary>
 internal sealed class JobController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "jobs.batch", "pods")
 {
+    private readonly ResourceCache _pods = api.Cache("pods");
+
     public const string IndexAnnotation = "batch.kubernetes.io/job-completion-index";
 
     protected override void Pass()
     {
-        var pods = Api.List("pods");
-        foreach (var job in Api.List("jobs.batch"))
+        var (owners, pods) = Workloads.OwnersAndPods(Api, "jobs.batch", _pods);
+        foreach (var job in owners)
         {
             if (job["metadata"]?["deletionTimestamp"] is null && !Finished(job))
             {

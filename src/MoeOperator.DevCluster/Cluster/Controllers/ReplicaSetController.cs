@@ -5,10 +5,12 @@ namespace MoeOperator.DevCluster.Cluster.Controllers;
 /// <summary>Keeps spec.replicas active pods for every ReplicaSet, deleting surplus pods that are least far along first.</summary>
 internal sealed class ReplicaSetController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "replicasets.apps", "pods")
 {
+    private readonly ResourceCache _pods = api.Cache("pods");
+
     protected override void Pass()
     {
-        var pods = Api.List("pods");
-        foreach (var set in Api.List("replicasets.apps"))
+        var (owners, pods) = Workloads.OwnersAndPods(Api, "replicasets.apps", _pods);
+        foreach (var set in owners)
         {
             if (set["metadata"]?["deletionTimestamp"] is not null)
             {

@@ -12,13 +12,15 @@ namespace MoeOperator.DevCluster.Cluster.Controllers;
 /// </summary>
 internal sealed class StatefulSetController(ClusterApi api) : ControlLoop(api, TimeSpan.FromSeconds(5), "statefulsets.apps", "pods")
 {
+    private readonly ResourceCache _pods = api.Cache("pods");
+
     public const string PodNameLabel = "statefulset.kubernetes.io/pod-name";
     public const string RevisionLabel = "controller-revision-hash";
 
     protected override void Pass()
     {
-        var pods = Api.List("pods");
-        foreach (var set in Api.List("statefulsets.apps"))
+        var (owners, pods) = Workloads.OwnersAndPods(Api, "statefulsets.apps", _pods);
+        foreach (var set in owners)
         {
             if (set["metadata"]?["deletionTimestamp"] is null)
             {

@@ -42,6 +42,25 @@ internal static class Workloads
         };
     }
 
+    /// <summary>
+    /// The objects of the owning kind and, when there are any, every pod (the cache refreshed). With none, the pods
+    /// are not looked at and the cache stops following them until there are: at scale ten thousand pods change often.
+    /// </summary>
+    public static (List<JsonObject> Owners, IReadOnlyCollection<JsonObject> Pods) OwnersAndPods(ClusterApi api, string ownerResource, ResourceCache pods)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(pods);
+        var owners = api.List(ownerResource);
+        if (owners.Count == 0)
+        {
+            pods.Pause();
+            return (owners, []);
+        }
+
+        pods.Refresh();
+        return (owners, pods.Items);
+    }
+
     /// <summary>The objects whose controller is <paramref name="owner"/>.</summary>
     public static List<JsonObject> Owned(IEnumerable<JsonObject> objects, JsonObject owner)
     {

@@ -17,6 +17,7 @@ namespace MoeOperator.DevCluster.Cluster.Kubelet;
 /// </summary>
 internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposable
 {
+    private static readonly TimeSpan _fullPassPeriod = TimeSpan.FromSeconds(30);
     private readonly KubeletOptions _options;
     private readonly NodeAgent _nodes;
     private readonly ContainerLauncher _launcher;
@@ -24,6 +25,14 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
     private readonly PodAddresses _addresses = new();
     private readonly ConcurrentDictionary<string, PodRuntime> _pods = new();
     private readonly IPEndPoint _apiServer;
+    private readonly ResourceCache _podCache;
+    private readonly ResourceCache _nodeCache;
+
+    // Pods a pass must look at again even if their object does not change, and the pod each key named last time.
+    private readonly HashSet<(string Namespace, string Name)> _unsettled = [];
+    private readonly Dictionary<(string Namespace, string Name), string> _uidByKey = [];
+    private HashSet<string> _down = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastFullPass = DateTimeOffset.MinValue;
 
     public Kubelet(ClusterApi api, KubeletOptions options, NodeAgent nodes, ServiceAccountFiles serviceAccount, IPEndPoint apiServer)
         : base(api, options.SyncPeriod, "pods", "services", "configmaps", "secrets", "nodes")
@@ -31,6 +40,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         _options = options;
         _nodes = nodes;
         _apiServer = apiServer;
+        _podCache = api.Cache("pods");
+        _nodeCache = api.Cache("nodes");
         _volumes = new PodVolumes(options.DataDirectory, Lookup, serviceAccount);
         _launcher = new ContainerLauncher(options, _volumes, serviceAccount, Lookup, api.Clock);
     }
@@ -114,58 +125,147 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         return reader.ReadToEnd();
     }
 
+    // A pass looks only at the pods that may need it: those that changed, those not settled (a process, a timer, a
+    // termination) and those of a node that changed or went down or came back; every 30 s, at all of them, a net
+    // under anything missed. The caches copy only what changed: ten thousand settled pods cost nothing per pass.
     protected override void Pass()
     {
         var now = Api.Clock.GetUtcNow();
-        var nodes = Api.List("nodes").ToDictionary(ClusterApi.Name, StringComparer.Ordinal);
-        // In creation order: the kubelet admits pods in the order they came, so a later pod is the one refused.
-        var pods = Api.List("pods")
-            .OrderBy(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
-            .ThenBy(p => (string?)p["metadata"]?["name"], StringComparer.Ordinal)
-            .ToList();
-        var services = Api.List("services");
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        var podsByNode = pods.ToLookup(p => (string?)p["spec"]?["nodeName"], StringComparer.Ordinal);
-        var addressed = pods
-            .Where(p => (string?)p["spec"]?["nodeName"] is { Length: > 0 })
-            .Select(p => (Pod: p, Ip: _pods.TryGetValue(Uid(p), out var r) ? r.Ip : null))
-            .Where(p => p.Ip is not null)
-            .Select(p => (p.Pod, p.Ip!))
-            .ToList();
-        foreach (var pod in pods)
+        var changedNodes = _nodeCache.Refresh();
+        var changedPods = _podCache.Refresh();
+        var down = _nodes.DownNodes();
+        var full = now - _lastFullPass >= _fullPassPeriod;
+        var keys = full ? AllKeys() : Candidates(changedPods, changedNodes, down);
+        _down = down;
+        var view = new KubeletPassView(Api, _podCache.Items, uid => _pods.TryGetValue(uid, out var r) ? r.Ip : null);
+        var due = new List<(JsonObject Pod, JsonObject Node)>();
+        foreach (var key in keys)
         {
-            var node = (string?)pod["spec"]?["nodeName"];
-            if (node is null || !nodes.TryGetValue(node, out var nodeObject))
+            if (Look(key, down) is { } work)
             {
-                continue;
+                due.Add(work);
             }
-
-            var uid = Uid(pod);
-            if (_nodes.IsDown(node))
-            {
-                // The machine is gone: so are its processes. Its pods' status is the node lifecycle's to write.
-                if (_pods.TryRemove(uid, out var lost))
-                {
-                    lost.Dispose();
-                }
-
-                continue;
-            }
-
-            live.Add(uid);
-            // One pod's trouble must not stall the others (nor the clean-up below); it is retried next pass.
-            ForObject(pod, "pod", () => SyncPod(pod, nodeObject, addressed, services, podsByNode, now));
         }
 
-        foreach (var (uid, runtime) in _pods)
+        // In creation order: the kubelet admits pods in the order they came, so a later pod is the one refused.
+        foreach (var (cached, node) in due
+            .OrderBy(d => (string?)d.Pod["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
+            .ThenBy(d => (string?)d.Pod["metadata"]?["name"], StringComparer.Ordinal))
         {
-            if (!live.Contains(uid) && _pods.TryRemove(uid, out _))
+            // The cache's copy is shared between passes; the sync writes the status into a copy of its own.
+            var pod = cached.DeepClone().AsObject();
+            // One pod's trouble must not stall the others; it is retried next pass.
+            ForObject(pod, "pod", () => SyncPod(pod, node, view, now));
+            var settled = _pods.TryGetValue(Uid(pod), out var runtime) && runtime.SettledVersion is not null;
+            if (settled)
             {
-                runtime.Dispose();
-                _addresses.Release(uid);
+                _unsettled.Remove(KeyOf(pod));
             }
+            else
+            {
+                _unsettled.Add(KeyOf(pod));
+            }
+        }
+
+        if (full)
+        {
+            _lastFullPass = now;
+            ForgetRuntimesWithoutPods();
         }
     }
+
+    // Every pod of the cache, and every pod this kubelet still runs.
+    private HashSet<(string Namespace, string Name)> AllKeys() => [.. _podCache.Items.Select(KeyOf), .. _uidByKey.Keys];
+
+    private HashSet<(string Namespace, string Name)> Candidates(IReadOnlyList<(string Namespace, string Name)> changedPods, IReadOnlyList<(string Namespace, string Name)> changedNodes, HashSet<string> down)
+    {
+        var keys = new HashSet<(string Namespace, string Name)>(changedPods);
+        keys.UnionWith(_unsettled);
+        var nodes = changedNodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        nodes.UnionWith(down.Where(n => !_down.Contains(n)));
+        nodes.UnionWith(_down.Where(n => !down.Contains(n)));
+        if (nodes.Count > 0)
+        {
+            keys.UnionWith(_podCache.Items.Where(p => (string?)p["spec"]?["nodeName"] is { } node && nodes.Contains(node)).Select(KeyOf));
+        }
+
+        return keys;
+    }
+
+    // What one pod needs: nothing (settled, unbound or gone, its runtime let go), or a sync on its node.
+    private (JsonObject Pod, JsonObject Node)? Look((string Namespace, string Name) key, HashSet<string> down)
+    {
+        var pod = _podCache.Find(key.Namespace, key.Name);
+        var uid = pod is null ? null : Uid(pod);
+        if (_uidByKey.TryGetValue(key, out var had) && had != uid)
+        {
+            // The pod went, or another pod took its name: what ran for the old one stops.
+            Forget(had);
+            _uidByKey.Remove(key);
+        }
+
+        var node = (string?)pod?["spec"]?["nodeName"];
+        if (pod is null || uid is null || node is null)
+        {
+            // Gone, or not bound yet (binding it is a change that brings it back here).
+            _unsettled.Remove(key);
+            return null;
+        }
+
+        _uidByKey[key] = uid;
+        if (_nodeCache.Find(null, node) is not { } nodeObject)
+        {
+            Forget(uid);
+            _unsettled.Remove(key);
+            return null;
+        }
+
+        if (down.Contains(node))
+        {
+            // The machine is gone: so are its processes (its address stays the pod's). Its pods' status is the node
+            // lifecycle's to write; the node's return brings them back here.
+            if (_pods.TryRemove(uid, out var lost))
+            {
+                lost.Dispose();
+            }
+
+            _unsettled.Remove(key);
+            return null;
+        }
+
+        if (_pods.TryGetValue(uid, out var runtime) && runtime.SettledVersion == (string?)pod["metadata"]?["resourceVersion"] && runtime.IsSettled)
+        {
+            _unsettled.Remove(key);
+            return null;
+        }
+
+        return (pod, nodeObject);
+    }
+
+    private void Forget(string uid)
+    {
+        if (_pods.TryRemove(uid, out var runtime))
+        {
+            runtime.Dispose();
+        }
+
+        _addresses.Release(uid);
+    }
+
+    // The net under the incremental passes: a runtime whose pod no longer exists, or whose node is gone, stops.
+    private void ForgetRuntimesWithoutPods()
+    {
+        var live = _podCache.Items
+            .Where(p => (string?)p["spec"]?["nodeName"] is { } node && _nodeCache.Find(null, node) is not null && !_down.Contains(node))
+            .Select(Uid)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var uid in _pods.Keys.Where(u => !live.Contains(u)).ToList())
+        {
+            Forget(uid);
+        }
+    }
+
+    private static (string Namespace, string Name) KeyOf(JsonObject pod) => (ClusterApi.Namespace(pod) ?? "", ClusterApi.Name(pod));
 
     protected override void Stop()
     {
@@ -188,13 +288,13 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
 
     private JsonObject? Lookup(string groupResource, string ns, string name) => Api.Get(groupResource, ns, name);
 
-    private void SyncPod(JsonObject pod, JsonObject node, List<(JsonObject Pod, string Ip)> addressed, List<JsonObject> services, ILookup<string?, JsonObject> podsByNode, DateTimeOffset now)
+    private void SyncPod(JsonObject pod, JsonObject node, KubeletPassView view, DateTimeOffset now)
     {
         var uid = Uid(pod);
         if (!_pods.ContainsKey(uid) && pod["metadata"]?["deletionTimestamp"] is null && (string?)pod["status"]?["phase"] is not ("Succeeded" or "Failed"))
         {
             // Admission: the pods this kubelet already runs on the node, and this one, must fit.
-            var admitted = podsByNode[ClusterApi.Name(node)].Where(p => _pods.ContainsKey(Uid(p)) && p["metadata"]?["deletionTimestamp"] is null);
+            var admitted = view.BoundTo(ClusterApi.Name(node)).Where(p => _pods.ContainsKey(Uid(p)) && p["metadata"]?["deletionTimestamp"] is null);
             if (PodAdmission.Refusal(pod, node, admitted) is { } refusal)
             {
                 var refused = pod["status"]?.DeepClone().AsObject() ?? [];
@@ -214,6 +314,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
             Path.Combine(_options.DataDirectory, "pods", $"{pod["metadata"]?["namespace"]}_{pod["metadata"]?["name"]}_{uid}"),
             (bool?)pod["spec"]?["hostNetwork"] == true ? hostIp : _addresses.For(uid)));
         runtime.Load(pod);
+        // Until this sync gets to its end, the pod is synced again on every pass.
+        runtime.SettledVersion = null;
         if (_options.Sandbox && runtime.Proxy is null && runtime.Ip != hostIp)
         {
             runtime.Proxy = new ApiProxy(IPAddress.Parse(runtime.Ip), _apiServer);
@@ -228,6 +330,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         if ((string?)pod["status"]?["phase"] is "Succeeded" or "Failed")
         {
             runtime.Kill();
+            runtime.Finished = true;
+            runtime.SettledVersion = runtime.IsSettled ? (string?)pod["metadata"]?["resourceVersion"] : null;
             return;
         }
 
@@ -237,7 +341,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         // with a DNS record: for thousands of simulated pods that was most of a pass, for nothing.
         if (runtime.All.Any(c => _launcher.ProgramFor((string?)c.Spec["image"]) is not null))
         {
-            var hosts = HostsFile.Build(pod, runtime.Ip, addressed, services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
+            var hosts = HostsFile.Build(pod, runtime.Ip, view.Addressed, view.Services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
             if (!File.Exists(hostsFile) || File.ReadAllText(hostsFile) != hosts)
             {
                 // Rewritten in place: running containers see the file through a bind mount of this very inode.
@@ -273,12 +377,18 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
             }
         }
 
+        // Settled is read before the status is built: a start delay that ends in between must not be taken for
+        // written. Once settled, only an act (a kill, a deletion) unsettles the pod, and that is seen next pass.
+        var settled = runtime.IsSettled;
         var status = PodStatusBuilder.Build(pod, runtime, hostIp, now);
+        var version = (string?)pod["metadata"]?["resourceVersion"];
         if (status.ToJsonString() != pod["status"]?.ToJsonString())
         {
             pod["status"] = status;
-            Api.UpdateStatus("pods", pod);
+            version = (string?)Api.UpdateStatus("pods", pod)["metadata"]?["resourceVersion"];
         }
+
+        runtime.SettledVersion = settled ? version : null;
     }
 
     // One container's next move: start it, notice its exit and back off, or restart it once the back-off is over.

@@ -27,6 +27,26 @@ internal sealed class PodRuntime(string uid, string directory, string ip)
     /// <summary>When SIGTERM went to the containers (null: not terminating).</summary>
     public DateTimeOffset? TerminationStarted { get; set; }
 
+    /// <summary>
+    /// The pod's resourceVersion when a sync last ran to its end with the pod settled, so its status was final; null
+    /// while anything is pending. A pass skips the pod while the object is still at this version and it stays settled.
+    /// </summary>
+    public string? SettledVersion { get; set; }
+
+    /// <summary>Whether the pod's status says it finished (Succeeded or Failed): nothing of it runs again.</summary>
+    public bool Finished { get; set; }
+
+    /// <summary>
+    /// Whether nothing will change in this pod until its object does, so a pass may skip it: it is not terminating,
+    /// and either it finished and nothing of it runs, or every container is simulated and at rest (init containers
+    /// exited 0, the others running until stopped). A real process can exit, and has probes, at any time: a pod with
+    /// one is never settled, nor is one waiting on a start delay, a run time or a back-off.
+    /// </summary>
+    public bool IsSettled => TerminationStarted is null && (Finished
+        ? AllStopped
+        : InitContainers.All(c => c.Run is SimulatedContainer { AtRest: true, ExitCode: 0 })
+            && Containers.All(c => c.Run is SimulatedContainer { AtRest: true } && c.IsRunning));
+
     /// <summary>Fills the containers from the spec once.</summary>
     public void Load(JsonObject pod)
     {

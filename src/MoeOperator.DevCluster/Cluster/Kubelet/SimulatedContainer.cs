@@ -18,6 +18,12 @@ internal sealed class SimulatedContainer(TimeProvider clock, TimeSpan startDelay
 
     public int? ExitCode => _stopped is not null ? _stopCode : FinishedAt is not null ? exitCode : null;
 
+    /// <summary>
+    /// Whether nothing about this run will change with time alone: it has started, and it either exited or runs
+    /// until stopped. A pod whose containers are all at rest needs no pass until its object changes.
+    /// </summary>
+    public bool AtRest => StartedAt is not null && (FinishedAt is not null || runTime is null);
+
     // A simulated process honours SIGTERM at once: it exits 0 (143 would mean it ignored nothing and died by signal).
     public void Terminate() => Stop(0);
 

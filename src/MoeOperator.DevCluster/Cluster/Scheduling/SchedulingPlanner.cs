@@ -15,20 +15,33 @@ namespace MoeOperator.DevCluster.Cluster.Scheduling;
 /// </summary>
 public static class SchedulingPlanner
 {
-    public static SchedulingDecision Decide(JsonObject pod, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> boundPods)
+    public static SchedulingDecision Decide(JsonObject pod, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> boundPods) =>
+        Decide(pod, new PlacedPods(nodes, boundPods));
+
+    public static SchedulingDecision Decide(JsonObject pod, PlacedPods placed)
     {
         ArgumentNullException.ThrowIfNull(pod);
-        ArgumentNullException.ThrowIfNull(nodes);
-        ArgumentNullException.ThrowIfNull(boundPods);
+        ArgumentNullException.ThrowIfNull(placed);
         var requests = PodResources.Requests(pod);
-        var active = boundPods.Where(PodResources.IsActive).ToList();
+        // A pod pinned to named nodes (daemon and gang-placed pods) can only fit one of them: look there first,
+        // and at every node only when none fits, for kube-scheduler's count of why each node failed.
+        if (PinnedNodes(pod, placed) is { } pinned && Feasible(pod, pinned, requests, placed, []) is { Count: > 0 } fits)
+        {
+            return Best(pod, fits, requests, placed);
+        }
+
         var failures = new List<(string Node, List<string> Reasons, bool ResourcesOnly)>();
+        var feasible = Feasible(pod, placed.Nodes, requests, placed, failures);
+        return feasible.Count == 0 ? new SchedulingDecision(null, Message(placed.Nodes.Count, failures)) : Best(pod, feasible, requests, placed);
+    }
+
+    private static List<JsonObject> Feasible(JsonObject pod, IEnumerable<JsonObject> nodes, Dictionary<string, decimal> requests, PlacedPods placed, List<(string Node, List<string> Reasons, bool ResourcesOnly)> failures)
+    {
         var feasible = new List<JsonObject>();
-        foreach (var node in nodes.OrderBy(n => (string?)n["metadata"]?["name"], StringComparer.Ordinal))
+        foreach (var node in nodes)
         {
             var name = (string)node["metadata"]!["name"]!;
-            var onNode = active.Where(p => (string?)p["spec"]?["nodeName"] == name).ToList();
-            var reasons = Filter(pod, node, requests, onNode, nodes, active, out var resourcesOnly);
+            var reasons = Filter(pod, node, requests, placed, out var resourcesOnly);
             if (reasons.Count == 0)
             {
                 feasible.Add(node);
@@ -39,19 +52,43 @@ public static class SchedulingPlanner
             }
         }
 
-        if (feasible.Count == 0)
-        {
-            return new SchedulingDecision(null, Message(nodes.Count, failures));
-        }
+        return feasible;
+    }
 
+    private static SchedulingDecision Best(JsonObject pod, List<JsonObject> feasible, Dictionary<string, decimal> requests, PlacedPods placed)
+    {
         var best = feasible
-            .Select(n => (Node: n, Score: Score(pod, n, requests, active)))
+            .Select(n => (Node: n, Score: Score(pod, n, requests, placed)))
             .OrderByDescending(s => s.Score.Affinity)
             .ThenBy(s => s.Score.Untolerated)
             .ThenBy(s => s.Score.Allocated)
             .ThenBy(s => (string?)s.Node["metadata"]!["name"], StringComparer.Ordinal)
             .First();
         return new SchedulingDecision((string)best.Node["metadata"]!["name"]!, "");
+    }
+
+    // The nodes a required node affinity names, when every one of its terms requires metadata.name In [...]: no
+    // other node can match. Null when any term leaves other nodes possible.
+    private static List<JsonObject>? PinnedNodes(JsonObject pod, PlacedPods placed)
+    {
+        if (pod["spec"]?["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"] is not JsonArray { Count: > 0 } terms)
+        {
+            return null;
+        }
+
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var term in terms)
+        {
+            var byName = term?["matchFields"]?.AsArray().FirstOrDefault(f => (string?)f?["key"] == "metadata.name" && (string?)f?["operator"] == "In");
+            if (byName?["values"] is not JsonArray values)
+            {
+                return null;
+            }
+
+            names.UnionWith(values.Select(v => (string?)v ?? ""));
+        }
+
+        return [.. names.Select(n => placed.NodesByName.GetValueOrDefault(n)).OfType<JsonObject>()];
     }
 
     /// <summary>Whether the node passes the pod's node selector, required node affinity and NoSchedule/NoExecute taints (resources aside).</summary>
@@ -63,7 +100,7 @@ public static class SchedulingPlanner
             && Taints(node).All(t => (string?)t["effect"] is not ("NoSchedule" or "NoExecute") || Tolerates(pod, t));
     }
 
-    private static List<string> Filter(JsonObject pod, JsonObject node, Dictionary<string, decimal> requests, List<JsonObject> onNode, IReadOnlyList<JsonObject> nodes, List<JsonObject> active, out bool resourcesOnly)
+    private static List<string> Filter(JsonObject pod, JsonObject node, Dictionary<string, decimal> requests, PlacedPods placed, out bool resourcesOnly)
     {
         resourcesOnly = false;
         if ((bool?)node["spec"]?["unschedulable"] == true && !Tolerates(pod, new JsonObject { ["key"] = "node.kubernetes.io/unschedulable", ["effect"] = "NoSchedule" }))
@@ -82,19 +119,19 @@ public static class SchedulingPlanner
             return ["node(s) didn't match Pod's node affinity/selector"];
         }
 
-        var insufficient = Insufficient(node, requests, onNode);
+        var insufficient = Insufficient(node, requests, placed.On((string)node["metadata"]!["name"]!));
         if (insufficient.Count > 0)
         {
             resourcesOnly = true;
             return insufficient;
         }
 
-        if (ViolatesAntiAffinity(pod, node, nodes, active))
+        if (ViolatesAntiAffinity(pod, node, placed))
         {
             return ["node(s) didn't match pod anti-affinity rules"];
         }
 
-        return ExistingPodsRejectIt(pod, node, nodes, active) ? ["node(s) didn't satisfy existing pods anti-affinity rules"] : [];
+        return ExistingPodsRejectIt(pod, node, placed) ? ["node(s) didn't satisfy existing pods anti-affinity rules"] : [];
     }
 
     private static IEnumerable<JsonObject> Taints(JsonObject node) => node["spec"]?["taints"]?.AsArray().OfType<JsonObject>() ?? [];
@@ -120,7 +157,7 @@ public static class SchedulingPlanner
         return terms is null || terms.Any(t => LabelMatching.TermMatches(t, node));
     }
 
-    private static List<string> Insufficient(JsonObject node, Dictionary<string, decimal> requests, List<JsonObject> onNode)
+    private static List<string> Insufficient(JsonObject node, Dictionary<string, decimal> requests, IReadOnlyCollection<JsonObject> onNode)
     {
         var allocatable = node["status"]?["allocatable"]?.AsObject() ?? [];
         var reasons = new List<string>();
@@ -149,22 +186,23 @@ public static class SchedulingPlanner
         return reasons;
     }
 
-    private static IEnumerable<JsonObject> RequiredAntiAffinity(JsonObject pod) =>
+    internal static IEnumerable<JsonObject> RequiredAntiAffinity(JsonObject pod) =>
         pod["spec"]?["affinity"]?["podAntiAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?.AsArray().OfType<JsonObject>() ?? [];
 
-    // The pod's own terms: no pod matching a term may share the term's topology domain with it.
-    private static bool ViolatesAntiAffinity(JsonObject pod, JsonObject node, IReadOnlyList<JsonObject> nodes, List<JsonObject> active) =>
-        RequiredAntiAffinity(pod).Any(term => active.Any(other =>
-            InTermNamespaces(term, pod, other)
-            && LabelMatching.Matches(term["labelSelector"], other["metadata"]?["labels"] as JsonObject)
-            && SameDomain(node, NodeOf(other, nodes), (string?)term["topologyKey"])));
+    // The pod's own terms: no pod matching a term may share the term's topology domain with it (the pods of every
+    // node in the node's domain are looked at, and only for a pod that has such terms).
+    private static bool ViolatesAntiAffinity(JsonObject pod, JsonObject node, PlacedPods placed) =>
+        RequiredAntiAffinity(pod).Any(term => placed.Nodes.Any(candidate => SameDomain(node, candidate, (string?)term["topologyKey"])
+            && placed.On((string)candidate["metadata"]!["name"]!).Any(other =>
+                InTermNamespaces(term, pod, other)
+                && LabelMatching.Matches(term["labelSelector"], other["metadata"]?["labels"] as JsonObject))));
 
     // Symmetry: a pod already placed with an anti-affinity term matching the new pod keeps it out of its domain.
-    private static bool ExistingPodsRejectIt(JsonObject pod, JsonObject node, IReadOnlyList<JsonObject> nodes, List<JsonObject> active) =>
-        active.Any(other => RequiredAntiAffinity(other).Any(term =>
+    private static bool ExistingPodsRejectIt(JsonObject pod, JsonObject node, PlacedPods placed) =>
+        placed.WithAntiAffinity.Any(other => RequiredAntiAffinity(other).Any(term =>
             InTermNamespaces(term, other, pod)
             && LabelMatching.Matches(term["labelSelector"], pod["metadata"]?["labels"] as JsonObject)
-            && SameDomain(node, NodeOf(other, nodes), (string?)term["topologyKey"])));
+            && SameDomain(node, placed.NodesByName.GetValueOrDefault((string?)other["spec"]?["nodeName"] ?? ""), (string?)term["topologyKey"])));
 
     private static bool InTermNamespaces(JsonObject term, JsonObject owner, JsonObject other)
     {
@@ -172,9 +210,6 @@ public static class SchedulingPlanner
         var ns = (string?)other["metadata"]?["namespace"];
         return namespaces is { Count: > 0 } ? namespaces.Contains(ns) : ns == (string?)owner["metadata"]?["namespace"];
     }
-
-    private static JsonObject? NodeOf(JsonObject pod, IReadOnlyList<JsonObject> nodes) =>
-        nodes.FirstOrDefault(n => (string?)n["metadata"]?["name"] == (string?)pod["spec"]?["nodeName"]);
 
     private static bool SameDomain(JsonObject node, JsonObject? other, string? topologyKey)
     {
@@ -187,7 +222,7 @@ public static class SchedulingPlanner
         return value is not null && value == (string?)other["metadata"]?["labels"]?[topologyKey];
     }
 
-    private static (long Affinity, int Untolerated, double Allocated) Score(JsonObject pod, JsonObject node, Dictionary<string, decimal> requests, List<JsonObject> active)
+    private static (long Affinity, int Untolerated, double Allocated) Score(JsonObject pod, JsonObject node, Dictionary<string, decimal> requests, PlacedPods placed)
     {
         var preferred = pod["spec"]?["affinity"]?["nodeAffinity"]?["preferredDuringSchedulingIgnoredDuringExecution"]?.AsArray().OfType<JsonObject>() ?? [];
         var affinity = preferred
@@ -202,7 +237,7 @@ public static class SchedulingPlanner
             var capacity = Quantity.Parse((string?)allocatable[resource]);
             if (capacity > 0)
             {
-                var used = active.Where(p => (string?)p["spec"]?["nodeName"] == name).Sum(p => PodResources.Requests(p).GetValueOrDefault(resource)) + requests.GetValueOrDefault(resource);
+                var used = placed.On(name ?? "").Sum(p => PodResources.Requests(p).GetValueOrDefault(resource)) + requests.GetValueOrDefault(resource);
                 fractions.Add((double)(used / capacity));
             }
         }
