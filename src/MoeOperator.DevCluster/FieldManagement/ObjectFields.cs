@@ -93,6 +93,14 @@ public static class ObjectFields
         {
             foreach (var name in oldObject.Select(p => p.Key).Union(newObject.Select(p => p.Key)).ToList())
             {
+                // An equal subtree holds no change. Checked for the object's top-level parts only, where it pays: a
+                // write usually changes one part (a status write carries metadata and spec as they were).
+                if (path.Count == 0 && oldObject.TryGetPropertyValue(name, out var oldPart) && newObject.TryGetPropertyValue(name, out var newPart)
+                    && JsonNode.DeepEquals(oldPart, newPart))
+                {
+                    continue;
+                }
+
                 path.Add(PathElements.Field(name));
                 CompareNodes(oldObject[name], oldObject.ContainsKey(name), newObject[name], newObject.ContainsKey(name), shape.Field(name), path, into, isItem: false);
                 path.RemoveAt(path.Count - 1);

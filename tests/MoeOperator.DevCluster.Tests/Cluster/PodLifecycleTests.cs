@@ -94,6 +94,26 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task KilledSimulatedContainer_OfASettledPod_IsRestartedWithoutAnyChangeToThePod()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "quiet" },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/daemon:1" }) },
+        });
+        await Eventually.HoldsAsync(async () => (bool?)(await PodAsync("quiet"))?["status"]?["containerStatuses"]?[0]?["ready"] == true, "the simulated container to be ready", TimeSpan.FromSeconds(30));
+        // Settled: nothing about the pod changes by itself from here, so only the kill can bring the kubelet back to it.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        _cluster.Cluster.KillContainer(ClusterSession.Ns, "quiet").ShouldBeTrue();
+
+        await Eventually.HoldsAsync(async () => (int?)(await PodAsync("quiet"))?["status"]?["containerStatuses"]?[0]?["restartCount"] == 1, "the restart", TimeSpan.FromSeconds(30));
+        ((int?)(await PodAsync("quiet"))!["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["exitCode"]).ShouldBe(137);
+    }
+
+    [Fact]
     public async Task Volumes_AppearAtTheirMountPaths_AndConfigMapsStayCurrent()
     {
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/configmaps", new JsonObject

@@ -17,7 +17,6 @@ namespace MoeOperator.DevCluster.Cluster.Kubelet;
 /// </summary>
 internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposable
 {
-    private static readonly TimeSpan _fullPassPeriod = TimeSpan.FromSeconds(30);
     private readonly KubeletOptions _options;
     private readonly NodeAgent _nodes;
     private readonly ContainerLauncher _launcher;
@@ -31,6 +30,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
     // Pods a pass must look at again even if their object does not change, and the pod each key named last time.
     private readonly HashSet<(string Namespace, string Name)> _unsettled = [];
     private readonly Dictionary<(string Namespace, string Name), string> _uidByKey = [];
+    private readonly ConcurrentQueue<(string Namespace, string Name)> _poked = new();
     private HashSet<string> _down = new(StringComparer.Ordinal);
     private DateTimeOffset _lastFullPass = DateTimeOffset.MinValue;
 
@@ -57,6 +57,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         }
 
         target.Run.Kill();
+        // A settled pod is looked at again only when asked: its object did not change, its container did.
+        _poked.Enqueue((runtime!.Namespace, runtime.Name));
         Wake();
         return true;
     }
@@ -126,15 +128,16 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
     }
 
     // A pass looks only at the pods that may need it: those that changed, those not settled (a process, a timer, a
-    // termination) and those of a node that changed or went down or came back; every 30 s, at all of them, a net
-    // under anything missed. The caches copy only what changed: ten thousand settled pods cost nothing per pass.
+    // termination), those a fault acted on (a killed container) and those of a node that changed or went down or
+    // came back; every ResyncPeriod (30 s by default) at all of them, a net under anything missed. The caches copy
+    // only what changed: ten thousand settled pods cost nothing per pass.
     protected override void Pass()
     {
         var now = Api.Clock.GetUtcNow();
         var changedNodes = _nodeCache.Refresh();
         var changedPods = _podCache.Refresh();
         var down = _nodes.DownNodes();
-        var full = now - _lastFullPass >= _fullPassPeriod;
+        var full = now - _lastFullPass >= _options.ResyncPeriod;
         var keys = full ? AllKeys() : Candidates(changedPods, changedNodes, down);
         _down = down;
         var view = new KubeletPassView(Api, _podCache.Items, uid => _pods.TryGetValue(uid, out var r) ? r.Ip : null);
@@ -181,6 +184,11 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
     {
         var keys = new HashSet<(string Namespace, string Name)>(changedPods);
         keys.UnionWith(_unsettled);
+        while (_poked.TryDequeue(out var poked))
+        {
+            keys.Add(poked);
+        }
+
         var nodes = changedNodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         nodes.UnionWith(down.Where(n => !_down.Contains(n)));
         nodes.UnionWith(_down.Where(n => !down.Contains(n)));

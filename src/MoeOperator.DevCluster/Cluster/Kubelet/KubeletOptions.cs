@@ -28,6 +28,12 @@ public sealed record KubeletOptions
     public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// How often the kubelet looks at every pod, whatever changed: a net under the passes that look only at pods that
+    /// changed, are not settled, were acted on or sit on a node that changed.
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Run each process in a user and mount namespace of its own (unshare, no root needed) with the pod's volumes
     /// at their mount paths, its own /etc/hosts and the service-account files, as in a container. Off, the process
     /// runs in the pod's directory with the same environment but sees the machine's files.
