@@ -29,9 +29,6 @@ internal sealed class NodeAgent(ClusterApi api, NodePoolSpec pool) : ControlLoop
     /// <summary>How long pods of an unreachable node keep their phase before they fail.</summary>
     public TimeSpan PodEvictionGrace { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Whether the node's kubelet is gone (taken down or removed).</summary>
-    public bool IsDown(string node) => _down.ContainsKey(node) || _removed.ContainsKey(node);
-
     /// <summary>The nodes whose kubelet is gone now (taken down or removed).</summary>
     public HashSet<string> DownNodes() => [.. _down.Keys, .. _removed.Keys];
 

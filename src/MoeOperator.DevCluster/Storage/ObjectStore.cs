@@ -85,34 +85,17 @@ public sealed class ObjectStore(int historyLimit = 100_000)
     public List<(string Namespace, string Name)> Sync(string groupResource, IDictionary<(string Namespace, string Name), JsonObject> copies)
     {
         ArgumentNullException.ThrowIfNull(copies);
-        var changed = new List<(string Namespace, string Name)>();
         lock (Gate)
         {
-            _collections.TryGetValue(groupResource, out var collection);
-            foreach (var (key, obj) in collection ?? [])
+            // Every stored key and every copied one: the keyed sync copies what moved and drops what went.
+            var keys = new HashSet<(string Namespace, string Name)>(copies.Keys);
+            if (_collections.TryGetValue(groupResource, out var collection))
             {
-                if (copies.TryGetValue(key, out var copy)
-                    && (string?)copy["metadata"]?["resourceVersion"] == (string?)obj["metadata"]?["resourceVersion"])
-                {
-                    continue;
-                }
-
-                copies[key] = obj.DeepClone().AsObject();
-                changed.Add(key);
+                keys.UnionWith(collection.Keys);
             }
 
-            if (copies.Count > (collection?.Count ?? 0))
-            {
-                var gone = copies.Keys.Where(k => collection is null || !collection.ContainsKey(k)).ToList();
-                foreach (var key in gone)
-                {
-                    copies.Remove(key);
-                    changed.Add(key);
-                }
-            }
+            return Sync(groupResource, copies, keys);
         }
-
-        return changed;
     }
 
     /// <summary>
