@@ -165,7 +165,9 @@ public sealed class FieldSet
             if (!keep || match is not null)
             {
                 var filtered = child.Filter(match, keep);
-                if (!filtered.IsEmpty)
+                // A filtered node keeps only non-empty children, so it is empty exactly when it has none and is no
+                // member: no walk of its subtree (IsEmpty at every level made a filter quadratic in the depth).
+                if (filtered.Member || filtered._children.Count > 0)
                 {
                     result._children[element] = filtered;
                 }

@@ -64,7 +64,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 new StatefulSetController(new ClusterApi(server.Service, "statefulset-controller", server.ComponentErrors)),
                 new DaemonSetController(new ClusterApi(server.Service, "daemon-set-controller", server.ComponentErrors)),
                 new JobController(new ClusterApi(server.Service, "job-controller", server.ComponentErrors)),
-                new EndpointsController(new ClusterApi(server.Service, "endpoint-controller", server.ComponentErrors)),
+                new EndpointsController(new ClusterApi(server.Service, "endpoint-controller", server.ComponentErrors), options.Kubelet.ResyncPeriod),
                 new VolumeBinder(new ClusterApi(server.Service, "persistentvolume-binder", server.ComponentErrors)),
                 new ServiceAccountController(new ClusterApi(server.Service, "serviceaccount-controller", server.ComponentErrors)),
                 new ClusterRoleAggregationController(new ClusterApi(server.Service, "clusterrole-aggregation-controller", server.ComponentErrors)),

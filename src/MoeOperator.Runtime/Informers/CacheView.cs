@@ -30,8 +30,11 @@ public sealed class CacheView(IReadOnlyList<ObjectCache> caches)
     /// <summary>The objects that name <paramref name="ownerUid"/> among their owners.</summary>
     public List<JsonObject> ByOwner(string ownerUid) => [.. caches.SelectMany(c => c.ByOwner(ownerUid))];
 
-    /// <summary>A projection of every object, read in place (see <see cref="ObjectCache.Select{T}"/>).</summary>
+    /// <summary>A projection of every object, read in place (see <see cref="ObjectCache.Select{T}(Func{JsonObject, T})"/>).</summary>
     public List<T> Select<T>(Func<JsonObject, T> projection) => [.. caches.SelectMany(c => c.Select(projection))];
+
+    /// <summary>A projection of every object, each computed once per stored version (see <see cref="CachedProjection{T}"/>).</summary>
+    public List<T> Select<T>(CachedProjection<T> projection) => [.. caches.SelectMany(c => c.Select(projection))];
 
     /// <summary>The objects whose label <paramref name="label"/> equals <paramref name="value"/>.</summary>
     public List<JsonObject> ByLabel(string label, string value) => [.. caches.SelectMany(c => c.ByLabel(label, value))];

@@ -26,7 +26,7 @@ public sealed class Informer(string name, IListWatchSource source, InformerOptio
     /// <summary>Completes when the first list has filled the cache.</summary>
     public Task Synced => _synced.Task;
 
-    /// <summary>Calls <paramref name="handler"/> for every change, on the informer's task, in order.</summary>
+    /// <summary>Calls <paramref name="handler"/> for every change, on the informer's task, in order; the object is the one the cache stores (read it, never edit it).</summary>
     public void AddHandler(Action<InformerEvent> handler) => _handlers.Add(handler);
 
     public async Task RunAsync(CancellationToken cancellationToken)

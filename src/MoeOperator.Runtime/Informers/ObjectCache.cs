@@ -6,7 +6,7 @@ namespace MoeOperator.Runtime.Informers;
 /// <summary>
 /// The informer's copy of the watched objects, indexed by namespace, owner uid and label, so a lookup costs what it
 /// finds, not the size of the cluster. Lookups hand out copies (a reconciler may edit what it reads);
-/// <see cref="Select{T}"/> reads every object in place for projections that keep none of it.
+/// <see cref="Select{T}(Func{JsonObject, T})"/> reads every object in place for projections that keep none of it.
 /// </summary>
 public sealed class ObjectCache
 {
@@ -79,6 +79,16 @@ public sealed class ObjectCache
         lock (_gate)
         {
             return [.. _objects.Values.Select(projection)];
+        }
+    }
+
+    /// <summary><paramref name="projection"/> of every object, each computed once per stored version.</summary>
+    public List<T> Select<T>(CachedProjection<T> projection)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        lock (_gate)
+        {
+            return [.. _objects.Values.Select(projection.Of)];
         }
     }
 

@@ -114,6 +114,27 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task APodInALongStartDelay_IsStillDeletedAtOnce()
+    {
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "slow-start", ["annotations"] = new JsonObject { ["sim.moe.dev/start-delay"] = "10m" } },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/daemon:1" }) },
+        });
+        await Eventually.HoldsAsync(
+            async () => (string?)(await PodAsync("slow-start"))?["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"] == "ContainerCreating",
+            "the kubelet to report the container being created",
+            TimeSpan.FromSeconds(30));
+
+        // The kubelet leaves a pod alone while all it waits for is its start delay, but not once the pod changes.
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("slow-start", ClusterSession.Ns);
+
+        await Eventually.HoldsAsync(async () => await PodAsync("slow-start") is null, "the pod to be gone long before its start delay ends", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task Volumes_AppearAtTheirMountPaths_AndConfigMapsStayCurrent()
     {
         await _cluster.CreateAsync("/api/v1/namespaces/{ns}/configmaps", new JsonObject

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s;
 using MoeOperator.DevCluster.Cluster;
 using MoeOperator.Testing;
 
@@ -115,6 +116,46 @@ public sealed class WorkloadControllerTests : IAsyncLifetime, IDisposable
             "every daemon to run the new image",
             TimeSpan.FromSeconds(60));
         worstUnavailable.ShouldBeLessThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task AServicesEndpoints_FollowPodsThatJoinOrLeaveItsSelector_WithoutWaitingForAFullPass()
+    {
+        // The session's resync period is an hour: what this sees, the incremental passes did.
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/services", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "follow" },
+            ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["app"] = "follow", ["tier"] = "x" }, ["ports"] = new JsonArray(new JsonObject { ["port"] = 80 }) },
+        });
+        foreach (var pod in new[] { new Pod("follow-a", "follow"), new Pod("follow-b", "follow"), new Pod("other", "elsewhere") })
+        {
+            await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod.Manifest());
+        }
+
+        async Task<List<string>> Listed() =>
+            [.. ((await _cluster.GetAsync("/api/v1/namespaces/{ns}/endpoints/follow"))?["subsets"]?.AsArray().FirstOrDefault()?["addresses"]?.AsArray() ?? [])
+                .Select(a => (string?)a?["targetRef"]?["name"] ?? "").Order(StringComparer.Ordinal)];
+        await Eventually.HoldsAsync(async () => (await Listed()).SequenceEqual(["follow-a", "follow-b"]), "both matching pods listed", TimeSpan.FromSeconds(30));
+
+        // A pod relabelled into the selector joins; one relabelled out of it, or deleted, leaves.
+        (await _cluster.PatchAsync("/api/v1/namespaces/{ns}/pods/other", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = "follow" } } })).Status.ShouldBe(System.Net.HttpStatusCode.OK);
+        (await _cluster.PatchAsync("/api/v1/namespaces/{ns}/pods/follow-a", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["tier"] = "y" } } })).Status.ShouldBe(System.Net.HttpStatusCode.OK);
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("follow-b", ClusterSession.Ns, gracePeriodSeconds: 0);
+
+        await Eventually.HoldsAsync(async () => (await Listed()).SequenceEqual(["other"]), "only the relabelled pod listed", TimeSpan.FromSeconds(20));
+    }
+
+    private sealed record Pod(string Name, string App)
+    {
+        public JsonObject Manifest() => new()
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = Name, ["labels"] = new JsonObject { ["app"] = App, ["tier"] = "x" } },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/web:1" }) },
+        };
     }
 
     [Fact]

@@ -52,6 +52,28 @@ public sealed class ObjectCacheTests
     }
 
     [Fact]
+    public void ACachedProjection_IsComputedOncePerStoredVersion_AndAgainForANewOne()
+    {
+        var cache = new ObjectCache();
+        var computed = 0;
+        var app = new CachedProjection<string?>(o =>
+        {
+            computed++;
+            return (string?)o["metadata"]!["labels"]!["app"];
+        });
+        cache.Upsert(Pod("a", "p", null, new() { ["app"] = "web" }));
+        cache.Upsert(Pod("a", "q", null, new() { ["app"] = "db" }));
+
+        cache.Select(app).Order(StringComparer.Ordinal).ShouldBe(["db", "web"]);
+        cache.Select(app).Order(StringComparer.Ordinal).ShouldBe(["db", "web"]);
+        computed.ShouldBe(2, "the second read finds both objects as they were");
+
+        cache.Upsert(Pod("a", "p", null, new() { ["app"] = "api" }));
+        cache.Select(app).Order(StringComparer.Ordinal).ToList().ShouldBe(["api", "db"], "a changed object is projected again");
+        computed.ShouldBe(3);
+    }
+
+    [Fact]
     public void ThousandsOfRandomChanges_TheIndexesAgreeWithAScan()
     {
         var random = new Random(7);

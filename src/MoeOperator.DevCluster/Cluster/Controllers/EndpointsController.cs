@@ -13,7 +13,7 @@ internal sealed class EndpointsController : ControlLoop
     private const string ServiceNameLabel = "kubernetes.io/service-name";
 
     // Endpoints and slices are not watched: an edit by hand is put right on the next full pass.
-    private static readonly TimeSpan _fullPassPeriod = TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _fullPassPeriod;
     private readonly ResourceCache _pods;
     private readonly ResourceCache _services;
     private readonly LabelIndex _podsByLabel;
@@ -21,13 +21,22 @@ internal sealed class EndpointsController : ControlLoop
     // The pods each selector Service listed at its last sync: a change to one of them, or to a pod its selector now
     // matches, is what makes the Service's endpoints stale.
     private readonly Dictionary<(string Namespace, string Name), HashSet<(string Namespace, string Name)>> _members = [];
+
+    // The reverse: the Services that listed each pod at their last sync.
+    private readonly Dictionary<(string Namespace, string Name), HashSet<(string Namespace, string Name)>> _listedBy = [];
+    // The Services to sync: changed ones, those a changed pod touched, every one on a full pass; a Service stays here
+    // until a sync of it gets through, so a failed one is tried again on the next pass whatever changes meanwhile.
+    private readonly HashSet<(string Namespace, string Name)> _due = [];
     private DateTimeOffset _lastFullPass = DateTimeOffset.MinValue;
     private int _nextClusterIp = 10;
 
-    public EndpointsController(ClusterApi api)
+    /// <param name="api">The controller's client.</param>
+    /// <param name="fullPassPeriod">How often every Service is synced whatever changed (the cluster's resync period).</param>
+    public EndpointsController(ClusterApi api, TimeSpan fullPassPeriod)
         : base(api, TimeSpan.FromSeconds(5), "services", "pods")
     {
         ArgumentNullException.ThrowIfNull(api);
+        _fullPassPeriod = fullPassPeriod;
         _pods = api.Cache("pods");
         _services = api.Cache("services");
         _podsByLabel = new LabelIndex(_pods);
@@ -37,18 +46,24 @@ internal sealed class EndpointsController : ControlLoop
     {
         var changedPods = _pods.Refresh();
         _podsByLabel.Update(changedPods);
-        var changedServices = _services.Refresh().ToHashSet();
+        var changedServices = _services.Refresh();
         var now = Api.Clock.GetUtcNow();
         var full = now - _lastFullPass >= _fullPassPeriod;
-        foreach (var cached in _services.Items)
+        _due.UnionWith(full ? _services.Items.Select(ServiceKey) : [.. changedServices, .. Touched(changedPods)]);
+        foreach (var key in _due.ToList())
         {
-            if (cached["metadata"]?["deletionTimestamp"] is not null)
+            if (_services.Find(key.Namespace, key.Name) is not { } cached || cached["metadata"]?["deletionTimestamp"] is not null)
             {
+                _due.Remove(key);
                 continue;
             }
 
-            // One Service's trouble must not stall the others; it is synced again on the next pass.
-            ForObject(cached, "service", () => Sync(cached, full, changedServices, changedPods));
+            // One Service's trouble must not stall the others; it stays due for the next pass.
+            ForObject(cached, "service", () =>
+            {
+                Sync(cached);
+                _due.Remove(key);
+            });
         }
 
         if (full)
@@ -56,15 +71,18 @@ internal sealed class EndpointsController : ControlLoop
             _lastFullPass = now;
             foreach (var gone in _members.Keys.Where(k => _services.Find(k.Namespace, k.Name) is null).ToList())
             {
-                _members.Remove(gone);
+                SetMembers(gone, null);
             }
         }
     }
 
-    private void Sync(JsonObject cached, bool full, HashSet<(string Namespace, string Name)> changedServices, IReadOnlyList<(string Namespace, string Name)> changedPods)
+    private static (string Namespace, string Name) ServiceKey(JsonObject service) => (ClusterApi.Namespace(service) ?? "", ClusterApi.Name(service));
+
+    // Gives a new Service its cluster IP, or lists a selector Service's pods in its Endpoints and EndpointSlice.
+    private void Sync(JsonObject cached)
     {
         var ns = ClusterApi.Namespace(cached);
-        var key = (ns ?? "", ClusterApi.Name(cached));
+        var key = ServiceKey(cached);
         if ((string?)cached["spec"]?["clusterIP"] is not { Length: > 0 })
         {
             var service = cached.DeepClone().AsObject();
@@ -76,8 +94,7 @@ internal sealed class EndpointsController : ControlLoop
             return;
         }
 
-        if (cached["spec"]?["selector"] is not JsonObject { Count: > 0 } selector
-            || !(full || changedServices.Contains(key) || Touched(key, ns, selector, changedPods)))
+        if (cached["spec"]?["selector"] is not JsonObject { Count: > 0 } selector)
         {
             return;
         }
@@ -86,22 +103,88 @@ internal sealed class EndpointsController : ControlLoop
             .Where(p => (string?)p["status"]?["podIP"] is { Length: > 0 } && Workloads.IsActive(p))
             .OrderBy(ClusterApi.Name, StringComparer.Ordinal)
             .ToList();
-        // Forgotten until both writes land, so a failed sync is tried again next pass whatever changes meanwhile.
-        _members.Remove(key);
         SyncEndpoints(cached, members);
         SyncSlice(cached, members);
-        _members[key] = [.. members.Select(p => (ns ?? "", ClusterApi.Name(p)))];
+        SetMembers(key, [.. members.Select(p => (ns ?? "", ClusterApi.Name(p)))]);
     }
 
     private static bool Selects(JsonObject selector, JsonObject pod) =>
         selector.All(s => (string?)pod["metadata"]?["labels"]?[s.Key] == (string?)s.Value);
 
-    // Whether a changed pod was a member at the last sync, or is one of the Service's pods now.
-    private bool Touched((string, string) service, string? ns, JsonObject selector, IReadOnlyList<(string Namespace, string Name)> changedPods)
+    private void SetMembers((string, string) service, HashSet<(string Namespace, string Name)>? members)
     {
-        var members = _members.GetValueOrDefault(service);
-        return members is null || changedPods.Any(p => members.Contains(p)
-            || (p.Namespace == (ns ?? "") && _pods.Find(p.Namespace, p.Name) is { } pod && Selects(selector, pod)));
+        if (_members.Remove(service, out var previous))
+        {
+            foreach (var pod in previous)
+            {
+                if (_listedBy.TryGetValue(pod, out var services) && services.Remove(service) && services.Count == 0)
+                {
+                    _listedBy.Remove(pod);
+                }
+            }
+        }
+
+        if (members is null)
+        {
+            return;
+        }
+
+        _members[service] = members;
+        foreach (var pod in members)
+        {
+            (_listedBy.TryGetValue(pod, out var services) ? services : _listedBy[pod] = []).Add(service);
+        }
+    }
+
+    // The Services a changed pod was a member of at their last sync, or whose selector matches it now. Looked up
+    // from the pod's side (its labels against the Services' first selector label), so a pass costs what changed, not
+    // Services times pods.
+    private HashSet<(string Namespace, string Name)> Touched(IReadOnlyList<(string Namespace, string Name)> changedPods)
+    {
+        var touched = new HashSet<(string Namespace, string Name)>();
+        Dictionary<(string Namespace, string Label, string? Value), List<JsonObject>>? byFirstLabel = null;
+        foreach (var changed in changedPods)
+        {
+            if (_listedBy.TryGetValue(changed, out var services))
+            {
+                touched.UnionWith(services);
+            }
+
+            if (_pods.Find(changed.Namespace, changed.Name) is not { } pod || pod["metadata"]?["labels"] is not JsonObject labels)
+            {
+                continue;
+            }
+
+            byFirstLabel ??= SelectorsByFirstLabel();
+            foreach (var label in labels)
+            {
+                foreach (var service in byFirstLabel.GetValueOrDefault((changed.Namespace, label.Key, (string?)label.Value)) ?? [])
+                {
+                    if (Selects(service["spec"]!["selector"]!.AsObject(), pod))
+                    {
+                        touched.Add(ServiceKey(service));
+                    }
+                }
+            }
+        }
+
+        return touched;
+    }
+
+    private Dictionary<(string Namespace, string Label, string? Value), List<JsonObject>> SelectorsByFirstLabel()
+    {
+        var index = new Dictionary<(string Namespace, string Label, string? Value), List<JsonObject>>();
+        foreach (var service in _services.Items)
+        {
+            if (service["spec"]?["selector"] is JsonObject { Count: > 0 } selector)
+            {
+                var first = selector.First();
+                var key = (ClusterApi.Namespace(service) ?? "", first.Key, (string?)first.Value);
+                (index.TryGetValue(key, out var list) ? list : index[key] = []).Add(service);
+            }
+        }
+
+        return index;
     }
 
     private static bool Published(JsonObject service, JsonObject pod) =>

@@ -57,6 +57,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         }
 
         target.Run.Kill();
+        runtime!.QuietUntil = null;
         // A settled pod is looked at again only when asked: its object did not change, its container did.
         _poked.Enqueue((runtime!.Namespace, runtime.Name));
         Wake();
@@ -247,6 +248,12 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
             return null;
         }
 
+        if (runtime is { QuietUntil: { } quietUntil } && Api.Clock.GetUtcNow() < quietUntil && runtime.QuietVersion == (string?)pod["metadata"]?["resourceVersion"])
+        {
+            // Waiting on a simulated timer only: nothing to write before it runs out; still unsettled.
+            return null;
+        }
+
         return (pod, nodeObject);
     }
 
@@ -324,6 +331,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         runtime.Load(pod);
         // Until this sync gets to its end, the pod is synced again on every pass.
         runtime.SettledVersion = null;
+        runtime.QuietUntil = null;
         if (_options.Sandbox && runtime.Proxy is null && runtime.Ip != hostIp)
         {
             runtime.Proxy = new ApiProxy(IPAddress.Parse(runtime.Ip), _apiServer);
@@ -397,6 +405,8 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
         }
 
         runtime.SettledVersion = settled ? version : null;
+        runtime.QuietUntil = settled ? null : runtime.NextTimedChange();
+        runtime.QuietVersion = version;
     }
 
     // One container's next move: start it, notice its exit and back off, or restart it once the back-off is over.

@@ -29,7 +29,8 @@ public sealed record KubeletOptions
 
     /// <summary>
     /// How often the kubelet looks at every pod, whatever changed: a net under the passes that look only at pods that
-    /// changed, are not settled, were acted on or sit on a node that changed.
+    /// changed, are not settled, were acted on or sit on a node that changed. The endpoints controller syncs every
+    /// Service this often too, for the same reason.
     /// </summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -33,6 +33,51 @@ internal sealed class PodRuntime(string uid, string directory, string ip)
     /// </summary>
     public string? SettledVersion { get; set; }
 
+    /// <summary>
+    /// Until when a pass may skip the pod although it is not settled, because all it waits for is a simulated timer
+    /// (see <see cref="NextTimedChange"/>); it holds while the object stays at <see cref="QuietVersion"/>. Thousands of
+    /// pods in their start delay would otherwise each be synced on every pass, for a status that cannot change yet.
+    /// </summary>
+    public DateTimeOffset? QuietUntil { get; set; }
+
+    /// <summary>The pod's resourceVersion <see cref="QuietUntil"/> was worked out for.</summary>
+    public string? QuietVersion { get; set; }
+
+    /// <summary>
+    /// The next moment something in this pod changes by time alone, when only simulated timers are pending: a
+    /// simulated container's start delay or run time ending, a back-off running out. Null when anything may change at
+    /// any moment: a real process, a container not created yet, an exited container not backing off, a termination.
+    /// </summary>
+    public DateTimeOffset? NextTimedChange()
+    {
+        if (TerminationStarted is not null)
+        {
+            return null;
+        }
+
+        // While an init container has not completed, it is the only one that can move.
+        var pendingInit = InitContainers.FirstOrDefault(c => c.Run?.ExitCode != 0);
+        DateTimeOffset? next = null;
+        foreach (var container in pendingInit is null ? Containers : [pendingInit])
+        {
+            if (container.Run is not SimulatedContainer run)
+            {
+                return null;
+            }
+
+            DateTimeOffset? due = run.NextChange
+                ?? (run.FinishedAt is null ? null : container.BackoffUntil ?? (DateTimeOffset?)DateTimeOffset.MinValue);
+            if (due == DateTimeOffset.MinValue)
+            {
+                return null;
+            }
+
+            next = due is { } at && (next is null || at < next) ? at : next;
+        }
+
+        return next;
+    }
+
     /// <summary>Whether the pod's status says it finished (Succeeded or Failed): nothing of it runs again.</summary>
     public bool Finished { get; set; }
 

@@ -24,6 +24,12 @@ internal sealed class SimulatedContainer(TimeProvider clock, TimeSpan startDelay
     /// </summary>
     public bool AtRest => StartedAt is not null && (FinishedAt is not null || runTime is null);
 
+    /// <summary>When this run changes by time alone (it starts, or its run time ends), or null when nothing is due.</summary>
+    public DateTimeOffset? NextChange =>
+        StartedAt is null ? _created + startDelay
+        : FinishedAt is null && runTime is { } run ? _created + startDelay + run
+        : null;
+
     // A simulated process honours SIGTERM at once: it exits 0 (143 would mean it ignored nothing and died by signal).
     public void Terminate() => Stop(0);
 

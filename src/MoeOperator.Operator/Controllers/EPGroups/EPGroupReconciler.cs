@@ -315,7 +315,9 @@ internal sealed class EPGroupReconciler(
     // creation order, not by which reconcile happens to run first.
     private void EnqueueOlderGroups(JsonObject group, DateTimeOffset now)
     {
-        foreach (var other in groups.List().Where(g => g != group && IsUnplaced(g) && pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
+        var self = ObjectCache.KeyOf(group);
+        foreach (var other in groups.Select(_unplacedKey).OfType<ObjectReference>().Where(k => k != self).Select(groups.Get).OfType<JsonObject>()
+            .Where(g => pods.ByOwner((string)g["metadata"]!["uid"]!).Count == 0))
         {
             var otherSpec = other["spec"].Deserialize<EPGroupSpec>(ApiJson.Options)!;
             var otherKey = ObjectCache.KeyOf(other);
@@ -453,7 +455,7 @@ internal sealed class EPGroupReconciler(
         var refusing = RefusingNodes(key, now);
         return reserved =>
         {
-            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.Select(PlacementInputs.Usage), reserved, refusing));
+            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.Select(PlacementInputs.CachedNode), pods.Select(PlacementInputs.CachedUsage), reserved, refusing));
             return new GangAttempt(placed, placed.Fits ? Planned(key, group, spec, placed.Nodes) : []);
         };
     }
@@ -472,6 +474,9 @@ internal sealed class EPGroupReconciler(
     // A group that has not been placed yet (new, or waiting for room).
     private static bool IsUnplaced(JsonObject group) =>
         group["metadata"]?["deletionTimestamp"] is null && TypedStatus.Of<EPGroupStatus>(group).Phase is null or EPGroupPhase.Pending;
+
+    // The key of each cached group not placed yet, read once per stored version: every admission looks at every group.
+    private static readonly CachedProjection<ObjectReference?> _unplacedKey = new(g => IsUnplaced(g) ? ObjectCache.KeyOf(g) : null);
 
     // Since when the group has been waiting to be placed: the transition of Scheduled to False, else now.
     private static DateTimeOffset WaitingSince(EPGroupStatus status, DateTimeOffset now) =>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MoeOperator.Api.V1Alpha1;
 using MoeOperator.Planning.Placement;
 using MoeOperator.Planning.Resources;
+using MoeOperator.Runtime.Informers;
 
 namespace MoeOperator.Controllers.EPGroups;
 
@@ -15,6 +16,8 @@ internal static class PlacementInputs
     public static IReadOnlyList<string> DefaultTopologyKeys { get; } = ["topology.kubernetes.io/zone", "network.moe.dev/spine", "network.moe.dev/leaf"];
 
     public const string GpuResource = "nvidia.com/gpu";
+
+    public const string DefaultRdmaResource = "rdma/hca";
 
     /// <summary>The group's topology keys from widest to narrowest, or the defaults.</summary>
     public static IReadOnlyList<string> TopologyKeys(EPGroupSpec spec)
@@ -49,16 +52,43 @@ internal static class PlacementInputs
             ? new PodUsage($"{pod["metadata"]?["namespace"]}/{pod["metadata"]?["name"]}", node, PodResources.Requests(pod))
             : null;
 
-    /// <summary>Candidates from Node and Pod objects; see the overload taking each pod's usage.</summary>
-    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca") =>
-        Candidates(nodes, pods.Select(Usage), reserved, excluded, rdmaResource);
+    /// <summary>Each cached pod's <see cref="Usage"/>, computed once per stored version (placement reads every pod on each try).</summary>
+    public static CachedProjection<PodUsage?> CachedUsage { get; } = new(Usage);
+
+    /// <summary>Each cached node as an empty <see cref="Node"/> candidate, computed once per stored version.</summary>
+    public static CachedProjection<CandidateNode> CachedNode { get; } = new(node => Node(node));
 
     /// <summary>
-    /// Candidates from Node objects: <paramref name="pods"/> (any namespace, as <see cref="Usage"/> reads them) count against the nodes they are bound
+    /// A Node object as a candidate with nothing requested yet: its GPUs and RDMA devices (<paramref name="rdmaResource"/>)
+    /// from status.allocatable, labels, readiness, cordon and taints.
+    /// </summary>
+    public static CandidateNode Node(JsonObject node, string rdmaResource = DefaultRdmaResource)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var allocatable = node["status"]?["allocatable"];
+        return new CandidateNode(
+            (string?)node["metadata"]?["name"] ?? "",
+            node["metadata"]?["labels"]?.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value ?? "", StringComparer.Ordinal) ?? [],
+            (int)Quantity.Parse((string?)allocatable?[GpuResource]),
+            0)
+        {
+            AllocatableRdma = (int)Quantity.Parse((string?)allocatable?[rdmaResource]),
+            Ready = node["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true,
+            Unschedulable = (bool?)node["spec"]?["unschedulable"] == true,
+            Taints = [.. node["spec"]?["taints"]?.AsArray().OfType<JsonObject>().Select(t => new NodeTaint((string?)t["key"] ?? "", (string?)t["value"], (string?)t["effect"] ?? "")) ?? []],
+        };
+    }
+
+    /// <summary>Candidates from Node and Pod objects; see the overload taking each pod's usage.</summary>
+    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<JsonObject> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = DefaultRdmaResource) =>
+        Candidates(nodes.Select(n => Node(n, rdmaResource)), pods.Select(Usage), reserved, excluded, rdmaResource);
+
+    /// <summary>
+    /// Candidates from nodes as <see cref="Node"/> reads them: <paramref name="pods"/> (any namespace, as <see cref="Usage"/> reads them) count against the nodes they are bound
     /// to until they finish, and <paramref name="reserved"/> (the placement ledger's) against theirs until their pod
     /// shows bound; <paramref name="excluded"/> nodes are refused with the reason given.
     /// </summary>
-    public static List<CandidateNode> Candidates(IEnumerable<JsonObject> nodes, IEnumerable<PodUsage?> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = "rdma/hca")
+    public static List<CandidateNode> Candidates(IEnumerable<CandidateNode> nodes, IEnumerable<PodUsage?> pods, IReadOnlyList<Reservation>? reserved = null, IReadOnlyDictionary<string, string>? excluded = null, string rdmaResource = DefaultRdmaResource)
     {
         var requested = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.Ordinal);
         var bound = new HashSet<string>(StringComparer.Ordinal);
@@ -84,21 +114,12 @@ internal static class PlacementInputs
 
         return [.. nodes.Select(node =>
         {
-            var name = (string?)node["metadata"]?["name"] ?? "";
-            var allocatable = node["status"]?["allocatable"];
-            var used = requested.GetValueOrDefault(name) ?? [];
-            return new CandidateNode(
-                name,
-                node["metadata"]?["labels"]?.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value ?? "", StringComparer.Ordinal) ?? [],
-                (int)Quantity.Parse((string?)allocatable?[GpuResource]),
-                (int)used.GetValueOrDefault(GpuResource))
+            var used = requested.GetValueOrDefault(node.Name) ?? [];
+            return node with
             {
-                AllocatableRdma = (int)Quantity.Parse((string?)allocatable?[rdmaResource]),
+                RequestedGpus = (int)used.GetValueOrDefault(GpuResource),
                 RequestedRdma = (int)used.GetValueOrDefault(rdmaResource),
-                Ready = node["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true,
-                Unschedulable = (bool?)node["spec"]?["unschedulable"] == true,
-                Taints = [.. node["spec"]?["taints"]?.AsArray().OfType<JsonObject>().Select(t => new NodeTaint((string?)t["key"] ?? "", (string?)t["value"], (string?)t["effect"] ?? "")) ?? []],
-                Excluded = excluded?.GetValueOrDefault(name),
+                Excluded = excluded?.GetValueOrDefault(node.Name),
             };
         })];
     }

@@ -22,7 +22,7 @@ internal static class ThreeFSPlacement
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(existing);
-        var candidates = PlacementInputs.Candidates(nodes, Array.Empty<PodUsage>()).ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var candidates = PlacementInputs.Candidates(nodes.Select(n => PlacementInputs.Node(n)), Array.Empty<PodUsage>()).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var addresses = nodes.ToDictionary(n => (string)n["metadata"]!["name"]!, InternalIPv4, StringComparer.Ordinal);
         var members = new List<ThreeFSMember>();
         foreach (var (component, replicas, selector, tolerations, firstId) in new[]

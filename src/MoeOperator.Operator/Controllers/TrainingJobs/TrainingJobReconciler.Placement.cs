@@ -206,7 +206,7 @@ internal sealed partial class TrainingJobReconciler
         var request = TrainingJobPlanning.Request(pass.Spec, clientNodes);
         return reserved =>
         {
-            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.List(), pods.Select(PlacementInputs.Usage), reserved));
+            var placed = GangPlacement.Place(request, PlacementInputs.Candidates(nodes.Select(PlacementInputs.CachedNode), pods.Select(PlacementInputs.CachedUsage), reserved));
             return new GangAttempt(placed, placed.Fits ? Planned(pass, TrainingJobPlanning.RankNodes(pass.Spec, placed.Nodes)) : []);
         };
     }
