@@ -56,6 +56,10 @@ internal sealed class ClusterApi(ResourceService service, string fieldManager, C
     public JsonObject Update(string groupResource, JsonObject obj) =>
         Service.Update(Type(groupResource), Namespace(obj), Name(obj), obj, statusSubresource: false, Options).Object;
 
+    /// <summary>Binds this very pod (by uid) to <paramref name="node"/> in one write, as a scheduler's Binding does.</summary>
+    public JsonObject Bind(JsonObject pod, string node) =>
+        Service.Bind(Type("pods"), Namespace(pod) ?? "default", Name(pod), (string?)pod["metadata"]?["uid"], node, null, Options);
+
     /// <summary>Writes the status, guarded by the resourceVersion the object carries.</summary>
     public JsonObject UpdateStatus(string groupResource, JsonObject obj) =>
         Service.Update(Type(groupResource), Namespace(obj), Name(obj), obj, statusSubresource: true, Options).Object;

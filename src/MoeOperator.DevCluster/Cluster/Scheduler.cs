@@ -84,10 +84,8 @@ internal sealed class Scheduler(ClusterApi api) : ControlLoop(api, TimeSpan.From
             return;
         }
 
-        pod["spec"]!["nodeName"] = decision.Node;
-        var boundPod = Api.Update("pods", pod);
+        var boundPod = Api.Bind(pod, decision.Node!);
         placed.Put(boundPod);
-        Report(boundPod, "True", null, null);
         ClusterEvents.Record(Api, boundPod, ClusterEvents.Normal, "Scheduled", $"Successfully assigned {boundPod["metadata"]?["namespace"]}/{boundPod["metadata"]?["name"]} to {decision.Node}");
     }
 

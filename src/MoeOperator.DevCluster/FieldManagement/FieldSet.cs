@@ -10,20 +10,24 @@ namespace MoeOperator.DevCluster.FieldManagement;
 /// </summary>
 public sealed class FieldSet
 {
-    private readonly SortedDictionary<string, FieldSet> _children = new(StringComparer.Ordinal);
+    private static readonly SortedDictionary<string, FieldSet> _none = new(StringComparer.Ordinal);
+
+    // Made on the first child: most nodes are leaves, and a pod's sets are read, filtered and written on every write.
+    private SortedDictionary<string, FieldSet>? _children;
 
     /// <summary>Whether the path that leads here is itself in the set.</summary>
     public bool Member { get; set; }
 
     /// <summary>The elements below this node.</summary>
-    public IReadOnlyDictionary<string, FieldSet> Children => _children;
+    public IReadOnlyDictionary<string, FieldSet> Children => _children ?? _none;
 
     /// <summary>Whether nothing is in the set.</summary>
-    public bool IsEmpty => !Member && _children.Values.All(c => c.IsEmpty);
+    public bool IsEmpty => !Member && (_children is null || _children.Values.All(c => c.IsEmpty));
 
     /// <summary>The node for one path element, added when missing.</summary>
     public FieldSet Child(string element)
     {
+        _children ??= new SortedDictionary<string, FieldSet>(StringComparer.Ordinal);
         if (!_children.TryGetValue(element, out var child))
         {
             child = new FieldSet();
@@ -51,7 +55,7 @@ public sealed class FieldSet
         var node = this;
         foreach (var element in path)
         {
-            if (!node._children.TryGetValue(element, out node))
+            if (node._children is null || !node._children.TryGetValue(element, out node))
             {
                 return false;
             }
@@ -66,7 +70,7 @@ public sealed class FieldSet
         var node = this;
         foreach (var element in path)
         {
-            if (!node._children.TryGetValue(element, out node))
+            if (node._children is null || !node._children.TryGetValue(element, out node))
             {
                 return false;
             }
@@ -85,7 +89,7 @@ public sealed class FieldSet
             yield return prefix.ToArray();
         }
 
-        foreach (var (element, child) in _children)
+        foreach (var (element, child) in Children)
         {
             prefix.Add(element);
             foreach (var path in child.PathsUnder(prefix))
@@ -127,7 +131,7 @@ public sealed class FieldSet
     public FieldSet WithoutSubtree(string element)
     {
         var result = Clone();
-        result._children.Remove(element);
+        result._children?.Remove(element);
         return result;
     }
 
@@ -135,9 +139,9 @@ public sealed class FieldSet
     public FieldSet OnlySubtree(string element)
     {
         var result = new FieldSet();
-        if (_children.TryGetValue(element, out var child))
+        if (_children is not null && _children.TryGetValue(element, out var child))
         {
-            result._children[element] = child.Clone();
+            result.Child(element).AddAll(child);
         }
 
         return result;
@@ -149,7 +153,7 @@ public sealed class FieldSet
     private void AddAll(FieldSet other)
     {
         Member |= other.Member;
-        foreach (var (element, child) in other._children)
+        foreach (var (element, child) in other.Children)
         {
             Child(element).AddAll(child);
         }
@@ -158,18 +162,18 @@ public sealed class FieldSet
     private FieldSet Filter(FieldSet? other, bool keep)
     {
         var result = new FieldSet { Member = Member && (other?.Member ?? false) == keep };
-        foreach (var (element, child) in _children)
+        foreach (var (element, child) in Children)
         {
             FieldSet? match = null;
-            other?._children.TryGetValue(element, out match);
+            other?._children?.TryGetValue(element, out match);
             if (!keep || match is not null)
             {
                 var filtered = child.Filter(match, keep);
                 // A filtered node keeps only non-empty children, so it is empty exactly when it has none and is no
                 // member: no walk of its subtree (IsEmpty at every level made a filter quadratic in the depth).
-                if (filtered.Member || filtered._children.Count > 0)
+                if (filtered.Member || filtered._children is { Count: > 0 })
                 {
-                    result._children[element] = filtered;
+                    (result._children ??= new SortedDictionary<string, FieldSet>(StringComparer.Ordinal))[element] = filtered;
                 }
             }
         }
@@ -183,12 +187,12 @@ public sealed class FieldSet
     public JsonObject ToFieldsV1()
     {
         var json = new JsonObject();
-        if (Member && _children.Values.Any(c => !c.IsEmpty))
+        if (Member && Children.Values.Any(c => !c.IsEmpty))
         {
             json["."] = new JsonObject();
         }
 
-        foreach (var (element, child) in _children)
+        foreach (var (element, child) in Children)
         {
             if (!child.IsEmpty)
             {

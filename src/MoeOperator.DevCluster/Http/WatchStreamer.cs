@@ -94,8 +94,15 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
                         lastRevision = Math.Max(lastRevision, stored.Revision);
                         if (Filter(type, stored, labels, fields) is { } eventType)
                         {
-                            var obj = ResourceService.Versioned(type, stored.Object.DeepClone().AsObject());
-                            await WriteEventAsync(context, eventType, asTable ? TableBuilder.Build(type, [obj], null, false, clock.GetUtcNow()) : obj);
+                            if (asTable)
+                            {
+                                var obj = ResourceService.Versioned(type, stored.Object.DeepClone().AsObject());
+                                await WriteEventAsync(context, eventType, TableBuilder.Build(type, [obj], null, false, clock.GetUtcNow()));
+                            }
+                            else
+                            {
+                                await WriteLineAsync(context, EncodedEvents.Line(type, eventType, stored.Object));
+                            }
                         }
 
                         if (initialLeft > 0 && --initialLeft == 0)
@@ -148,9 +155,11 @@ internal sealed class WatchStreamer(ObjectStore store, FaultInjector faults, Tim
         };
     }
 
-    private static async Task WriteEventAsync(HttpContext context, WatchEventType type, JsonObject obj)
+    private static Task WriteEventAsync(HttpContext context, WatchEventType type, JsonObject obj) =>
+        WriteLineAsync(context, EncodedEvents.Encode(type, obj));
+
+    private static async Task WriteLineAsync(HttpContext context, string line)
     {
-        var line = new JsonObject { ["type"] = type.ToString(), ["object"] = obj }.ToJsonString() + "\n";
         await context.Response.WriteAsync(line, context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }

@@ -353,9 +353,10 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
 
         Directory.CreateDirectory(runtime.Directory);
         var hostsFile = Path.Combine(runtime.Directory, "etc-hosts");
-        // Only a process reads /etc/hosts. A simulated container has none, and building the file names every pod
-        // with a DNS record: for thousands of simulated pods that was most of a pass, for nothing.
-        if (runtime.All.Any(c => _launcher.ProgramFor((string?)c.Spec["image"]) is not null))
+        // Only a process reads /etc/hosts and the volumes. A simulated container has none, and building the file
+        // names every pod with a DNS record: for thousands of simulated pods that was most of a pass, for nothing.
+        var hasProcess = runtime.All.Any(c => _launcher.ProgramFor((string?)c.Spec["image"]) is not null);
+        if (hasProcess)
         {
             var hosts = HostsFile.Build(pod, runtime.Ip, view.Addressed, view.Services, runtime.Proxy is null ? "127.0.0.1" : runtime.Ip);
             if (!File.Exists(hostsFile) || File.ReadAllText(hostsFile) != hosts)
@@ -365,7 +366,7 @@ internal sealed class Kubelet : ControlLoop, IPodLogSource, IPodExec, IDisposabl
             }
         }
 
-        if (runtime.All.Any(c => c.IsRunning))
+        if (hasProcess && runtime.All.Any(c => c.IsRunning))
         {
             _volumes.Refresh(pod, runtime.Directory);
         }

@@ -52,12 +52,13 @@ internal static class EPGroupBuilder
         };
     }
 
-    /// <summary>The pod of node slot <paramref name="index"/>, pinned to <paramref name="node"/>.</summary>
     /// <summary>
     /// Pod <paramref name="index"/> of the group, pinned to <paramref name="node"/> (null: left to an external
     /// scheduler), with the 3FS mount when the group names one (<paramref name="threeFS"/>, resolved from its cluster).
+    /// <paramref name="revision"/> is the spec's <see cref="Revision"/> when the caller has it already (it hashes the
+    /// whole spec: once per group, not once per pod).
     /// </summary>
-    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string? node, ThreeFSAttachment? threeFS = null)
+    public static JsonObject Pod(JsonObject group, EPGroupSpec spec, int index, string? node, ThreeFSAttachment? threeFS = null, string? revision = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var name = (string)group["metadata"]!["name"]!;
@@ -157,7 +158,7 @@ internal static class EPGroupBuilder
                 : new JsonObject { [EPGroupNames.NodeIndexLabel] = index.ToString(CultureInfo.InvariantCulture), [EPGroupNames.AttemptLabel] = attempt.ToString(CultureInfo.InvariantCulture) });
         // Which spec the pod runs: a change of any field that is not applied in place changes it, and the whole
         // group is replaced (EPGroupReconciler's update step).
-        metadata["annotations"] = new JsonObject { [EPGroupNames.RevisionAnnotation] = Revision(spec) };
+        metadata["annotations"] = new JsonObject { [EPGroupNames.RevisionAnnotation] = revision ?? Revision(spec) };
         return new JsonObject
         {
             ["apiVersion"] = "v1",

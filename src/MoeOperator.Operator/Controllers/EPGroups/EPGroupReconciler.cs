@@ -491,9 +491,18 @@ internal sealed class EPGroupReconciler(
             ? nodesRefusing.Where(n => n.Value > now).ToDictionary(n => n.Key, _ => "that refused one of this group's pods in the last minutes", StringComparer.Ordinal)
             : [];
 
-    // The group's pods on the given nodes, as the ledger holds them: name, node and what each requests.
-    private static List<PlannedPod> Planned(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string> nodesInOrder) =>
-        [.. nodesInOrder.Select((node, i) => new PlannedPod($"{key.Namespace}/{EPGroupNames.Pod(key.Name, i)}", node, PodResources.Requests(EPGroupBuilder.Pod(group, spec, i, node))))];
+    // The group's pods on the given nodes, as the ledger holds them: name, node and what each requests (the same for
+    // every pod of a group, so read from one).
+    private static List<PlannedPod> Planned(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string> nodesInOrder)
+    {
+        if (nodesInOrder.Count == 0)
+        {
+            return [];
+        }
+
+        var requests = PodResources.Requests(EPGroupBuilder.Pod(group, spec, 0, nodesInOrder[0]));
+        return [.. nodesInOrder.Select((node, i) => new PlannedPod($"{key.Namespace}/{EPGroupNames.Pod(key.Name, i)}", node, requests))];
+    }
 
     private static string PodKey(ObjectReference key, JsonObject pod) => $"{key.Namespace}/{pod["metadata"]?["name"]}";
 
@@ -590,20 +599,19 @@ internal sealed class EPGroupReconciler(
     /// <summary>Creates the Service, the expert map and pod i on nodes[i] (null: left to the scheduler); false when a pod's name is still held by a terminating pod of the previous run.</summary>
     private async Task<bool> CreateChildrenAsync(ObjectReference key, JsonObject group, EPGroupSpec spec, IReadOnlyList<string?> nodes, CancellationToken cancellationToken)
     {
-        await EnsureSharedAsync(group, spec, cancellationToken);
         var podNames = Enumerable.Range(0, nodes.Count).Select(i => EPGroupNames.Pod(key.Name, i)).ToList();
-        if (podNames.Any(pod => pods.Get(new ObjectReference(key.Namespace, pod)) is null))
-        {
-            // Only when pods are about to be created (a start or a restart), so a settled group costs no requests.
-            foreach (var (collection, child) in WorkerAccess.Objects(group, EPGroup.KindName, EPGroupNames.GroupLabel, podNames))
-            {
-                await _writer.EnsureAsync(collection, child, null, cancellationToken);
-            }
-        }
+        // The workers' access only when pods are about to be created (a start or a restart), so a settled group
+        // costs no requests. None of these objects needs another to exist first, so they go in one round trip
+        // (a group's start is round trips more than work); the pods, which need them, after.
+        var access = podNames.Any(pod => pods.Get(new ObjectReference(key.Namespace, pod)) is null)
+            ? WorkerAccess.Objects(group, EPGroup.KindName, EPGroupNames.GroupLabel, podNames).Select(o => (Task)_writer.EnsureAsync(o.Collection, o.Object, null, cancellationToken))
+            : [];
+        await Task.WhenAll([EnsureSharedAsync(group, spec, cancellationToken), .. access]);
 
         var threeFS = ThreeFS(key, spec);
+        var revision = EPGroupBuilder.Revision(spec);
         Task<ChildOutcome> EnsurePodAsync(int i) => _writer.EnsureAsync(
-            $"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], threeFS), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);
+            $"/api/v1/namespaces/{key.Namespace}/pods", EPGroupBuilder.Pod(group, spec, i, nodes[i], threeFS, revision), pods.Get(new ObjectReference(key.Namespace, EPGroupNames.Pod(key.Name, i))), cancellationToken);
 
         // In batches of 1, 2, 4, ... as the ReplicaSet controller's slow start: a group of many pods is not created
         // one round trip at a time, and a create that fails (quota, admission) fails its batch before more are sent.
@@ -621,8 +629,9 @@ internal sealed class EPGroupReconciler(
     {
         var ns = (string)group["metadata"]!["namespace"]!;
         var name = (string)group["metadata"]!["name"]!;
-        await _writer.EnsureAsync($"/api/v1/namespaces/{ns}/services", EPGroupBuilder.HeadlessService(group), services.Get(new ObjectReference(ns, EPGroupNames.Service(name))), cancellationToken);
-        await EnsureExpertMapAsync(group, spec, cancellationToken);
+        await Task.WhenAll(
+            _writer.EnsureAsync($"/api/v1/namespaces/{ns}/services", EPGroupBuilder.HeadlessService(group), services.Get(new ObjectReference(ns, EPGroupNames.Service(name))), cancellationToken),
+            EnsureExpertMapAsync(group, spec, cancellationToken));
     }
 
     // The expert map the ranks of this spec load, and its version: created at v1 when missing; when it has another
