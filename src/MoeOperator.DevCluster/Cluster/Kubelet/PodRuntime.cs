@@ -65,18 +65,26 @@ internal sealed class PodRuntime(string uid, string directory, string ip)
                 return null;
             }
 
-            DateTimeOffset? due = run.NextChange
-                ?? (run.FinishedAt is null ? null : container.BackoffUntil ?? (DateTimeOffset?)DateTimeOffset.MinValue);
-            if (due == DateTimeOffset.MinValue)
+            if (run.NextChange is { } change)
             {
-                return null;
+                next = Earlier(next, change);
             }
+            else if (run.FinishedAt is not null)
+            {
+                // Exited: due when its back-off runs out; one not backing off is for the next pass to decide.
+                if (container.BackoffUntil is not { } backoffUntil)
+                {
+                    return null;
+                }
 
-            next = due is { } at && (next is null || at < next) ? at : next;
+                next = Earlier(next, backoffUntil);
+            }
         }
 
         return next;
     }
+
+    private static DateTimeOffset Earlier(DateTimeOffset? a, DateTimeOffset b) => a is { } first && first < b ? first : b;
 
     /// <summary>Whether the pod's status says it finished (Succeeded or Failed): nothing of it runs again.</summary>
     public bool Finished { get; set; }
