@@ -51,6 +51,29 @@ internal static class Manifests
     };
 
     /// <summary>A pod running python3 with the given script.</summary>
+    /// <summary>A pod of one simulated container (an image that is no local program), with the labels and annotations given.</summary>
+    public static JsonObject SimulatedPod(string name, JsonObject? labels = null, JsonObject? annotations = null, string image = "example.com/daemon:1")
+    {
+        var metadata = new JsonObject { ["name"] = name };
+        if (labels is not null)
+        {
+            metadata["labels"] = labels;
+        }
+
+        if (annotations is not null)
+        {
+            metadata["annotations"] = annotations;
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = image }) },
+        };
+    }
+
     public static JsonObject PythonPod(string name, string script, string restartPolicy = "Never") => new()
     {
         ["apiVersion"] = "v1",

@@ -96,13 +96,7 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task KilledSimulatedContainer_OfASettledPod_IsRestartedWithoutAnyChangeToThePod()
     {
-        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = "quiet" },
-            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/daemon:1" }) },
-        });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.SimulatedPod("quiet"));
         await Eventually.HoldsAsync(async () => (bool?)(await PodAsync("quiet"))?["status"]?["containerStatuses"]?[0]?["ready"] == true, "the simulated container to be ready", TimeSpan.FromSeconds(30));
         // Settled: nothing about the pod changes by itself from here, so only the kill can bring the kubelet back to it.
         await Task.Delay(TimeSpan.FromMilliseconds(500));
@@ -116,13 +110,7 @@ public sealed class PodLifecycleTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task APodInALongStartDelay_IsStillDeletedAtOnce()
     {
-        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = "slow-start", ["annotations"] = new JsonObject { ["sim.moe.dev/start-delay"] = "10m" } },
-            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/daemon:1" }) },
-        });
+        await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.SimulatedPod("slow-start", annotations: new JsonObject { ["sim.moe.dev/start-delay"] = "10m" }));
         await Eventually.HoldsAsync(
             async () => (string?)(await PodAsync("slow-start"))?["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"] == "ContainerCreating",
             "the kubelet to report the container being created",

@@ -129,9 +129,9 @@ public sealed class WorkloadControllerTests : IAsyncLifetime, IDisposable
             ["metadata"] = new JsonObject { ["name"] = "follow" },
             ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["app"] = "follow", ["tier"] = "x" }, ["ports"] = new JsonArray(new JsonObject { ["port"] = 80 }) },
         });
-        foreach (var pod in new[] { new Pod("follow-a", "follow"), new Pod("follow-b", "follow"), new Pod("other", "elsewhere") })
+        foreach (var (pod, app) in new[] { ("follow-a", "follow"), ("follow-b", "follow"), ("other", "elsewhere") })
         {
-            await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", pod.Manifest());
+            await _cluster.CreateAsync("/api/v1/namespaces/{ns}/pods", Manifests.SimulatedPod(pod, labels: new JsonObject { ["app"] = app, ["tier"] = "x" }, image: "example.com/web:1"));
         }
 
         async Task<List<string>> Listed() =>
@@ -145,17 +145,6 @@ public sealed class WorkloadControllerTests : IAsyncLifetime, IDisposable
         await _cluster.Client.CoreV1.DeleteNamespacedPodAsync("follow-b", ClusterSession.Ns, gracePeriodSeconds: 0);
 
         await Eventually.HoldsAsync(async () => (await Listed()).SequenceEqual(["other"]), "only the relabelled pod listed", TimeSpan.FromSeconds(20));
-    }
-
-    private sealed record Pod(string Name, string App)
-    {
-        public JsonObject Manifest() => new()
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = Name, ["labels"] = new JsonObject { ["app"] = App, ["tier"] = "x" } },
-            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example.com/web:1" }) },
-        };
     }
 
     [Fact]
