@@ -116,13 +116,21 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime, I
             .GroupBy(p => (string?)p["metadata"]?["labels"]?["moe.dev/component"]).ToDictionary(g => g.Key!, g => g.Count())
             .ShouldBe(new Dictionary<string, int> { ["mgmtd"] = 1, ["meta"] = 1, ["storage"] = 3 }, ignoreOrder: true);
 
-        // No process of a pod that is gone (or finished).
-        var running = pods.Where(p => (string?)p["status"]?["phase"] == "Running").Select(p => (string)p["metadata"]!["name"]!).ToHashSet(StringComparer.Ordinal);
-        await Eventually.HoldsAsync(
-            () => PodProcesses.Of(new Uri(_cluster.Server.Url).Port).Values.All(running.Contains),
+        // No process of a pod that is gone (or finished). The pods are read again on every try: a pod recreated
+        // under the same name (a storage daemon) may still be Pending when the chaos ends and start its process later.
+        var apiPort = new Uri(_cluster.Server.Url).Port;
+        var leftOver = new List<string>();
+        await WaitAsync(
+            async () =>
+            {
+                var live = (await PodsAsync()).Where(p => p["metadata"]?["deletionTimestamp"] is null && Phase(p) is not ("Succeeded" or "Failed"))
+                    .ToDictionary(p => (string)p["metadata"]!["name"]!, StringComparer.Ordinal);
+                leftOver = [.. PodProcesses.Of(apiPort).Where(p => !live.ContainsKey(p.Value)).Select(p => $"pid {p.Key} of pod {p.Value} ({PodProcesses.CommandLine(p.Key)})")];
+                return leftOver.Count == 0;
+            },
             "no process left over from a pod that is gone",
-            TimeSpan.FromSeconds(30),
-            () => string.Join(", ", PodProcesses.Of(new Uri(_cluster.Server.Url).Port).Values.Where(pod => !running.Contains(pod)).Distinct()));
+            TimeSpan.FromSeconds(60),
+            () => $"{string.Join('\n', leftOver)}\n{Report()}");
 
         // No chain ever lost its last serving replica, and no data directory went.
         var history = simulator.History();

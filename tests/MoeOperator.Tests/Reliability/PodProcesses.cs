@@ -37,6 +37,19 @@ internal static class PodProcesses
         return pids.Count;
     }
 
+    /// <summary>A process's command line, for a report (empty when it is gone).</summary>
+    public static string CommandLine(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
     private static HashSet<string>? Environment(string pid)
     {
         try
