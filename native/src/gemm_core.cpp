@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "e4m3.h"
+#include "gemm_bf16.h"
 #include "moe_fp8.h"
 #include "parallel.h"
 #include "simd.h"
@@ -34,13 +35,17 @@ int64_t DotSliceDepth(int64_t rows, int64_t k) {
 void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* b, const float* b_scales, int64_t n,
              int64_t k, float* acc, int64_t ldc) {
   if (m == 0) return;
+  const auto& cpu = Cpu();
+  if (cpu.bf16 != nullptr) {
+    GemmFp8Bf16(*cpu.bf16, a, a_scales, m, b, b_scales, n, k, acc, ldc);
+    return;
+  }
   const int64_t panels = (n + kPanelRows - 1) / kPanelRows;
   const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
   // Enough tasks to keep every thread busy: decode shapes (one row block) split over panels alone.
   const int64_t panel_groups = std::min(panels, std::max<int64_t>(1, (4 * Threads() + row_blocks - 1) / row_blocks));
   const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
   const int64_t k_blocks = k / kBlock;
-  const auto& cpu = Cpu();
   ParallelFor(row_blocks * panel_groups, [&](int64_t task) {
     thread_local std::vector<float> a_slice, b_panel;
     a_slice.resize(static_cast<size_t>(kASliceFloats));
@@ -90,7 +95,13 @@ void GemmFp8IntoRows(const uint8_t* a, const float* a_scales, int64_t rows, cons
     GemmFp8(a, a_scales, rows, b, b_scales, n, k, out, n);
     return;
   }
-  std::vector<float> acc(static_cast<size_t>(count), 0.0f);
+  // Decode shapes are called once per layer per token: their accumulator (up to 4 MiB) is kept by the calling thread
+  // rather than allocated on every call; a larger GEMM allocates its own, a cost lost in its work.
+  constexpr int64_t kKeptFloats = int64_t{1} << 20;
+  thread_local std::vector<float> kept;
+  std::vector<float> own;
+  std::vector<float>& acc = count <= kKeptFloats ? kept : own;
+  acc.assign(static_cast<size_t>(count), 0.0f);
   GemmFp8(a, a_scales, rows, b, b_scales, n, k, acc.data(), n);
   uint16_t* out = static_cast<uint16_t*>(d) + first_row * n;
   for (int64_t i = 0; i < count; ++i) out[i] = FloatToBf16(acc[i]);

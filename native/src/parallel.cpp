@@ -35,7 +35,7 @@ class Pool {
 
   // An exception from a task (out of memory) is rethrown here, on the caller's thread, once every task has stopped:
   // the ABI boundary turns it into a status, where escaping a worker thread would end the process.
-  void Run(int64_t count, const std::function<void(int64_t)>& task) {
+  void Run(int64_t count, const TaskRef& task) {
     if (count <= 0) return;
     if (count == 1 || inside_task) {
       RunSerially(count, task);
@@ -64,7 +64,7 @@ class Pool {
   }
 
  private:
-  static void RunSerially(int64_t count, const std::function<void(int64_t)>& task) {
+  static void RunSerially(int64_t count, const TaskRef& task) {
     struct Restore {
       bool was_inside;
       ~Restore() { inside_task = was_inside; }
@@ -121,7 +121,7 @@ class Pool {
   std::condition_variable wake_;
   std::condition_variable finished_;
   std::vector<std::thread> workers_;
-  const std::function<void(int64_t)>* task_ = nullptr;
+  const TaskRef* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_{0};
   int active_ = 0;
@@ -147,7 +147,7 @@ Pool& ThePool() {
 
 }  // namespace
 
-void ParallelFor(int64_t count, const std::function<void(int64_t)>& task) { ThePool().Run(count, task); }
+void ParallelFor(int64_t count, TaskRef task) { ThePool().Run(count, task); }
 
 int Threads() { return ThePool().threads(); }
 

@@ -12,12 +12,15 @@ const SimdKernels& Cpu() {
   // A pointer, not a reference: GCC 13 mistakes a reference bound to a lambda's result for a dangling temporary.
   static const SimdKernels* const chosen = []() -> const SimdKernels* {
     // A cap, not a demand: "avx2" on a machine without AVX2 still runs, on the scalar loops (moe_cpu_path says so).
+    // "avx512" keeps the float32 AVX-512 GEMM where the bfloat16 one would run.
     const char* cap = std::getenv("MOE_CPU_PATH");
-    const bool scalar_only = cap != nullptr && std::strcmp(cap, "scalar") == 0;
-    const bool avx2_at_most = cap != nullptr && std::strcmp(cap, "avx2") == 0;
-    if (scalar_only) return &ScalarKernels();
-    if (!avx2_at_most) {
-      if (const SimdKernels* widest = Avx512Kernels()) return widest;
+    const auto capped = [cap](const char* name) { return cap != nullptr && std::strcmp(cap, name) == 0; };
+    if (capped("scalar")) return &ScalarKernels();
+    if (!capped("avx2")) {
+      if (!capped("avx512")) {
+        if (const SimdKernels* widest = Avx512Bf16Kernels()) return widest;
+      }
+      if (const SimdKernels* avx512 = Avx512Kernels()) return avx512;
     }
     const SimdKernels* avx2 = Avx2Kernels();
     return avx2 != nullptr ? avx2 : &ScalarKernels();

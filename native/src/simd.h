@@ -8,6 +8,29 @@
 
 namespace moe {
 
+// The GEMM pieces of a path with bfloat16 dot products (vdpbf16ps): every e4m3 value is exactly a bfloat16, so the
+// codes are multiplied as they are, pairs of products summed into float32, and the scales (any float) applied in
+// float32 once per 128 columns of K. A and B go through the same decode, whose order of pairs within 64 codes is
+// the path's own; only such decoded data meet.
+struct Bf16Gemm {
+  // out = the values of n codes as bfloat16, in the path's order within each 64 codes. n % 64 == 0.
+  void (*decode)(const uint8_t* codes, uint16_t* out, int64_t n);
+  // Decodes rows x depth codes of B (row stride ldb) into panels of 32 rows: packed[(g * depth / 2 + p) * 32 + j]
+  // is pair p of row g * 32 + j, zero past the last row. depth % 128 == 0.
+  void (*pack_b)(const uint8_t* b, int64_t ldb, int64_t rows, int64_t depth, uint32_t* packed);
+  // c[i * ldc + j] += sum over blocks kb of a_scales[i * a_scales_stride + kb] * b_scales[kb] * (the sum over the
+  // block's 128 columns of A[i, kk] * B[j, kk]), for i < rows, j < cols; A decoded (row stride lda, in bfloat16s),
+  // B packed by pack_b.
+  void (*gemm_packed)(const uint16_t* a, int64_t lda, int64_t rows, const float* a_scales, int64_t a_scales_stride,
+                      const uint32_t* packed, int64_t cols, int64_t depth, const float* b_scales, float* c,
+                      int64_t ldc);
+  // The same with B as codes (row stride ldb), decoded in registers: for fewer rows than pack_min_rows.
+  void (*dot_codes)(const uint16_t* a, int64_t lda, int64_t rows, const float* a_scales, int64_t a_scales_stride,
+                    const uint8_t* b, int64_t ldb, int64_t cols, int64_t depth, const float* b_scales, float* c,
+                    int64_t ldc);
+  int64_t pack_min_rows;
+};
+
 struct SimdKernels {
   const char* name;
   // sum_i a[i] * b[i]
@@ -44,6 +67,8 @@ struct SimdKernels {
   float (*exp_sum)(const float* x, float scale, float shift, float* out, int64_t n);
   // From how many rows of A packing B (pack_b + gemm_packed) beats decoding it in registers (dot_codes).
   int64_t pack_min_rows;
+  // The FP8 GEMM on bfloat16 dot products, where the path has them (null elsewhere: the float32 pieces above).
+  const Bf16Gemm* bf16;
 };
 
 const SimdKernels& ScalarKernels();
@@ -51,6 +76,8 @@ const SimdKernels& ScalarKernels();
 const SimdKernels* Avx2Kernels();
 // Null when the processor, the OS or the compiler lacks AVX-512 F, BW, VL and DQ (or AVX2 + FMA + F16C).
 const SimdKernels* Avx512Kernels();
+// The AVX-512 path plus the FP8 GEMM on AVX512_BF16 dot products; null without AVX512_BF16 and AVX512_VBMI.
+const SimdKernels* Avx512Bf16Kernels();
 const SimdKernels& Cpu();
 
 }  // namespace moe

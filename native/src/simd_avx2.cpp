@@ -282,7 +282,8 @@ const SimdKernels* Avx2Kernels() {
     return nullptr;
   }
   static const SimdKernels kernels{"avx2+fma", Dot,        Axpy,  Scale,  DecodeE4m3Scaled, DotCodes,
-                                   PackB,      GemmPacked, DotNt, GemmNn, ExpSum,           2};
+                                   PackB,      GemmPacked, DotNt, GemmNn, ExpSum,           2,
+                                   nullptr};
   return &kernels;
 }
 

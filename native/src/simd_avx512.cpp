@@ -473,7 +473,8 @@ const SimdKernels* Avx512Kernels() {
     return nullptr;
   }
   static const SimdKernels kernels{"avx512", Dot,        Axpy,  Scale,  DecodeE4m3Scaled, DotCodes,
-                                   PackB,    GemmPacked, DotNt, GemmNn, ExpSum,           kPackMinRows};
+                                   PackB,    GemmPacked, DotNt, GemmNn, ExpSum,           kPackMinRows,
+                                   nullptr};
   return &kernels;
 }
 

@@ -8,7 +8,7 @@ public static class Native
     /// <summary>The C ABI version these bindings were written for (MOE_ABI_VERSION).</summary>
     public const int ExpectedAbiVersion = 1;
 
-    /// <summary>"avx512", "avx2+fma" or "scalar": the CPU path the library chose (MOE_CPU_PATH=avx2 or scalar caps it).</summary>
+    /// <summary>"avx512_bf16", "avx512", "avx2+fma" or "scalar": the CPU path the library chose (MOE_CPU_PATH=avx512, avx2 or scalar caps it).</summary>
     public static string CpuPath => Marshal.PtrToStringUTF8(NativeMethods.CpuPath()) ?? "unknown";
 
     public static int Threads
