@@ -144,14 +144,15 @@ struct Shape {
 
 int main(int argc, char** argv) {
   int repeats = 5;
-  std::vector<Shape> shapes = {{1024, 1024, 1024}, {2048, 2048, 2048}, {1, 4096, 4096}, {16, 4096, 4096}, {64, 4096, 4096}};
+  std::vector<Shape> shapes = {
+      {1024, 1024, 1024}, {2048, 2048, 2048}, {1, 4096, 4096}, {16, 4096, 4096}, {64, 4096, 4096}};
   std::vector<Shape> chosen;
   for (int i = 1; i < argc; ++i) {
     long long m = 0, n = 0, k = 0;
     if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) {
       repeats = std::max(1, std::atoi(argv[++i]));
-    } else if (std::strcmp(argv[i], "--shape") == 0 && i + 1 < argc && std::sscanf(argv[++i], "%lldx%lldx%lld", &m, &n, &k) == 3 &&
-               m > 0 && n > 0 && k > 0 && k % 128 == 0) {
+    } else if (std::strcmp(argv[i], "--shape") == 0 && i + 1 < argc &&
+               std::sscanf(argv[++i], "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0 && k % 128 == 0) {
       chosen.push_back({m, n, k});
     } else {
       std::fprintf(stderr, "usage: %s [--repeats N] [--shape MxNxK (k a multiple of 128)]...\n", argv[0]);
@@ -172,12 +173,13 @@ int main(int argc, char** argv) {
   const double bandwidth = ReadBandwidth(threads);
   std::printf("threads %d; CPU path %s; OpenBLAS %s (%s)\n", threads, moe_cpu_path(), openblas_get_config(),
               openblas_get_corename());
-  std::printf("float32 FMA peak %.0f GFLOP/s; AVX512_BF16 dot-product peak %s; read bandwidth %.1f GB/s\n\n",
-              fma_peak, has_bf16 ? (std::to_string(static_cast<int>(bf16_peak)) + " GFLOP/s").c_str() : "none",
-              bandwidth);
+  std::printf("float32 FMA peak %.0f GFLOP/s; AVX512_BF16 dot-product peak %s; read bandwidth %.1f GB/s\n\n", fma_peak,
+              has_bf16 ? (std::to_string(static_cast<int>(bf16_peak)) + " GFLOP/s").c_str() : "none", bandwidth);
 
-  std::printf("| m x n x k | OpenBLAS | FP8 GEMM | FP8 / OpenBLAS speed | FP8 GFLOP/s (of FMA peak%s) | FP8 reads B at (of the read loop's, measured just before) |\n",
-              has_bf16 ? ", of BF16 peak" : "");
+  std::printf(
+      "| m x n x k | OpenBLAS | FP8 GEMM | FP8 / OpenBLAS speed | FP8 GFLOP/s (of FMA peak%s) | FP8 reads B at (of the "
+      "read loop's, measured just before) |\n",
+      has_bf16 ? ", of BF16 peak" : "");
   std::printf("| --- | --- | --- | --- | --- | --- |\n");
   for (const Shape& s : shapes) {
     // Each call reads B from memory, as a decode step reads weights that left the cache since the previous layer:
@@ -195,7 +197,8 @@ int main(int argc, char** argv) {
     for (size_t copy = 1; copy < fp8_copies; ++copy) {
       std::memcpy(b_codes.data() + copy * s.n * s.k, b_codes.data(), s.n * s.k);
     }
-    for (size_t copy = 0; copy < f32_copies; ++copy) std::memcpy(b_copies.data() + copy * s.n * s.k, b.data(), s.n * s.k * sizeof(float));
+    for (size_t copy = 0; copy < f32_copies; ++copy)
+      std::memcpy(b_copies.data() + copy * s.n * s.k, b.data(), s.n * s.k * sizeof(float));
     std::vector<uint16_t> d(s.m * s.n);
     size_t fp8_next = 0, f32_next = 0;
     const int m = static_cast<int>(s.m), n = static_cast<int>(s.n), k = static_cast<int>(s.k);
@@ -219,14 +222,16 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       fp8_times.push_back(TimeCalls([&] {
         const uint8_t* b_copy = b_codes.data() + (fp8_next++ % fp8_copies) * s.n * s.k;
-        moe_fp8_gemm_nt(a_codes.data(), a_scales.data(), b_copy, b_scales.data(), s.m, s.n, s.k, d.data(), MOE_DTYPE_BF16);
+        moe_fp8_gemm_nt(a_codes.data(), a_scales.data(), b_copy, b_scales.data(), s.m, s.n, s.k, d.data(),
+                        MOE_DTYPE_BF16);
       }));
     }
     const double blas = Median(blas_times), fp8 = Median(fp8_times);
     const double flops = 2.0 * s.m * s.n * s.k, gflops = flops / fp8 * 1e-9;
-    std::printf("| %lld x %lld x %lld | %s %.3f ms (%.0f GFLOP/s) | %.3f ms | %.2fx | %.0f (%.0f%%", static_cast<long long>(s.m),
-                static_cast<long long>(s.n), static_cast<long long>(s.k), vector ? "best of SGEMM, SGEMV" : "SGEMM",
-                blas * 1e3, flops / blas * 1e-9, fp8 * 1e3, blas / fp8, gflops, 100 * gflops / fma_peak);
+    std::printf("| %lld x %lld x %lld | %s %.3f ms (%.0f GFLOP/s) | %.3f ms | %.2fx | %.0f (%.0f%%",
+                static_cast<long long>(s.m), static_cast<long long>(s.n), static_cast<long long>(s.k),
+                vector ? "best of SGEMM, SGEMV" : "SGEMM", blas * 1e3, flops / blas * 1e-9, fp8 * 1e3, blas / fp8,
+                gflops, 100 * gflops / fma_peak);
     if (has_bf16) std::printf(", %.0f%%", 100 * gflops / bf16_peak);
     const double read = static_cast<double>(s.n * s.k) / fp8 * 1e-9;
     if (decode) {

@@ -52,7 +52,8 @@ void GemmFp8Bf16(const Bf16Gemm& kernels, const uint8_t* a, const float* a_scale
     const float* block_a_scales = a_scales + m0 * k_blocks;
     for (int64_t k0 = 0; k0 < k; k0 += slice) {
       const int64_t depth = std::min(slice, k - k0);
-      for (int64_t r = 0; r < block_rows; ++r) kernels.decode(a + (m0 + r) * k + k0, a_slice.data() + r * a_stride, depth);
+      for (int64_t r = 0; r < block_rows; ++r)
+        kernels.decode(a + (m0 + r) * k + k0, a_slice.data() + r * a_stride, depth);
       for (int64_t panel = first_panel; panel < last_panel; ++panel) {
         const int64_t row0 = panel * kPanelRows;
         const int64_t rows = std::min(kPanelRows, n - row0);

@@ -20,6 +20,9 @@ constexpr int64_t kPage = MOE_MLA_PAGE_SIZE;
 constexpr int64_t kHead = MOE_MLA_HEAD_DIM;
 constexpr int64_t kValue = MOE_MLA_VALUE_DIM;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+// From this many query rows (s_q * h_q) the scores are computed by outer products; fewer rows take dot products
+// (SimdKernels::dot_nt), each page row read once for all of them.
+constexpr int64_t kOuterProductRows = 8;
 
 struct Problem {
   const float* q;
@@ -49,12 +52,33 @@ void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page
   const float* q = p.q + seq * rows * kHead;
   std::vector<float> scores(static_cast<size_t>(rows * kPage));
   std::vector<float> weights(static_cast<size_t>(rows * kPage));
+  // Many query rows (heads): the scores are K Q^T, tokens by rows, in outer products (no horizontal sums, each KV
+  // element loaded once for a vector of rows), with Q transposed once here rather than once per page.
+  const bool outer_products = rows >= kOuterProductRows;
+  std::vector<float> q_t, scores_t;
+  if (outer_products) {
+    q_t.resize(static_cast<size_t>(kHead * rows));
+    scores_t.resize(static_cast<size_t>(kPage * rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t d = 0; d < kHead; ++d) q_t[static_cast<size_t>(d * rows + r)] = q[r * kHead + d];
+    }
+  }
   for (int64_t page = page_begin; page < page_end; ++page) {
     const float* kv = p.k_cache + static_cast<int64_t>(p.block_table[seq * p.max_blocks + page]) * kPage * kHead;
     const int64_t first = page * kPage;
     const int64_t tokens = std::min(kPage, seqlen - first);
-    std::fill(scores.begin(), scores.end(), 0.0f);
-    cpu.dot_nt(q, kHead, rows, kv, kHead, tokens, kHead, scores.data(), kPage);
+    if (outer_products) {
+      std::fill(scores_t.begin(), scores_t.end(), 0.0f);
+      cpu.gemm_nn(kv, kHead, tokens, q_t.data(), rows, rows, kHead, scores_t.data(), rows);
+      for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          scores[static_cast<size_t>(r * kPage + t)] = scores_t[static_cast<size_t>(t * rows + r)];
+        }
+      }
+    } else {
+      std::fill(scores.begin(), scores.end(), 0.0f);
+      cpu.dot_nt(q, kHead, rows, kv, kHead, tokens, kHead, scores.data(), kPage);
+    }
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t visible = std::max<int64_t>(0, std::min(tokens, Visible(p, seq, r / p.h_q) - first));
       float* s = scores.data() + r * kPage;

@@ -13,7 +13,6 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
-#include <vector>
 
 #include "e4m3.h"
 #include "simd.h"
@@ -402,32 +401,10 @@ inline void DotColumns(const float* a, int64_t lda, int64_t rows, const float* b
   }
 }
 
-// From this many rows of A, DotNt computes C^T = B A^T by outer products instead of dot products: no horizontal
-// sums, and every element of B loaded once feeds a whole vector of A's rows (the MLA scores of 16 heads).
-constexpr int64_t kDotNtOuterMinRows = 8;
-
-void DotNtByOuterProducts(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols,
-                          int64_t depth, float* c, int64_t ldc) {
-  thread_local std::vector<float> a_t, c_t;
-  a_t.resize(static_cast<size_t>(depth * rows));
-  c_t.assign(static_cast<size_t>(cols * rows), 0.0f);
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t kk = 0; kk < depth; ++kk) a_t[static_cast<size_t>(kk * rows + i)] = a[i * lda + kk];
-  }
-  GemmNn(b, ldb, cols, a_t.data(), rows, rows, depth, c_t.data(), rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] += c_t[static_cast<size_t>(j * rows + i)];
-  }
-}
-
 // Few rows of A: four rows of B at a time against all of A. Those rows stay in L1 while every row tile of A passes
 // over them, so B (an MLA page, which does not fit L1) streams from memory once instead of once per row tile.
 void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ldb, int64_t cols, int64_t depth,
            float* c, int64_t ldc) {
-  if (rows >= kDotNtOuterMinRows) {
-    DotNtByOuterProducts(a, lda, rows, b, ldb, cols, depth, c, ldc);
-    return;
-  }
   int64_t j = 0;
   for (; j + 4 <= cols; j += 4) DotColumns<4>(a, lda, rows, b + j * ldb, ldb, depth, c + j, ldc);
   for (; j < cols; ++j) DotColumns<1>(a, lda, rows, b + j * ldb, ldb, depth, c + j, ldc);
@@ -472,9 +449,8 @@ const SimdKernels* Avx512Kernels() {
       !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
     return nullptr;
   }
-  static const SimdKernels kernels{"avx512", Dot,        Axpy,  Scale,  DecodeE4m3Scaled, DotCodes,
-                                   PackB,    GemmPacked, DotNt, GemmNn, ExpSum,           kPackMinRows,
-                                   nullptr};
+  static const SimdKernels kernels{"avx512",   Dot,   Axpy,   Scale,  DecodeE4m3Scaled, DotCodes, PackB,
+                                   GemmPacked, DotNt, GemmNn, ExpSum, kPackMinRows,     nullptr};
   return &kernels;
 }
 

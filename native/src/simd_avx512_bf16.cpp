@@ -45,8 +45,7 @@ MagnitudeTables BuildTables() {
     low[code] = static_cast<uint8_t>(bf16 & 0xFF);
     high[code] = static_cast<uint8_t>(bf16 >> 8);
   }
-  return {_mm512_load_si512(low), _mm512_load_si512(low + 64), _mm512_load_si512(high),
-          _mm512_load_si512(high + 64)};
+  return {_mm512_load_si512(low), _mm512_load_si512(low + 64), _mm512_load_si512(high), _mm512_load_si512(high + 64)};
 }
 
 const MagnitudeTables& Tables() {
@@ -164,21 +163,21 @@ inline void OuterTile(const uint16_t* a, int64_t lda, const float* a_scales, int
                       const float* b_scales, float* c, int64_t ldc) {
   static_assert(Rows >= 1 && Rows <= 12, "twelve rows use 24 of the 32 vector registers");
   for (int64_t kb = 0; kb < depth; kb += 128) {
-    [[maybe_unused]] __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
-                            c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00, c100 = c00,
-                            c101 = c00, c110 = c00, c111 = c00;
+    [[maybe_unused]] __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+                            c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00,
+                            c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00, c110 = c00,
+                            c111 = c00;
     const uint32_t* pairs = panel + (kb / 2) * kWidth;
     for (int64_t p = 0; p < 64; ++p) {
       const __m512i b0 = _mm512_loadu_si512(pairs + p * kWidth);
       const __m512i b1 = _mm512_loadu_si512(pairs + p * kWidth + 16);
-#define MOE_TILE_ROW(r)                                                                  \
-  if constexpr (Rows > r) {                                                              \
-    int32_t pair;                                                                        \
-    std::memcpy(&pair, a + r * lda + kb + 2 * p, sizeof(pair));                          \
-    const __m512i av = _mm512_set1_epi32(pair);                                          \
-    c##r##0 = Dp(c##r##0, av, b0);                                                       \
-    c##r##1 = Dp(c##r##1, av, b1);                                                       \
+#define MOE_TILE_ROW(r)                                         \
+  if constexpr (Rows > r) {                                     \
+    int32_t pair;                                               \
+    std::memcpy(&pair, a + r * lda + kb + 2 * p, sizeof(pair)); \
+    const __m512i av = _mm512_set1_epi32(pair);                 \
+    c##r##0 = Dp(c##r##0, av, b0);                              \
+    c##r##1 = Dp(c##r##1, av, b1);                              \
   }
       MOE_TILE_ROW(0)
       MOE_TILE_ROW(1)
