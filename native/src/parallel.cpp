@@ -2,6 +2,7 @@
 #include "parallel.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -18,6 +19,7 @@ namespace moe {
 namespace {
 
 thread_local bool inside_task = false;
+constexpr std::chrono::microseconds kSpin{100};
 
 class Pool {
  public:
@@ -57,6 +59,7 @@ class Pool {
     }
     wake_.notify_all();
     Work();
+    SpinWhile([this] { return active_.load(std::memory_order_acquire) != 0; });
     std::unique_lock<std::mutex> lock(mutex_);
     finished_.wait(lock, [this] { return active_ == 0; });
     task_ = nullptr;
@@ -85,9 +88,24 @@ class Pool {
     inside_task = false;
   }
 
+  // Kernels on decode shapes last tens of microseconds, about what waking a sleeping thread takes: a worker watches
+  // for the next job, and the caller for the workers' end, a short while before sleeping on the condition variable.
+  template <typename Busy>
+  static void SpinWhile(Busy busy) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (busy() && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#else
+      std::this_thread::yield();
+#endif
+    }
+  }
+
   void WorkerLoop() {
     uint64_t seen = 0;
     for (;;) {
+      SpinWhile([&] { return generation_.load(std::memory_order_acquire) == seen && !stopping_.load(); });
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
@@ -124,9 +142,9 @@ class Pool {
   const TaskRef* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_{0};
-  int active_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<int> active_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
   std::atomic<int> thread_count_{1};
 };
