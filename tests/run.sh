@@ -41,9 +41,10 @@ install_debian_packages() {
   local missing=()
   # promtool checks rules, dashboards and /metrics; the prometheus server scrapes a dev cluster end to end.
   { command -v promtool && command -v prometheus; } >/dev/null || missing+=(prometheus)
-  # native/: the compiler, CMake and Ninja that `dotnet build` drives, GoogleTest and Google Benchmark.
+  # native/: the compiler, CMake and Ninja that `dotnet build` drives, GoogleTest, Google Benchmark and OpenBLAS
+  # (the peer the FP8 GEMM's benchmark measures itself against).
   local package
-  for package in g++ cmake ninja-build libgtest-dev libbenchmark-dev; do
+  for package in g++ cmake ninja-build libgtest-dev libbenchmark-dev libopenblas-dev; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -67,10 +68,10 @@ install_helm_and_kubectl
 install_debian_packages
 install_node_tools
 
-step "configuring native/ with its GoogleTest tests and Google Benchmark benchmarks required"
+step "configuring native/ with its GoogleTest tests and its benchmarks (Google Benchmark, OpenBLAS) required"
 native_generator=()
 [ -f native/build/CMakeCache.txt ] || native_generator=(-G Ninja)
-cmake -S native -B native/build "${native_generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMOE_BUILD_TESTS=ON -DMOE_BUILD_BENCHMARKS=ON >/dev/null
+cmake -S native -B native/build "${native_generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMOE_BUILD_TESTS=ON -DMOE_BUILD_BENCHMARKS=ON -DMOE_BUILD_PEER_BENCH=ON >/dev/null
 
 step "building"
 dotnet build MoeOperator.slnx --nologo -clp:ErrorsOnly
