@@ -1,6 +1,8 @@
-// Decode shapes (a few rows of A against a whole weight matrix) run once per layer per generated token: after a
-// first call has set up the pool and the scratch buffers, a call allocates nothing. The library's operator new is
-// this binary's (ELF interposition), so counting here counts the library's allocations too.
+// Decode shapes (a few rows of A against a whole weight matrix) run once per layer per generated token: once a thread
+// has sized its scratch buffers (the first time it runs a task), a call allocates nothing. The test runs on one
+// thread, as which pool thread takes which task is the scheduler's choice and a worker that took none in the first
+// call would size its buffers in the second. The library's operator new is this binary's (ELF interposition), so
+// counting here counts the library's allocations too.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -37,6 +39,8 @@ TEST_P(DecodeShapeTest, ACallAfterTheFirstAllocatesNothing) {
   const auto b = moe_test::QuantizePerBlock(moe_test::RandomFloats(static_cast<size_t>(n * k), 42), n, k);
   std::vector<uint16_t> d16(static_cast<size_t>(m * n));
   std::vector<float> d32(static_cast<size_t>(m * n));
+  const int32_t threads = moe_get_num_threads();
+  ASSERT_EQ(moe_set_num_threads(1), MOE_OK);
   for (const moe_dtype type : {MOE_DTYPE_BF16, MOE_DTYPE_F32}) {
     void* d = type == MOE_DTYPE_BF16 ? static_cast<void*>(d16.data()) : static_cast<void*>(d32.data());
     ASSERT_EQ(moe_fp8_gemm_nt(a.codes.data(), a.scales.data(), b.codes.data(), b.scales.data(), m, n, k, d, type),
@@ -46,6 +50,7 @@ TEST_P(DecodeShapeTest, ACallAfterTheFirstAllocatesNothing) {
               MOE_OK);
     EXPECT_EQ(allocations.load() - before, 0) << "output type " << type << " on the " << moe_cpu_path() << " path";
   }
+  ASSERT_EQ(moe_set_num_threads(threads), MOE_OK);
 }
 
 INSTANTIATE_TEST_SUITE_P(Rows, DecodeShapeTest, ::testing::Values(1, 16, 64));
