@@ -2,8 +2,10 @@
 // so the codes become bfloat16 with no rounding, vdpbf16ps multiplies pairs of them and adds both products to
 // float32 accumulators (twice the multiply-adds of vfmadd231ps per instruction), and the scales, which are not
 // bfloat16, are applied in float32 once per 128 columns of K: each 128-column block accumulates on its own, then
-// joins the sum multiplied by its A and B scales. This file alone is compiled with AVX512_BF16 and AVX512_VBMI;
-// nothing here runs unless the processor reports both (and the AVX-512 path's features).
+// joins the sum multiplied by its A and B scales. vdpbf16ps treats subnormal inputs and results as zero; none arise:
+// every decoded value is at least 2^-9 and every nonzero sum of products a multiple of 2^-18. This file alone is
+// compiled with AVX512_BF16 and AVX512_VBMI; nothing here runs unless the processor reports both (and the AVX-512
+// path's features).
 
 // GCC 12's AVX-512 headers trip its own -Wuninitialized (GCC bug 105593; see simd_avx512.cpp).
 #pragma GCC diagnostic push
@@ -259,6 +261,7 @@ inline void DotCodesTile(const MagnitudeTables& t, const uint16_t* a, int64_t ld
     for (int r = 0; r < Rows; ++r) {
       for (int j = 0; j < Cols; ++j) block[r][j] = second[r][j] = _mm512_setzero_ps();
     }
+    // Both 64-code halves of a block in one iteration: a fifth faster for one row of A (moe_peer_bench).
 #pragma GCC unroll 2
     for (int64_t kk = kb; kk < kb + 128; kk += 64) {
       SixtyFour bv[Cols];
