@@ -6,20 +6,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "moe_kernels.h"
+#include "random_floats.h"
 
 namespace {
-
-std::vector<float> Random(size_t count, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(count);
-  for (auto& value : values) value = normal(generator);
-  return values;
-}
 
 struct Operands {
   std::vector<uint8_t> a, b;

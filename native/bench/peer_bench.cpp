@@ -23,12 +23,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "moe_kernels.h"
+#include "random_floats.h"
 
 namespace {
 
@@ -108,14 +108,6 @@ double ReadBandwidth(int threads) {
     best = std::max(best, static_cast<double>(share * threads * sizeof(float)) / seconds * 1e-9);
   }
   return best;
-}
-
-std::vector<float> Random(size_t count, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(count);
-  for (auto& value : values) value = normal(generator);
-  return values;
 }
 
 double Median(std::vector<double> values) {

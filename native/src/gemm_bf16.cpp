@@ -1,12 +1,12 @@
-// Blocking for the FP8 GEMM on bfloat16 dot products: as gemm_core.cpp's (a task owns 192 rows of A and a group of
-// 128-row panels of B, so threads never write the same output), but the codes stay codes: decoded to bfloat16 they
-// take half the bytes of float32, so a pass covers 512 columns of K with the same cache footprint, and the scales go
-// to the inner kernels, which apply them per 128 columns.
+// Blocking for the FP8 GEMM on bfloat16 dot products: tasks as gemm_tasks.h cuts them, but the codes stay codes:
+// decoded to bfloat16 they take half the bytes of float32, so a pass covers 512 columns of K with the same cache
+// footprint, and the scales go to the inner kernels, which apply them per 128 columns.
 #include "gemm_bf16.h"
 
 #include <algorithm>
 #include <vector>
 
+#include "gemm_tasks.h"
 #include "moe_fp8.h"
 #include "parallel.h"
 
@@ -14,39 +14,26 @@ namespace moe {
 namespace {
 
 constexpr int64_t kBlock = MOE_FP8_BLOCK;
-constexpr int64_t kPanelRows = kBlock;       // rows of B per panel, one row of B scales
 constexpr int64_t kPanelDepth = 4 * kBlock;  // columns of K per pass
-constexpr int64_t kRowBlock = 192;           // rows of A per pass over a panel
 constexpr int64_t kLinePad = 32;             // bfloat16s in a cache line
-constexpr int64_t kASliceValues = kRowBlock * (kPanelDepth + kLinePad);
-
-// The longest slice of K (a multiple of 128) whose decoded rows fit the A buffer.
-int64_t DotSliceDepth(int64_t rows, int64_t k) {
-  const int64_t fits = (kASliceValues / rows - kLinePad) / kBlock * kBlock;
-  return std::max(kBlock, std::min(k, fits));
-}
+constexpr int64_t kASliceValues = kGemmRowBlock * (kPanelDepth + kLinePad);
 
 }  // namespace
 
 void GemmFp8Bf16(const Bf16Gemm& kernels, const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* b,
                  const float* b_scales, int64_t n, int64_t k, float* acc, int64_t ldc) {
   if (m == 0) return;
-  const int64_t panels = (n + kPanelRows - 1) / kPanelRows;
-  const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
-  const int64_t panel_groups = std::min(panels, std::max<int64_t>(1, (4 * Threads() + row_blocks - 1) / row_blocks));
-  const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
+  const GemmTasks tasks(m, n);
   const int64_t k_blocks = k / kBlock;
-  ParallelFor(row_blocks * panel_groups, [&](int64_t task) {
+  ParallelFor(tasks.count(), [&](int64_t index) {
     thread_local std::vector<uint16_t> a_slice;
     thread_local std::vector<uint32_t> b_panel;
     a_slice.resize(static_cast<size_t>(kASliceValues));
-    b_panel.resize(static_cast<size_t>(kPanelRows * kPanelDepth / 2));
-    const int64_t m0 = task / panel_groups * kRowBlock;
-    const int64_t block_rows = std::min(kRowBlock, m - m0);
-    const int64_t first_panel = task % panel_groups * panels_per_group;
-    const int64_t last_panel = std::min(panels, first_panel + panels_per_group);
+    b_panel.resize(static_cast<size_t>(kGemmPanelRows * kPanelDepth / 2));
+    const GemmTask task = tasks[index];
+    const int64_t m0 = task.first_row, block_rows = task.rows;
     const bool outer_product = block_rows >= kernels.pack_min_rows;
-    const int64_t slice = outer_product ? kPanelDepth : DotSliceDepth(block_rows, k);
+    const int64_t slice = outer_product ? kPanelDepth : SliceDepthFitting(kASliceValues, kLinePad, block_rows, k);
     // Rows of the A buffer one cache line more than a power of two apart, so they do not share L1 sets.
     const int64_t a_stride = slice + kLinePad;
     const float* block_a_scales = a_scales + m0 * k_blocks;
@@ -54,9 +41,9 @@ void GemmFp8Bf16(const Bf16Gemm& kernels, const uint8_t* a, const float* a_scale
       const int64_t depth = std::min(slice, k - k0);
       for (int64_t r = 0; r < block_rows; ++r)
         kernels.decode(a + (m0 + r) * k + k0, a_slice.data() + r * a_stride, depth);
-      for (int64_t panel = first_panel; panel < last_panel; ++panel) {
-        const int64_t row0 = panel * kPanelRows;
-        const int64_t rows = std::min(kPanelRows, n - row0);
+      for (int64_t panel = task.first_panel; panel < task.end_panel; ++panel) {
+        const int64_t row0 = panel * kGemmPanelRows;
+        const int64_t rows = std::min(kGemmPanelRows, n - row0);
         const float* panel_scales = b_scales + panel * k_blocks + k0 / kBlock;
         float* c = acc + m0 * ldc + row0;
         if (outer_product) {

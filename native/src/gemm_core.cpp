@@ -1,6 +1,5 @@
-// Blocking for the FP8 GEMM on the CPU: a task owns a block of 192 rows of A and a group of 128-row panels of B
-// (one scale row each), so threads never write the same output; both are decoded 256 columns of K at a time, so
-// FP8 bytes cross memory and float32 stays in cache.
+// Blocking for the FP8 GEMM on the float32 paths: tasks as gemm_tasks.h cuts them; both operands are decoded 256
+// columns of K at a time, so FP8 bytes cross memory and float32 stays in cache.
 #include "gemm_core.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include "e4m3.h"
 #include "gemm_bf16.h"
+#include "gemm_tasks.h"
 #include "moe_fp8.h"
 #include "parallel.h"
 #include "simd.h"
@@ -17,18 +17,10 @@ namespace moe {
 namespace {
 
 constexpr int64_t kBlock = MOE_FP8_BLOCK;
-constexpr int64_t kPanelRows = kBlock;       // rows of B per task, one row of B scales
 constexpr int64_t kPanelDepth = 2 * kBlock;  // columns of K decoded at once
-constexpr int64_t kRowBlock = 192;           // rows of A per pass over a panel
 constexpr int64_t kLinePad = 16;             // floats in a cache line
 // The decoded A buffer: a row block by a panel's depth, or fewer rows by a longer slice of K (with padding).
-constexpr int64_t kASliceFloats = kRowBlock * (kPanelDepth + kLinePad);
-
-// The longest slice of K (a multiple of 128) whose decoded rows fit the A buffer.
-int64_t DotSliceDepth(int64_t rows, int64_t k) {
-  const int64_t fits = (kASliceFloats / rows - kLinePad) / kBlock * kBlock;
-  return std::max(kBlock, std::min(k, fits));
-}
+constexpr int64_t kASliceFloats = kGemmRowBlock * (kPanelDepth + kLinePad);
 
 }  // namespace
 
@@ -40,24 +32,18 @@ void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* 
     GemmFp8Bf16(*cpu.bf16, a, a_scales, m, b, b_scales, n, k, acc, ldc);
     return;
   }
-  const int64_t panels = (n + kPanelRows - 1) / kPanelRows;
-  const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
-  // Enough tasks to keep every thread busy: decode shapes (one row block) split over panels alone.
-  const int64_t panel_groups = std::min(panels, std::max<int64_t>(1, (4 * Threads() + row_blocks - 1) / row_blocks));
-  const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
+  const GemmTasks tasks(m, n);
   const int64_t k_blocks = k / kBlock;
-  ParallelFor(row_blocks * panel_groups, [&](int64_t task) {
+  ParallelFor(tasks.count(), [&](int64_t index) {
     thread_local std::vector<float> a_slice, b_panel;
     a_slice.resize(static_cast<size_t>(kASliceFloats));
-    b_panel.resize(static_cast<size_t>(kPanelRows * kPanelDepth));
-    const int64_t m0 = task / panel_groups * kRowBlock;
-    const int64_t block_rows = std::min(kRowBlock, m - m0);
-    const int64_t first_panel = task % panel_groups * panels_per_group;
-    const int64_t last_panel = std::min(panels, first_panel + panels_per_group);
+    b_panel.resize(static_cast<size_t>(kGemmPanelRows * kPanelDepth));
+    const GemmTask task = tasks[index];
+    const int64_t m0 = task.first_row, block_rows = task.rows;
     // A few rows cannot pay for packing B (the packing costs as much as their multiply-adds); they read the codes
     // directly, in slices of K as long as the A buffer allows, since each dot product ends in a horizontal sum.
     const bool outer_product = block_rows >= cpu.pack_min_rows;
-    const int64_t slice = outer_product ? kPanelDepth : DotSliceDepth(block_rows, k);
+    const int64_t slice = outer_product ? kPanelDepth : SliceDepthFitting(kASliceFloats, kLinePad, block_rows, k);
     // Rows of the A buffer are one cache line more than a power of two apart: 4 KiB apart, they would share L1 sets.
     const int64_t a_stride = outer_product ? kPanelDepth : slice + kLinePad;
     for (int64_t k0 = 0; k0 < k; k0 += slice) {
@@ -70,9 +56,9 @@ void GemmFp8(const uint8_t* a, const float* a_scales, int64_t m, const uint8_t* 
                                  a_slice.data() + r * a_stride + kk, kBlock);
         }
       }
-      for (int64_t panel = first_panel; panel < last_panel; ++panel) {
-        const int64_t row0 = panel * kPanelRows;
-        const int64_t rows = std::min(kPanelRows, n - row0);
+      for (int64_t panel = task.first_panel; panel < task.end_panel; ++panel) {
+        const int64_t row0 = panel * kGemmPanelRows;
+        const int64_t rows = std::min(kGemmPanelRows, n - row0);
         const float* scales = b_scales + panel * k_blocks + k0 / kBlock;
         float* c = acc + m0 * ldc + row0;
         if (outer_product) {

@@ -179,19 +179,6 @@ inline void DotCodesRowsTile(const float* a, int64_t lda, const uint8_t* b, int6
 #undef MOE_CODES_STORE
 }
 
-// As ForRowTiles, with tiles of equal size (16 rows: 8 + 8, not 12 + 4): a small tile does as much decoding per
-// step as a big one for fewer multiply-adds.
-template <typename Body>
-inline void ForBalancedRowTiles(int64_t rows, Body body) {
-  const int64_t tiles = (rows + 11) / 12;
-  int64_t start = 0;
-  for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t tile_rows = (rows - start) / (tiles - t);
-    ForRowTiles<12>(tile_rows, [&](auto constant, int64_t i) { body(constant, start + i); });
-    start += tile_rows;
-  }
-}
-
 void DotCodes(const float* a, int64_t lda, int64_t rows, const uint8_t* b, int64_t ldb, int64_t cols, int64_t depth,
               const float* scales, float* c, int64_t ldc) {
   if (rows == 1) {  // four rows of B keep four chains in flight

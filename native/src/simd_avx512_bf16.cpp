@@ -217,18 +217,6 @@ inline void OuterTile(const uint16_t* a, int64_t lda, const float* a_scales, int
   }
 }
 
-// As ForRowTiles, with tiles of equal size (16 rows: 8 + 8, not 12 + 4).
-template <typename Body>
-inline void ForBalancedRowTiles(int64_t rows, Body body) {
-  const int64_t tiles = (rows + 11) / 12;
-  int64_t start = 0;
-  for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t tile_rows = (rows - start) / (tiles - t);
-    ForRowTiles<12>(tile_rows, [&](auto constant, int64_t i) { body(constant, start + i); });
-    start += tile_rows;
-  }
-}
-
 void GemmPacked(const uint16_t* a, int64_t lda, int64_t rows, const float* a_scales, int64_t a_scales_stride,
                 const uint32_t* packed, int64_t cols, int64_t depth, const float* b_scales, float* c, int64_t ldc) {
   ForBalancedRowTiles(rows, [&](auto tile_rows, int64_t i) {
