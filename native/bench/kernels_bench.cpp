@@ -99,7 +99,8 @@ void BM_MlaDecode(benchmark::State& state) {
   const auto k_cache = Random(num_blocks * 64 * 576, 4);
   std::vector<int32_t> block_table(num_blocks), seqlens(batch, static_cast<int32_t>(seqlen));
   for (int64_t i = 0; i < num_blocks; ++i) block_table[i] = static_cast<int32_t>(i);
-  const int64_t parts = 8 * moe_get_num_threads();
+  // One partition per thread, the worker's default (a GPU would take one per compute unit).
+  const int64_t parts = moe_get_num_threads();
   std::vector<int32_t> metadata(parts * MOE_MLA_METADATA_INTS), num_splits(batch + 1);
   moe_mla_get_metadata(seqlens.data(), batch, parts, metadata.data(), num_splits.data());
   std::vector<float> out(batch * h_q * 512), lse(batch * h_q);

@@ -40,6 +40,47 @@ int64_t Visible(const Problem& p, int64_t seq, int64_t i) {
   return p.causal ? std::max<int64_t>(0, seqlen - (p.s_q - 1 - i)) : seqlen;
 }
 
+const float* PageAt(const Problem& p, int64_t seq, int64_t page) {
+  return p.k_cache + static_cast<int64_t>(p.block_table[seq * p.max_blocks + page]) * kPage * kHead;
+}
+
+// The path's fused page (SimdKernels::mla_page), 16 query rows at a time: Q transposed once for the whole piece,
+// each page read from memory once (by the first group; the others find it in L2) while the next one is prefetched.
+void AttendPagesFused(const Problem& p, int64_t seq, int64_t page_begin, int64_t page_end, float* row_max,
+                      float* row_sum, float* out) {
+  constexpr int64_t kLanes = 16;
+  const int64_t rows = p.s_q * p.h_q;
+  const int64_t groups = (rows + kLanes - 1) / kLanes;
+  const int64_t seqlen = p.cache_seqlens[seq];
+  const float* q = p.q + seq * rows * kHead;
+  // Element d of 16 query rows, one cache line: the scores load one per step, and a load split across two lines
+  // costs the page about 5%.
+  struct alignas(64) LaneRow {
+    float lane[kLanes];
+  };
+  std::vector<LaneRow> q_t(static_cast<size_t>(groups * kHead), LaneRow{});
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t d = 0; d < kHead; ++d)
+      q_t[static_cast<size_t>((r / kLanes) * kHead + d)].lane[r % kLanes] = q[r * kHead + d];
+  }
+  std::vector<int32_t> visible(static_cast<size_t>(groups * kLanes), 0);
+  for (int64_t page = page_begin; page < page_end; ++page) {
+    const int64_t first = page * kPage;
+    const int64_t tokens = std::min(kPage, seqlen - first);
+    for (int64_t r = 0; r < rows; ++r) {
+      visible[static_cast<size_t>(r)] =
+          static_cast<int32_t>(std::max<int64_t>(0, std::min(tokens, Visible(p, seq, r / p.h_q) - first)));
+    }
+    const float* kv = PageAt(p, seq, page);
+    const float* next = page + 1 < page_end ? PageAt(p, seq, page + 1) : nullptr;
+    for (int64_t g = 0; g < groups; ++g) {
+      Cpu().mla_page(MlaPage{kv, tokens, q_t[static_cast<size_t>(g * kHead)].lane, std::min(kLanes, rows - g * kLanes),
+                             visible.data() + g * kLanes, p.scale, row_max + g * kLanes, row_sum + g * kLanes,
+                             out + g * kLanes * kValue, kValue, g == 0 ? next : nullptr});
+    }
+  }
+}
+
 // Unnormalised attention of every query row of one sequence over pages [page_begin, page_end); leaves the running
 // max in row_max, the denominator in row_sum and the weighted values in out (rows = s_q * h_q, row = i * h_q + h).
 // Per page both products are register-tiled matrix products over the page's 64 tokens: scores = Q K^T, then
@@ -64,7 +105,7 @@ void AttendPages(const Problem& p, int64_t seq, int64_t page_begin, int64_t page
     }
   }
   for (int64_t page = page_begin; page < page_end; ++page) {
-    const float* kv = p.k_cache + static_cast<int64_t>(p.block_table[seq * p.max_blocks + page]) * kPage * kHead;
+    const float* kv = PageAt(p, seq, page);
     const int64_t first = page * kPage;
     const int64_t tokens = std::min(kPage, seqlen - first);
     if (outer_products) {
@@ -148,22 +189,31 @@ extern "C" moe_status moe_mla_decode(const float* q, const float* k_cache, const
     const int64_t slots = num_splits[batch];
     std::vector<float> partial_out(static_cast<size_t>(slots * rows * kValue), 0.0f);
     std::vector<float> partial_lse(static_cast<size_t>(slots * rows), moe::kNegInf);
-    // Pieces of a partition run in order on one thread, as a GPU's compute unit would run them.
-    std::vector<std::vector<const moe::MlaPiece*>> by_part(static_cast<size_t>(num_parts));
-    for (const auto& piece : pieces) by_part[static_cast<size_t>(piece.part)].push_back(&piece);
-    moe::ParallelFor(num_parts, [&](int64_t part) {
-      std::vector<float> row_max(static_cast<size_t>(rows)), row_sum(static_cast<size_t>(rows));
-      for (const moe::MlaPiece* piece : by_part[static_cast<size_t>(part)]) {
-        std::fill(row_max.begin(), row_max.end(), moe::kNegInf);
-        std::fill(row_sum.begin(), row_sum.end(), 0.0f);
-        float* o = partial_out.data() + piece->slot * rows * kValue;
+    // The pieces go to the threads longest first, each to whichever is free: the partitions are sized for a GPU's
+    // compute units (a piece counts MOE_MLA_FIXED_OVERHEAD_PAGES extra pages there), and a thread that ran whole
+    // partitions in order could finish a long one after the other thread had run out of work.
+    std::vector<const moe::MlaPiece*> longest_first;
+    for (const auto& piece : pieces) longest_first.push_back(&piece);
+    std::stable_sort(longest_first.begin(), longest_first.end(), [](const moe::MlaPiece* a, const moe::MlaPiece* b) {
+      return a->page_end - a->page_begin > b->page_end - b->page_begin;
+    });
+    // Enough rows for outer products and a fused page on this path: AttendPagesFused.
+    const bool fused = rows >= moe::kOuterProductRows && moe::Cpu().mla_page != nullptr;
+    moe::ParallelFor(static_cast<int64_t>(longest_first.size()), [&](int64_t index) {
+      const moe::MlaPiece* piece = longest_first[static_cast<size_t>(index)];
+      std::vector<float> row_max(static_cast<size_t>(rows), moe::kNegInf), row_sum(static_cast<size_t>(rows), 0.0f);
+      float* o = partial_out.data() + piece->slot * rows * kValue;
+      if (fused) {
+        moe::AttendPagesFused(problem, piece->seq, piece->page_begin, piece->page_end, row_max.data(), row_sum.data(),
+                              o);
+      } else {
         moe::AttendPages(problem, piece->seq, piece->page_begin, piece->page_end, row_max.data(), row_sum.data(), o);
-        for (int64_t r = 0; r < rows; ++r) {
-          if (row_sum[static_cast<size_t>(r)] == 0.0f) continue;
-          moe::Cpu().scale(1.0f / row_sum[static_cast<size_t>(r)], o + r * kValue, kValue);
-          partial_lse[static_cast<size_t>(piece->slot * rows + r)] =
-              row_max[static_cast<size_t>(r)] + std::log(row_sum[static_cast<size_t>(r)]);
-        }
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        if (row_sum[static_cast<size_t>(r)] == 0.0f) continue;
+        moe::Cpu().scale(1.0f / row_sum[static_cast<size_t>(r)], o + r * kValue, kValue);
+        partial_lse[static_cast<size_t>(piece->slot * rows + r)] =
+            row_max[static_cast<size_t>(r)] + std::log(row_sum[static_cast<size_t>(r)]);
       }
     });
 

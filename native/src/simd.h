@@ -31,6 +31,23 @@ struct Bf16Gemm {
   int64_t pack_min_rows;
 };
 
+// One page of MLA decoding (moe_mla.h's sizes) for up to 16 query rows (one vector of lanes), flash-attention
+// style: the page's scores scale * (K q_r) for every row r, an online-softmax update of row_max, row_sum and out,
+// then out += P V, where V is each token's first MOE_MLA_VALUE_DIM elements.
+struct MlaPage {
+  const float* kv;         // tokens rows of MOE_MLA_HEAD_DIM floats
+  int64_t tokens;          // 1..MOE_MLA_PAGE_SIZE
+  const float* q_t;        // q_t[d * 16 + r]: element d of query row r, zero for r >= rows; 64-byte aligned
+  int64_t rows;            // 1..16
+  const int32_t* visible;  // row r sees tokens [0, visible[r]) of the page
+  float scale;
+  float* row_max;  // per row: the running max of the scaled scores (-inf before any token)
+  float* row_sum;  // per row: the sum of exp(score - row_max)
+  float* out;      // rows x MOE_MLA_VALUE_DIM (row stride ldo): the sum of exp(score - row_max) * value
+  int64_t ldo;
+  const float* next_kv;  // the page read after this one, prefetched while this one computes; null for none
+};
+
 struct SimdKernels {
   const char* name;
   // sum_i a[i] * b[i]
@@ -65,6 +82,8 @@ struct SimdKernels {
   // the vector versions use a polynomial exp within a few ulp of expf; where expf is below 1e-37 they may give 0 or
   // about 1e-38 instead, which no softmax sum notices.
   float (*exp_sum)(const float* x, float scale, float shift, float* out, int64_t n);
+  // Null on the paths without a fused version: the caller composes a page from gemm_nn and exp_sum.
+  void (*mla_page)(const MlaPage& page);
   // From how many rows of A packing B (pack_b + gemm_packed) beats decoding it in registers (dot_codes).
   int64_t pack_min_rows;
   // The FP8 GEMM on bfloat16 dot products, where the path has them (null elsewhere: the float32 pieces above).
@@ -76,6 +95,8 @@ const SimdKernels& ScalarKernels();
 const SimdKernels* Avx2Kernels();
 // Null when the processor, the OS or the compiler lacks AVX-512 F, BW, VL and DQ (or AVX2 + FMA + F16C).
 const SimdKernels* Avx512Kernels();
+// Avx512Kernels' mla_page; call it only through that table.
+void Avx512MlaPage(const MlaPage& page);
 // The AVX-512 path plus the FP8 GEMM on AVX512_BF16 dot products; null without AVX512_BF16 and AVX512_VBMI.
 const SimdKernels* Avx512Bf16Kernels();
 const SimdKernels& Cpu();

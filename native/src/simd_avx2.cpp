@@ -281,8 +281,8 @@ const SimdKernels* Avx2Kernels() {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
     return nullptr;
   }
-  static const SimdKernels kernels{"avx2+fma", Dot,    Axpy,   Scale, DecodeE4m3Scaled, DotCodes, PackB, GemmPacked,
-                                   DotNt,      GemmNn, ExpSum, 2,     nullptr};
+  static const SimdKernels kernels{"avx2+fma", Dot,   Axpy,   Scale,  DecodeE4m3Scaled, DotCodes, PackB,
+                                   GemmPacked, DotNt, GemmNn, ExpSum, nullptr,          2,        nullptr};
   return &kernels;
 }
 

@@ -16,6 +16,7 @@
 
 #include "e4m3.h"
 #include "simd.h"
+#include "simd_avx512_shared.h"
 #include "simd_x86_shared.h"
 
 namespace moe {
@@ -25,9 +26,6 @@ namespace {
 constexpr int64_t kWidth = 32;
 // Below this many rows of A, B is decoded in registers rather than packed (measured with the GEMM benchmark).
 constexpr int64_t kPackMinRows = 24;
-
-// The first n (< 16) lanes.
-inline __mmask16 FirstLanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
 float Dot(const float* a, const float* b, int64_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
@@ -75,7 +73,8 @@ void Scale(float alpha, float* y, int64_t n) {
 inline __m512 DecodeSixteenUnscaled(__m128i bytes) {
   const __m256i high = _mm256_slli_epi16(_mm256_cvtepu8_epi16(bytes), 8);
   const __m256i half = _mm256_and_si256(_mm256_srai_epi16(high, 1), _mm256_set1_epi16(static_cast<int16_t>(0xBFFF)));
-  const __mmask16 nan = _mm_cmpeq_epi8_mask(_mm_or_si128(bytes, _mm_set1_epi8(static_cast<char>(0x80))), _mm_set1_epi8(static_cast<char>(0xFF)));
+  const __mmask16 nan = _mm_cmpeq_epi8_mask(_mm_or_si128(bytes, _mm_set1_epi8(static_cast<char>(0x80))),
+                                            _mm_set1_epi8(static_cast<char>(0xFF)));
   // s.0.1111.1110000000 + 0x3E80 is s.1.1111.1000000000 (the sign bit never carries out of 16 bits).
   return _mm512_cvtph_ps(_mm256_mask_add_epi16(half, nan, half, _mm256_set1_epi16(0x7E00 - kHalfOfNanCode)));
 }
@@ -397,24 +396,6 @@ void DotNt(const float* a, int64_t lda, int64_t rows, const float* b, int64_t ld
   for (; j < cols; ++j) DotColumns<1>(a, lda, rows, b + j * ldb, ldb, depth, c + j, ldc);
 }
 
-// exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln 2 / 2, exp(r) by Cephes' degree-6 polynomial (about 1 ulp);
-// vscalefps applies 2^n, giving 0 (or a subnormal) where the result leaves the float range instead of garbage.
-inline __m512 Exp(__m512 x) {
-  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-104.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(y, n);
-}
-
 float ExpSum(const float* x, float scale, float shift, float* out, int64_t n) {
   const __m512 a = _mm512_set1_ps(scale), b = _mm512_set1_ps(-shift);
   __m512 acc = _mm512_setzero_ps();
@@ -436,8 +417,8 @@ const SimdKernels* Avx512Kernels() {
       !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c")) {
     return nullptr;
   }
-  static const SimdKernels kernels{"avx512",   Dot,   Axpy,   Scale,  DecodeE4m3Scaled, DotCodes, PackB,
-                                   GemmPacked, DotNt, GemmNn, ExpSum, kPackMinRows,     nullptr};
+  static const SimdKernels kernels{"avx512",   Dot,   Axpy,   Scale,  DecodeE4m3Scaled, DotCodes,     PackB,
+                                   GemmPacked, DotNt, GemmNn, ExpSum, Avx512MlaPage,    kPackMinRows, nullptr};
   return &kernels;
 }
 

@@ -90,8 +90,8 @@ float ExpSum(const float* x, float scale, float shift, float* out, int64_t n) {
 }  // namespace
 
 const SimdKernels& ScalarKernels() {
-  static const SimdKernels kernels{"scalar", Dot,    Axpy,   Scale, DecodeE4m3Scaled, DotCodes, PackB, GemmPacked,
-                                   DotNt,    GemmNn, ExpSum, 2,     nullptr};
+  static const SimdKernels kernels{"scalar",   Dot,   Axpy,   Scale,  DecodeE4m3Scaled, DotCodes, PackB,
+                                   GemmPacked, DotNt, GemmNn, ExpSum, nullptr,          2,        nullptr};
   return kernels;
 }
 

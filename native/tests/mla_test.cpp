@@ -129,7 +129,16 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MlaTest,
                          ::testing::Values(Case{{1}, 1, 1, false, 1}, Case{{130, 777, 64}, 1, 4, false, 3},
                                            Case{{130, 777, 64}, 2, 4, true, 8}, Case{{5000}, 1, 2, false, 6},
                                            Case{{0, 200, 1}, 2, 3, true, 4}, Case{{300, 301}, 4, 16, true, 2},
-                                           Case{{65, 1}, 1, 1, false, 16}));
+                                           Case{{65, 1}, 1, 1, false, 16},
+                                           // 16 rows: one vector of lanes; two sequences of unequal length
+                                           Case{{700, 64}, 1, 16, false, 4},
+                                           // 20 rows, two query positions mixed in a vector of lanes (each
+                                           // sees its own number of tokens), the last group 4 rows
+                                           Case{{129, 333}, 2, 10, true, 3},
+                                           // 12 rows; some see no token at all (seqlen 1 < s_q) or none (0)
+                                           Case{{1, 0, 190}, 4, 3, true, 5},
+                                           // 128 heads (DeepSeek-V3's): 8 groups of 16 rows
+                                           Case{{97}, 1, 128, false, 1}));
 
 // Every page of every sequence is covered exactly once, in order, and no partition takes more than its share.
 TEST(MlaMetadata, CoversEveryPageOnceAndBalancesPartitions) {
