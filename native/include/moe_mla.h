@@ -8,7 +8,8 @@
  *
  * Work is split by moe_mla_get_metadata: each of num_parts partitions gets about the same number of pages (a
  * sequence costs a fixed MOE_MLA_FIXED_OVERHEAD_PAGES extra), so one long sequence is cut across partitions and
- * the pieces are merged by their log-sum-exp. */
+ * the pieces are merged by their log-sum-exp. On the CPU the pieces go to the library's threads longest first,
+ * whatever their partitions; one partition per thread (moe_get_num_threads()) keeps them few, which is fastest. */
 #ifndef MOE_MLA_H_
 #define MOE_MLA_H_
 
