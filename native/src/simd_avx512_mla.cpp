@@ -28,14 +28,19 @@ constexpr int64_t kPage = MOE_MLA_PAGE_SIZE;
 constexpr int64_t kHead = MOE_MLA_HEAD_DIM;
 constexpr int64_t kValue = MOE_MLA_VALUE_DIM;
 constexpr int64_t kLineBytes = 64;
+constexpr int64_t kSmallPageBytes = 4096;
 
 // Walks the next page one cache line per Step, into L2 (which holds this page and the next with room to spare).
 // Spread over the page's arithmetic, the memory reads overlap it at a rate the core's outstanding misses sustain;
-// all at once, they would queue behind each other and stall the loads this page needs.
+// all at once, they would queue behind each other and stall the loads this page needs. One line of every 4 KiB
+// goes first: the address translation of each 4 KiB (36 to a page) is then done before the steady walk or the loads
+// reach it (0.7 us of a 21 us page on two threads).
 class NextPagePrefetch {
  public:
   NextPagePrefetch(const float* page, int64_t bytes)
-      : next_(reinterpret_cast<const char*>(page)), end_(page == nullptr ? next_ : next_ + bytes) {}
+      : next_(reinterpret_cast<const char*>(page)), end_(page == nullptr ? next_ : next_ + bytes) {
+    for (const char* line = next_; line < end_; line += kSmallPageBytes) _mm_prefetch(line, _MM_HINT_T1);
+  }
 
   void Step() {
     if (next_ < end_) {
