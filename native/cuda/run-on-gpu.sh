@@ -35,8 +35,14 @@ else
   echo "cmake not found: building moe_cuda_check with nvcc and g++ directly"
   mkdir -p "$build/objects"
   for source in "$native"/src/*.cpp; do
-    flags=()
-    [ "$(basename "$source")" = simd_avx2.cpp ] && flags=(-mavx2 -mfma -mf16c)
+    # The per-file instruction sets of native/CMakeLists.txt.
+    case "$(basename "$source")" in
+      simd_avx2.cpp) flags=(-mavx2 -mfma -mf16c) ;;
+      simd_avx512.cpp | simd_avx512_mla.cpp) flags=(-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mfma -mf16c) ;;
+      simd_avx512_bf16.cpp)
+        flags=(-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512bf16 -mavx512vbmi -mavx2 -mfma -mf16c) ;;
+      *) flags=() ;;
+    esac
     g++ -O3 -std=c++17 -fPIC "${flags[@]}" -I "$native/include" -I "$native/src" -c "$source" \
       -o "$build/objects/$(basename "$source" .cpp).o" &
   done
