@@ -196,6 +196,9 @@ public sealed class GangPlacementTests
         // invisible to it, as pods of namespaces an operator does not watch are in a real cluster.
         await using var dev = await StartAsync(nodes: 4, watchOnly: [Ns]);
         (await dev.Json.SendAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "others" } })).Status.ShouldBe(System.Net.HttpStatusCode.Created);
+        // As in a real cluster, a pod is refused (403) until the service-account controller has made the new
+        // namespace's default account.
+        await Eventually.HoldsAsync(async () => (await dev.Json.SendAsync(HttpMethod.Get, "/api/v1/namespaces/others/serviceaccounts/default")).Status == System.Net.HttpStatusCode.OK, "the default service account of namespace others", TimeSpan.FromSeconds(60));
         var blocker = new JsonObject
         {
             ["apiVersion"] = "v1",
