@@ -3,15 +3,6 @@
 // is compiled with the AVX-512 flags; nothing here runs unless the processor and the OS report AVX-512 F, BW, VL
 // and DQ.
 
-// GCC 12's AVX-512 headers build "undefined" registers as `__m512 __Y = __Y;`, which its own -Wuninitialized then
-// reports wherever such an intrinsic (vcvtph2ps, the 256-bit extracts) is inlined (GCC bug 105593). The warning
-// is silenced for the header's lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
 
 #include "e4m3.h"

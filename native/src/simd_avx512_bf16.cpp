@@ -7,17 +7,11 @@
 // compiled with AVX512_BF16 and AVX512_VBMI; nothing here runs unless the processor reports both (and the AVX-512
 // path's features).
 
-// GCC 12's AVX-512 headers trip its own -Wuninitialized (GCC bug 105593; see simd_avx512.cpp).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <cstring>
 
 #include "e4m3.h"
 #include "simd.h"
+#include "simd_avx512_shared.h"
 #include "simd_x86_shared.h"
 
 namespace moe {
@@ -27,8 +21,6 @@ constexpr int64_t kWidth = 32;  // columns of a packed panel: two vectors of 16 
 // Below this many rows of A, B is decoded in registers rather than packed (measured with moe_peer_bench: from 8
 // rows on, packing B costs less than the shuffles of decoding it once per row tile).
 constexpr int64_t kPackMinRows = 8;
-
-inline __mmask16 FirstLanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
 // The bfloat16 bits of the 128 magnitudes (code & 0x7F), split into low and high bytes: two 64-byte halves each, the
 // operands of vpermt2b, which looks up 64 bytes at once by their low seven bits. The sign bit is ORed in afterwards.

@@ -6,13 +6,6 @@
 // prefetched into L2 at a steady rate, so that page's scores (which read every byte of it) start from cache rather
 // than from memory. Compiled with the AVX-512 flags; reached only through Avx512Kernels().
 
-// GCC 12's AVX-512 headers trip its own -Wuninitialized (GCC bug 105593); see simd_avx512.cpp.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <limits>
 
 #include "moe_mla.h"
